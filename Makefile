@@ -1,0 +1,82 @@
+# Tessera: `make run` starts the service, `make test` proves it. `make help` lists the rest.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+APP_ENV ?= dev
+DATABASE_URL ?= sqlite:///./var/tessera.db
+export HOST PORT APP_ENV DATABASE_URL
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(BIN)/tessera: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --quiet
+	@touch $(BIN)/tessera
+
+.PHONY: install
+install: $(BIN)/tessera ## Install Python dependencies (locked) and the `tessera` command into .venv/
+	@mkdir -p var
+
+.PHONY: system-deps
+system-deps: ## Install what the tests need from Debian (PostgreSQL, Chromium) when missing
+	@scripts/ensure-system-deps.sh
+
+.PHONY: web
+web: ## Build the web app into web/dist (needs Node and npm)
+	@scripts/build-web.sh
+
+.PHONY: migrate
+migrate: install ## Bring the database schema up to date
+	$(BIN)/tessera migrate
+
+.PHONY: run
+run: install web migrate ## Install, migrate and start the service on http://$(HOST):$(PORT)
+	exec $(BIN)/tessera serve
+
+.PHONY: worker
+worker: install ## Run a separate background worker process
+	exec $(BIN)/tessera worker
+
+.PHONY: lint
+lint: install ## ruff (lint and format check) and mypy --strict
+	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/mypy
+
+.PHONY: format
+format: install ## Format and auto-fix the code
+	$(BIN)/ruff format src tests bench migrations
+	$(BIN)/ruff check --fix src tests bench migrations
+
+.PHONY: test
+test: install system-deps web lint ## Everything: lint, types, the whole suite on SQLite and PostgreSQL, coverage
+	$(BIN)/coverage erase
+	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=90 -p no:cacheprovider
+	@echo "make test: all green"
+
+.PHONY: test-fast
+test-fast: install ## The suite on SQLite only, without the slow tests
+	TESSERA_TEST_BACKENDS=sqlite $(BIN)/pytest -q -m "not slow and not e2e" -p no:cacheprovider
+
+.PHONY: bench
+bench: install ## Run every benchmark in bench/ (prints tables; not part of `make test`)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+.PHONY: clean
+clean: ## Remove build and test artefacts (keeps ./var)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov web/dist

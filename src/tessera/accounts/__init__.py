@@ -1,0 +1,1 @@
+"""Money accounts: open, read, freeze and close."""

@@ -1,0 +1,74 @@
+"""Queries on accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tessera.models import Account
+
+
+def add(session: Session, account: Account) -> Account:
+    """Insert an account."""
+    session.add(account)
+    return account
+
+
+def get(
+    session: Session, account_id: str, *, firm_id: str | None, holder_id: str | None = None
+) -> Account | None:
+    """One account, if it matches the firm and holder filters (None: no filter)."""
+    query = sa.select(Account).where(Account.id == account_id)
+    if firm_id is not None:
+        query = query.where(Account.firm_id == firm_id)
+    if holder_id is not None:
+        query = query.where(Account.holder_id == holder_id)
+    return session.scalar(query)
+
+
+def lock_many(session: Session, account_ids: Sequence[str]) -> dict[str, Account]:
+    """Lock accounts for update, always in id order so that two transfers cannot deadlock.
+
+    On SQLite the transaction already holds the database's only write lock (BEGIN IMMEDIATE),
+    so FOR UPDATE is simply not emitted there.
+    """
+    ordered = sorted(set(account_ids))
+    rows = session.scalars(
+        sa.select(Account)
+        .where(Account.id.in_(ordered))
+        .order_by(Account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {row.id: row for row in rows}
+
+
+def page(
+    session: Session, *, firm_id: str | None, holder_id: str | None, limit: int, offset: int
+) -> tuple[list[Account], int]:
+    """A page of accounts, newest first, with the total."""
+    query = sa.select(Account)
+    if firm_id is not None:
+        query = query.where(Account.firm_id == firm_id)
+    if holder_id is not None:
+        query = query.where(Account.holder_id == holder_id)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Account.created_at.desc(), Account.id.desc()).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+def list_for_holder(session: Session, holder_id: str, *, lock: bool = False) -> list[Account]:
+    """Every account of one holder."""
+    query = sa.select(Account).where(Account.holder_id == holder_id).order_by(Account.id)
+    if lock:
+        query = query.with_for_update()
+    return list(session.scalars(query))
+
+
+def count_all(session: Session) -> int:
+    """How many accounts exist (for the ledger check)."""
+    return session.scalar(sa.select(sa.func.count()).select_from(Account)) or 0

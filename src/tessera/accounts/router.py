@@ -1,0 +1,78 @@
+"""HTTP routes for accounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from tessera.accounts import service
+from tessera.accounts.schemas import AccountCreate, AccountRead, AccountUpdate
+from tessera.deps import CurrentPrincipal, IdempotentDep, PageDep, RuntimeDep, SessionDep
+from tessera.kit.pagination import PageRead
+
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=AccountRead)
+def create_account(
+    body: AccountCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    idempotent: IdempotentDep,
+) -> object:
+    """Open an account (a customer's own; staff name the holder)."""
+    return idempotent.run(
+        body,
+        status.HTTP_201_CREATED,
+        lambda: AccountRead.model_validate(
+            service.create_account(
+                session,
+                principal=principal,
+                type=body.type,
+                currency=body.currency,
+                holder_id=body.holder_id,
+                now=runtime.now(),
+            )
+        ),
+    )
+
+
+@router.get("", response_model=PageRead[AccountRead])
+def list_accounts(
+    session: SessionDep, principal: CurrentPrincipal, page: PageDep
+) -> PageRead[AccountRead]:
+    """List accounts with their current balances."""
+    result = service.list_accounts(session, principal=principal, page=page)
+    return PageRead[AccountRead](
+        items=[AccountRead.model_validate(a) for a in result.items],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+    )
+
+
+@router.get("/{account_id}", response_model=AccountRead)
+def get_account(account_id: str, session: SessionDep, principal: CurrentPrincipal) -> AccountRead:
+    """Get one account with its current balance."""
+    return AccountRead.model_validate(
+        service.get_account(session, principal=principal, account_id=account_id)
+    )
+
+
+@router.patch("/{account_id}", response_model=AccountRead)
+def update_account(
+    account_id: str,
+    body: AccountUpdate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+) -> AccountRead:
+    """Freeze, unfreeze or close an account (closing needs a zero balance)."""
+    account = service.change_status(
+        session,
+        principal=principal,
+        account_id=account_id,
+        status=body.status,
+        now=runtime.now(),
+    )
+    return AccountRead.model_validate(account)

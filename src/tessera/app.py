@@ -1,0 +1,174 @@
+"""``create_app()``: the lifespan, middleware, error handlers, routers and the web app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import tessera
+from tessera import startup
+from tessera.config import Settings, get_settings
+from tessera.errors import (
+    FieldError,
+    MalformedRequest,
+    TesseraError,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from tessera.http import BodyLimitMiddleware, ErrorEnvelopeMiddleware, error_response
+from tessera.observability import (
+    RequestContextMiddleware,
+    bind_route,
+    configure_logging,
+    get_logger,
+)
+from tessera.routers import ROUTERS
+from tessera.runtime import Runtime, build_runtime
+from tessera.web import web_response
+
+log = get_logger(__name__)
+
+_HTTP_CODES = {
+    400: "malformed_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+async def _bind_route(request: Request) -> None:
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        bind_route(path)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+async def _on_tessera_error(request: Request, exc: TesseraError) -> Response:
+    if exc.status >= 500:
+        log.error("request_failed", code=exc.code, exc_info=exc)
+    return error_response(request, exc)
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> Response:
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return error_response(request, MalformedRequest("The request body is not valid JSON."))
+    if any(e.get("type") == "model_attributes_type" for e in errors) and _is_non_json_body(request):
+        return error_response(request, UnsupportedMediaType("Send the body as application/json."))
+    fields = [FieldError(_field_name(tuple(e.get("loc", ()))), str(e.get("msg"))) for e in errors]
+    return error_response(request, ValidationFailed(fields))
+
+
+def _is_non_json_body(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return bool(content_type) and "json" not in content_type.lower()
+
+
+async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if exc.status_code == 404:
+        page = web_response(request)
+        if page is not None:
+            return page
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    messages = {
+        404: "No route matches this path.",
+        405: "This method is not allowed on this path.",
+    }
+    error = TesseraError(
+        messages.get(exc.status_code, str(exc.detail)),
+        code=code,
+        headers=dict(exc.headers or {}),
+    )
+    error.status = exc.status_code  # type: ignore[misc]
+    return error_response(request, error)
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the application. Tests pass their own settings or a prepared runtime."""
+    if runtime is None:
+        runtime = build_runtime(settings or get_settings())
+    settings = runtime.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        startup.check_ready(runtime)
+        worker = startup.start_embedded_worker(runtime) if settings.run_worker_in_process else None
+        log.info("started", version=tessera.__version__, env=settings.app_env.value)
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            runtime.db.dispose()
+            log.info("stopped")
+
+    app = FastAPI(
+        title="Tessera",
+        version=tessera.__version__,
+        summary="Card and banking platform for partner firms.",
+        lifespan=lifespan,
+        dependencies=[Depends(_bind_route)],
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+
+    # Starlette types handlers as taking any Exception; each of these gets only its own class.
+    app.add_exception_handler(TesseraError, _on_tessera_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
+
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Added innermost first: the body limit sits inside the error envelope, which sits inside
+    # the request context (so even a 500 carries its request id and gets an access line).
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+            expose_headers=["X-Request-Id", "Idempotent-Replayed", "Retry-After"],
+        )
+    app.add_middleware(ErrorEnvelopeMiddleware)
+    app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for uvicorn/gunicorn: settings from the environment, logging configured."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,31 @@
+"""HTTP route for reading the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from tessera.audit import service
+from tessera.audit.schemas import AuditEventRead
+from tessera.deps import CurrentPrincipal, PageDep, SessionDep
+from tessera.kit.pagination import PageRead
+
+router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
+
+
+@router.get("", response_model=PageRead[AuditEventRead])
+def list_audit_events(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageDep,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+) -> PageRead[AuditEventRead]:
+    """The firm's audit log, newest first (firm admins and `audit:read` clients)."""
+    result = service.list_events(session, principal=principal, page=page, action=action)
+    return PageRead[AuditEventRead](
+        items=[AuditEventRead.model_validate(e) for e in result.items],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+    )

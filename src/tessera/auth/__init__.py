@@ -1,0 +1,1 @@
+"""Signup, login, refresh-token families, logout, and erasing a user."""

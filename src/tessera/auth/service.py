@@ -1,0 +1,328 @@
+"""Signup, login, refresh-token rotation, logout and erasure of a user's personal data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from tessera.audit import service as audit
+from tessera.auth import repository
+from tessera.crypto.tokens import AccessClaims, hash_secret, new_opaque_secret
+from tessera.db import end_read_transaction
+from tessera.errors import (
+    Conflict,
+    Forbidden,
+    InvalidCredentials,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
+from tessera.events.service import record_event
+from tessera.events.types import EventType
+from tessera.firms import service as firms
+from tessera.holders import repository as holders
+from tessera.kit.ids import new_id
+from tessera.kit.phone import InvalidPhone, normalize_phone
+from tessera.models import AccountHolder, RefreshToken, Role, User
+from tessera.principal import ROLE_SCOPES, Principal
+from tessera.runtime import Runtime
+
+
+class RefreshTokenReused(Unauthorized):
+    """A rotated refresh token came back: the family is revoked, and that must be committed."""
+
+    commit = True
+    default_message = "This refresh token was already used; sign in again."
+
+
+class LoginFailed(InvalidCredentials):
+    """A wrong password: answered 401, while the failure stays in the audit log."""
+
+    commit = True
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    """A fresh access token and refresh token."""
+
+    access_token: str
+    expires_in: int
+    refresh_token: str
+
+
+def signup(
+    session: Session,
+    runtime: Runtime,
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    dob: date,
+    phone: str | None,
+    firm_slug: str | None,
+) -> tuple[User, AccountHolder]:
+    """Create a customer and their holder profile; 409 ``email_taken`` if the email is in use."""
+    now = runtime.now()
+    if dob >= now.date():
+        raise ValidationFailed.single("dob", "Date of birth must be in the past.")
+    firm = firms.firm_for_signup(session, firm_slug)
+    normalised_phone = None
+    if phone:
+        try:
+            normalised_phone = normalize_phone(phone, region=firm.phone_region)
+        except InvalidPhone as exc:
+            raise ValidationFailed.single("phone", "Not a valid phone number.") from exc
+    if repository.email_exists(session, email):
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    # Hash before any write: the write lock is not held across the 100 ms hash.
+    end_read_transaction(session)
+    password_hash = runtime.passwords.hash(password)
+    if repository.email_exists(session, email):
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    user = repository.add_user(
+        session,
+        User(
+            id=new_id("usr"),
+            firm_id=firm.id,
+            email=email.lower(),
+            password_hash=password_hash,
+            role=Role.CUSTOMER.value,
+            created_at=now,
+        ),
+    )
+    session.flush()  # the holder row references the user row
+    holder = holders.add(
+        session,
+        AccountHolder(
+            id=new_id("ah"),
+            firm_id=firm.id,
+            user_id=user.id,
+            first_name=first_name,
+            last_name=last_name,
+            dob=dob,
+            phone=normalised_phone,
+            created_at=now,
+        ),
+    )
+    session.flush()
+    audit.record(
+        session,
+        firm_id=firm.id,
+        actor=audit.Actor(type="user", id=user.id),
+        action="user.signed_up",
+        target_type="user",
+        target_id=user.id,
+        now=now,
+    )
+    return user, holder
+
+
+def create_staff_user(
+    session: Session, runtime: Runtime, *, email: str, password: str, firm_id: str, role: Role
+) -> User:
+    """Create a user with a staff or platform role (CLI and firm admins)."""
+    if repository.email_exists(session, email):
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    user = repository.add_user(
+        session,
+        User(
+            id=new_id("usr"),
+            firm_id=firm_id,
+            email=email.lower(),
+            password_hash=runtime.passwords.hash(password),
+            role=role.value,
+            created_at=runtime.now(),
+        ),
+    )
+    session.flush()
+    return user
+
+
+def _issue(session: Session, runtime: Runtime, user: User, *, family_id: str) -> IssuedTokens:
+    now = runtime.now()
+    refresh = new_opaque_secret("rt")
+    repository.add_refresh_token(
+        session,
+        RefreshToken(
+            id=new_id("rtk"),
+            firm_id=user.firm_id,
+            user_id=user.id,
+            family_id=family_id,
+            token_hash=hash_secret(refresh),
+            created_at=now,
+            expires_at=now + timedelta(seconds=runtime.settings.refresh_token_ttl_seconds),
+        ),
+    )
+    access = runtime.access_tokens.issue(
+        subject=user.id, firm=user.firm_id, role=user.role, now=now
+    )
+    return IssuedTokens(
+        access_token=access,
+        expires_in=runtime.access_tokens.ttl_seconds,
+        refresh_token=refresh,
+    )
+
+
+def login(
+    session: Session, runtime: Runtime, *, email: str, password: str, address: str | None
+) -> IssuedTokens:
+    """Check credentials and start a new refresh-token family.
+
+    The same 401 answers an unknown email and a wrong password, after the same amount of work.
+    Failures count towards the per-email and per-address limits (429 with Retry-After).
+    """
+    email = email.strip().lower()
+    runtime.login_throttle.check(email=email, address=address)
+    user = repository.get_user_by_email(session, email)
+    password_hash = user.password_hash if user is not None and user.status == "active" else None
+    end_read_transaction(session)
+    if not runtime.passwords.verify(password_hash, password) or user is None:
+        runtime.login_throttle.record_failure(email=email, address=address)
+        runtime.metrics.logins.labels("failure").inc()
+        if user is not None:
+            audit.record(
+                session,
+                firm_id=user.firm_id,
+                actor=audit.Actor(type="user", id=user.id),
+                action="auth.login_failed",
+                target_type="user",
+                target_id=user.id,
+                now=runtime.now(),
+            )
+        raise LoginFailed()
+    runtime.login_throttle.record_success(email=email)
+    runtime.metrics.logins.labels("success").inc()
+    tokens = _issue(session, runtime, user, family_id=new_id("fam"))
+    audit.record(
+        session,
+        firm_id=user.firm_id,
+        actor=audit.Actor(type="user", id=user.id),
+        action="auth.login",
+        target_type="user",
+        target_id=user.id,
+        now=runtime.now(),
+    )
+    return tokens
+
+
+def refresh(session: Session, runtime: Runtime, *, refresh_token: str) -> IssuedTokens:
+    """Rotate a refresh token. Reusing a rotated token revokes its whole family (401)."""
+    now = runtime.now()
+    row = repository.get_refresh_token_for_update(session, hash_secret(refresh_token))
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        raise Unauthorized("The refresh token is not valid; sign in again.")
+    if row.rotated_at is not None:
+        repository.revoke_family(session, row.family_id, now=now)
+        audit.record(
+            session,
+            firm_id=row.firm_id,
+            actor=audit.Actor(type="user", id=row.user_id),
+            action="auth.refresh_token_reused",
+            target_type="user",
+            target_id=row.user_id,
+            data={"family_id": row.family_id},
+            now=now,
+        )
+        raise RefreshTokenReused()
+    user = repository.get_user(session, row.user_id)
+    if user is None or user.status != "active":
+        raise Unauthorized("The refresh token is not valid; sign in again.")
+    row.rotated_at = now
+    session.flush()
+    return _issue(session, runtime, user, family_id=row.family_id)
+
+
+def logout(session: Session, runtime: Runtime, *, principal: Principal, refresh_token: str) -> None:
+    """Revoke the family of the caller's refresh token (a token of someone else is ignored)."""
+    row = repository.get_refresh_token_for_update(session, hash_secret(refresh_token))
+    if row is not None and row.user_id == principal.id:
+        repository.revoke_family(session, row.family_id, now=runtime.now())
+
+
+def resolve_principal(session: Session, claims: AccessClaims) -> Principal:
+    """The principal named by a verified access token; 401 if the user is gone."""
+    if claims.scope is not None:
+        # Machine-client tokens arrive with the firms and clients feature.
+        raise Unauthorized("The access token is not valid.")
+    found = repository.get_user_with_holder(session, claims.sub)
+    if found is None:
+        raise Unauthorized("The access token is not valid.")
+    user, holder = found
+    if user.status != "active" or user.firm_id != claims.firm:
+        raise Unauthorized("The access token is not valid.")
+    role = Role(user.role)
+    return Principal(
+        kind="user",
+        id=user.id,
+        firm_id=user.firm_id,
+        role=role,
+        scopes=ROLE_SCOPES[role],
+        holder_id=holder.id if holder is not None else None,
+        email=user.email,
+    )
+
+
+def me(session: Session, *, principal: Principal) -> tuple[User, AccountHolder | None]:
+    """The caller's user row and holder profile."""
+    found = repository.get_user_with_holder(session, principal.id)
+    if found is None:
+        raise NotFound("User not found.")
+    return found
+
+
+def delete_user(session: Session, runtime: Runtime, *, principal: Principal, user_id: str) -> None:
+    """Remove a user's login and erase their personal data; ledger rows stay.
+
+    A customer may delete themselves; a firm admin, users of their firm; a platform admin, anyone.
+    Open accounts with money in them block the deletion (409 ``accounts_not_closed``); empty
+    ones are closed.
+    """
+    from tessera.accounts import service as accounts
+
+    user = repository.get_user(session, user_id)
+    if user is None or user.status != "active" or not _may_delete(principal, user):
+        raise NotFound("User not found.")
+    if user.role == Role.PLATFORM_ADMIN.value and user.id == principal.id:
+        raise Forbidden("A platform admin cannot delete their own login.")
+    now = runtime.now()
+    holder = holders.get_by_user(session, user.id)
+    if holder is not None:
+        accounts.close_all_for_erasure(session, holder_id=holder.id, now=now)
+        holder.first_name = None
+        holder.last_name = None
+        holder.dob = None
+        holder.phone = None
+        holder.erased_at = now
+    repository.revoke_all_for_user(session, user.id, now=now)
+    user.email = f"erased+{user.id.lower()}@erased.invalid"
+    user.password_hash = None
+    user.status = "deleted"
+    user.deleted_at = now
+    session.flush()
+    record_event(
+        session,
+        firm_id=user.firm_id,
+        type=EventType.USER_DELETED,
+        data={"id": user.id, "deleted_at": now},
+        now=now,
+    )
+    audit.record(
+        session,
+        firm_id=user.firm_id,
+        actor=principal,
+        action="user.deleted",
+        target_type="user",
+        target_id=user.id,
+        now=now,
+    )
+
+
+def _may_delete(principal: Principal, user: User) -> bool:
+    if principal.kind != "user":
+        return False
+    if principal.id == user.id or principal.is_platform_admin:
+        return True
+    return principal.role is Role.FIRM_ADMIN and principal.firm_id == user.firm_id

@@ -1,0 +1,1 @@
+"""Cards: issued cards, their numbers and the pure rules every card obeys."""

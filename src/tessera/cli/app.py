@@ -1,0 +1,151 @@
+"""The Typer application and the commands that run the service."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from tessera.config import ConfigError, Settings, get_settings, new_master_key
+from tessera.observability import configure_logging
+
+app = typer.Typer(
+    help="Tessera: card and banking platform for partner firms.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line to stderr and exit."""
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """The settings, or one clear line and exit 2 when they are unusable."""
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    except ValueError as exc:  # pydantic validation of an environment variable
+        first = str(exc).splitlines()
+        fail(f"invalid configuration: {' '.join(first[:3])}", 2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Uvicorn worker processes.")] = 1,
+) -> None:
+    """Start the API (and, unless RUN_WORKER_IN_PROCESS=false, the worker) with the web app."""
+    import uvicorn
+
+    from tessera.runtime import build_runtime
+    from tessera.startup import NotReady, check_ready
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    runtime = build_runtime(settings)
+    try:
+        check_ready(runtime)
+    except NotReady as exc:
+        fail(f"not starting: {exc}")
+    finally:
+        runtime.db.dispose()
+    uvicorn.run(
+        "tessera.app:create_app_from_env",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=20,
+    )
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Upgrade the database schema (creates the SQLite file under ./var/ when needed)."""
+    from tessera import migrations
+
+    settings = load_settings()
+    configure_logging("WARNING")
+    if settings.is_sqlite:
+        _ensure_sqlite_dir(settings.database_url)
+    migrations.upgrade(settings.database_url, revision)
+    console.print(f"database at {revision}", highlight=False)
+
+
+@app.command()
+def downgrade(revision: Annotated[str, typer.Argument(help="Target revision or 'base'.")]) -> None:
+    """Downgrade the database schema."""
+    from tessera import migrations
+
+    settings = load_settings()
+    configure_logging("WARNING")
+    migrations.downgrade(settings.database_url, revision)
+    console.print(f"database at {revision}", highlight=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run the background worker in this process until SIGTERM or Ctrl-C."""
+    from tessera.runtime import build_runtime
+    from tessera.startup import NotReady, check_ready
+    from tessera.worker.jobs import default_jobs
+    from tessera.worker.runner import Worker
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    runtime = build_runtime(settings)
+    try:
+        check_ready(runtime)
+    except NotReady as exc:
+        fail(f"not starting: {exc}")
+    loop = Worker(runtime, default_jobs())
+
+    def _stop(signum: int, _frame: object) -> None:
+        loop.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    loop.run_forever()
+    runtime.db.dispose()
+
+
+@app.command("generate-key")
+def generate_key() -> None:
+    """Print a new random value for TESSERA_MASTER_KEY."""
+    sys.stdout.write(new_master_key() + "\n")
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _register_subcommands() -> None:
+    from tessera.cli import admin, audit, ledger
+
+    app.add_typer(ledger.app, name="ledger")
+    app.add_typer(admin.app, name="admin")
+    app.add_typer(audit.app, name="audit")
+
+
+_register_subcommands()

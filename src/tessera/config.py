@@ -1,0 +1,202 @@
+"""Settings, read once from the environment (and `.env`), validated at start-up.
+
+In production a missing or weak secret stops the service with one line naming the variable. In
+development the secrets are generated once and kept under ``var_dir`` with mode 0600, so data that
+was encrypted and sessions that were issued survive a restart. Tests pass their own values.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MIN_JWT_SECRET_LENGTH = 32
+MASTER_KEY_BYTES = 32
+
+
+class AppEnv(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class ConfigError(Exception):
+    """A setting that stops start-up; its message is one line that names the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    app_env: AppEnv = AppEnv.DEV
+    database_url: str = "sqlite:///./var/tessera.db"
+    jwt_secret: SecretStr | None = None
+    master_key: SecretStr | None = Field(default=None, alias="TESSERA_MASTER_KEY")
+    log_level: str = "INFO"
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: Path = Path("./var")
+
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=60)
+    jwt_issuer: str = "tessera"
+
+    # argon2id parameters; the defaults are argon2-cffi's RFC 9106 "low memory" profile.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65_536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    # How many password hashes may run at once; the rest wait instead of starving other requests.
+    password_hash_concurrency: int = Field(default=2, ge=1)
+
+    rate_limit_storage: str = "memory://"
+    login_failures_per_email: str = "5/5 minutes"
+    login_failures_per_address: str = "20/5 minutes"
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_upload_bytes: int = Field(default=50 * 1_048_576, ge=1024)
+
+    run_worker_in_process: bool = True
+    db_pool_size: int = Field(default=10, ge=1)
+    db_busy_timeout_ms: int = Field(default=30_000, ge=0)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        # One spelling per database: psycopg 3 for PostgreSQL, the stdlib driver for SQLite.
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env is AppEnv.PROD
+
+    def jwt_key(self) -> str:
+        """The HS256 signing secret; `resolve_secrets` has made sure it is present."""
+        if self.jwt_secret is None:
+            raise ConfigError("JWT_SECRET is not set")
+        return self.jwt_secret.get_secret_value()
+
+    def master_key_bytes(self) -> bytes:
+        """The 32-byte root key that wraps the vault's master keys."""
+        if self.master_key is None:
+            raise ConfigError("TESSERA_MASTER_KEY is not set")
+        return decode_master_key(self.master_key.get_secret_value())
+
+
+def decode_master_key(value: str) -> bytes:
+    """Decode a base64 (standard or URL-safe) 32-byte key, or raise ConfigError."""
+    try:
+        raw = base64.urlsafe_b64decode(value.strip().replace("+", "-").replace("/", "_"))
+    except (binascii.Error, ValueError) as exc:
+        raise ConfigError(
+            "TESSERA_MASTER_KEY must be 32 random bytes, base64-encoded "
+            "(generate one with `tessera keys generate`)"
+        ) from exc
+    if len(raw) != MASTER_KEY_BYTES or len(set(raw)) < 8:
+        raise ConfigError(
+            "TESSERA_MASTER_KEY must be 32 random bytes, base64-encoded "
+            "(generate one with `tessera keys generate`)"
+        )
+    return raw
+
+
+def new_master_key() -> str:
+    """A fresh random master key in the form TESSERA_MASTER_KEY expects."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(MASTER_KEY_BYTES)).decode()
+
+
+def _weak_jwt_secret(value: str) -> bool:
+    return len(value) < MIN_JWT_SECRET_LENGTH or len(set(value)) < 8
+
+
+def _read_or_create_secret(path: Path, make: Any) -> str:
+    """Return the secret kept in ``path``, creating it with mode 0600 on first use."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value: str = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def resolve_secrets(settings: Settings) -> Settings:
+    """Fill in or check the secrets for the environment; raise ConfigError when one is unusable.
+
+    Production refuses to start without strong secrets. Development keeps generated secrets in
+    ``var_dir`` so that restarts keep sessions and encrypted data readable. Tests get fresh
+    random secrets unless they pass their own.
+    """
+    updates: dict[str, Any] = {}
+    jwt_value = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
+    master_value = settings.master_key.get_secret_value() if settings.master_key else None
+
+    if settings.is_production:
+        if not jwt_value or _weak_jwt_secret(jwt_value):
+            raise ConfigError(
+                f"JWT_SECRET is missing or weak: set at least {MIN_JWT_SECRET_LENGTH} random "
+                "characters in production"
+            )
+        if not master_value:
+            raise ConfigError("TESSERA_MASTER_KEY is missing: production needs a 32-byte key")
+        decode_master_key(master_value)
+        return settings
+
+    if jwt_value is None:
+        if settings.app_env is AppEnv.DEV:
+            jwt_value = _read_or_create_secret(
+                settings.var_dir / "jwt_secret", lambda: secrets.token_urlsafe(48)
+            )
+        else:
+            jwt_value = secrets.token_urlsafe(48)
+        updates["jwt_secret"] = SecretStr(jwt_value)
+    if master_value is None:
+        if settings.app_env is AppEnv.DEV:
+            master_value = _read_or_create_secret(settings.var_dir / "master.key", new_master_key)
+        else:
+            master_value = new_master_key()
+        updates["master_key"] = SecretStr(master_value)
+    decode_master_key(master_value)
+    return settings.model_copy(update=updates) if updates else settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, with secrets resolved (cached)."""
+    return resolve_secrets(Settings())

@@ -1,0 +1,1 @@
+"""Cryptography: the vault, passwords, tokens and the PKI."""

@@ -1,0 +1,108 @@
+"""Access tokens (JWT) and opaque secrets stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+ALGORITHM = "HS256"
+
+
+class InvalidToken(Exception):
+    """The token is malformed, tampered with, or not ours."""
+
+
+class ExpiredToken(InvalidToken):
+    """The token was valid but its ``exp`` has passed."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What an access token says about its bearer."""
+
+    sub: str
+    jti: str
+    firm: str
+    role: str | None
+    scope: str | None
+    iat: int
+    exp: int
+
+
+class AccessTokens:
+    """Issues and verifies HS256 access tokens."""
+
+    def __init__(self, secret: str, *, ttl_seconds: int, issuer: str) -> None:
+        self._secret = secret
+        self.ttl_seconds = ttl_seconds
+        self._issuer = issuer
+
+    def issue(
+        self,
+        *,
+        subject: str,
+        firm: str,
+        now: datetime,
+        role: str | None = None,
+        scope: str | None = None,
+    ) -> str:
+        """A signed token for ``subject``, valid for ``ttl_seconds`` from ``now``."""
+        claims: dict[str, Any] = {
+            "sub": subject,
+            "jti": secrets.token_hex(16),
+            "firm": firm,
+            "iss": self._issuer,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=self.ttl_seconds)).timestamp()),
+        }
+        if role is not None:
+            claims["role"] = role
+        if scope is not None:
+            claims["scope"] = scope
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str, *, now: datetime) -> AccessClaims:
+        """The claims of a valid token; raises ExpiredToken or InvalidToken."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                options={"require": ["sub", "jti", "firm", "iat", "exp"], "verify_exp": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(type(exc).__name__) from exc
+        # Expiry is checked against the caller's clock so that tests can move time.
+        if int(claims["exp"]) <= int(now.timestamp()):
+            raise ExpiredToken("expired")
+        return AccessClaims(
+            sub=str(claims["sub"]),
+            jti=str(claims["jti"]),
+            firm=str(claims["firm"]),
+            role=claims.get("role"),
+            scope=claims.get("scope"),
+            iat=int(claims["iat"]),
+            exp=int(claims["exp"]),
+        )
+
+
+def new_opaque_secret(prefix: str) -> str:
+    """A random secret such as ``rt_...`` for refresh tokens or ``cs_...`` for client secrets."""
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def hash_secret(value: str) -> str:
+    """SHA-256 of a high-entropy secret; enough because the secret is random, not chosen."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def secrets_match(value: str, expected_hash: str) -> bool:
+    """Constant-time comparison of ``value`` against a stored hash."""
+    return hmac.compare_digest(hash_secret(value), expected_hash)

@@ -1,0 +1,138 @@
+"""The engine, the session per request, and ``session_scope()`` for the CLI and the worker.
+
+SQLite allows one writer at a time. A transaction that starts by reading and later writes can
+fail at once with ``SQLITE_BUSY`` when another writer committed in between, whatever the busy
+timeout. So every session declares up front whether it may write: a writing session opens its
+transaction with ``BEGIN IMMEDIATE`` and, inside this process, first takes a lock, so that
+writers queue in Python instead of polling SQLite's busy handler. Reading sessions use a plain
+deferred ``BEGIN`` and never wait. On PostgreSQL the flag changes nothing: row locks
+(``SELECT ... FOR UPDATE``) do the work.
+
+Services ``flush()`` and never commit; whoever opened the session commits it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+WRITE_OPTION = "tessera_write"
+
+
+class Database:
+    """One engine and the sessions made from it."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        busy_timeout_ms: int = 30_000,
+        echo: bool = False,
+    ) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self._write_lock = threading.Lock()
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True, "future": True}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {
+                "check_same_thread": False,
+                "timeout": busy_timeout_ms / 1000,
+            }
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = pool_size * 2
+        else:
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = pool_size * 2
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = sa.create_engine(url, **kwargs)
+        self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        if self.is_sqlite:
+            self._install_sqlite_hooks(busy_timeout_ms)
+        self._read_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_factory = sessionmaker(self._write_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def _install_sqlite_hooks(self, busy_timeout_ms: int) -> None:
+        lock = self._write_lock
+
+        @event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+            # Take transaction control away from the driver so that we can say BEGIN IMMEDIATE.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.close()
+
+        @event.listens_for(self.engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            if conn.get_execution_options().get(WRITE_OPTION):
+                lock.acquire()
+                conn.info["tessera_holds_write_lock"] = True
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                except BaseException:
+                    _release(conn)
+                    raise
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        def _release(conn: Connection) -> None:
+            if conn.info.pop("tessera_holds_write_lock", False):
+                lock.release()
+
+        event.listen(self.engine, "commit", _release)
+        event.listen(self.engine, "rollback", _release)
+
+    def session(self, *, write: bool) -> Session:
+        """A new session; ``write=True`` for one that may change rows (see the module doc)."""
+        return (self._write_factory if write else self._read_factory)()
+
+    @contextmanager
+    def session_scope(self, *, write: bool = True) -> Iterator[Session]:
+        """A session that commits when the block ends normally and rolls back otherwise."""
+        session = self.session(write=write)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> None:
+        """Run ``SELECT 1``; raises when the database does not answer."""
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+            conn.rollback()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def end_read_transaction(session: Session) -> None:
+    """End a transaction that has only read, so that a slow step next holds no database lock.
+
+    Used where a request must read, then do something slow (hash a password), then write:
+    holding SQLite's write lock through a 100 ms hash would stall every other writer.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read_transaction called with unflushed changes")
+    session.commit()

@@ -1,0 +1,1 @@
+"""Card delivery tracking: courier CSV imports and the status they fold into."""

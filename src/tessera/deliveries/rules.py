@@ -1,0 +1,136 @@
+"""A card's delivery status folded from its events, the same whatever order they arrived in.
+
+The rules (docs/API.md, "Card delivery status"):
+
+- The status is the latest event by its own timestamp, not by when its file was imported.
+- ``delivered`` and ``returned`` are final: a later pickup or exception does not undo them. When a
+  card has both, the earliest final event wins, because once a card is final nothing after it may
+  change its status, a second final event included. The later one stays in the history, where a
+  person can see the conflict.
+- ``delivery_attempts`` counts the card's ``delivery_exception`` events, all of them.
+- An event seen twice (same event, same instant; for example a file imported twice or under two
+  import ids) counts once.
+- The history is oldest first. Events at the same instant are ordered by the delivery lifecycle
+  (pickup, exception, delivered, returned) and then by comment and source, so every arrival
+  order gives the same history, and at equal instants the later lifecycle step is the status.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+__all__ = [
+    "FINAL_EVENTS",
+    "CardStatus",
+    "DeliveryEvent",
+    "StatusEvent",
+    "compat_status_label",
+    "fold_status",
+]
+
+
+class DeliveryEvent(StrEnum):
+    """What a courier reported about a card; also the name of the status it leads to."""
+
+    PICKED_UP = "picked_up"
+    DELIVERY_EXCEPTION = "delivery_exception"
+    DELIVERED = "delivered"
+    RETURNED = "returned"
+
+
+FINAL_EVENTS: frozenset[str] = frozenset({DeliveryEvent.DELIVERED, DeliveryEvent.RETURNED})
+
+_LIFECYCLE_RANK: dict[str, int] = {
+    DeliveryEvent.PICKED_UP: 0,
+    DeliveryEvent.DELIVERY_EXCEPTION: 1,
+    DeliveryEvent.DELIVERED: 2,
+    DeliveryEvent.RETURNED: 3,
+}
+
+_COMPAT_LABELS: dict[str, str] = {
+    DeliveryEvent.PICKED_UP: "Picked Up",
+    DeliveryEvent.DELIVERY_EXCEPTION: "Delivery Exception",
+    DeliveryEvent.DELIVERED: "Delivered",
+    DeliveryEvent.RETURNED: "Returned",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEvent:
+    """One event of a card's delivery: what happened, when, and which import reported it."""
+
+    event: str
+    occurred_at: datetime
+    comment: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CardStatus:
+    """A card's delivery status, the count of failed attempts and its history oldest first."""
+
+    status: str
+    status_at: datetime
+    delivery_attempts: int
+    history: list[StatusEvent]
+
+
+def fold_status(events: Iterable[StatusEvent]) -> CardStatus:
+    """Fold a card's events into its status; raises ``ValueError`` for no or malformed events."""
+    unique: dict[tuple[str, datetime], StatusEvent] = {}
+    for item in events:
+        event = _in_utc(item)
+        key = (event.event, event.occurred_at)
+        kept = unique.get(key)
+        # Of two copies of one event keep the one that sorts first, not the one seen first, so
+        # the comment and source shown do not depend on import order.
+        if kept is None or _order(event) < _order(kept):
+            unique[key] = event
+    if not unique:
+        raise ValueError("A delivery status needs at least one event.")
+
+    history = sorted(unique.values(), key=_order)
+    current = next((e for e in history if e.event in FINAL_EVENTS), history[-1])
+    attempts = sum(1 for e in history if e.event == DeliveryEvent.DELIVERY_EXCEPTION)
+    return CardStatus(
+        status=str(current.event),
+        status_at=current.occurred_at,
+        delivery_attempts=attempts,
+        history=history,
+    )
+
+
+def compat_status_label(status: str) -> str:
+    """The status as the legacy ``/get_card_status`` endpoint spells it (``Picked Up``...)."""
+    try:
+        return _COMPAT_LABELS[status]
+    except KeyError:
+        raise ValueError(f"Unknown delivery status {status!r}.") from None
+
+
+def _in_utc(event: StatusEvent) -> StatusEvent:
+    if event.event not in _LIFECYCLE_RANK:
+        raise ValueError(f"Unknown delivery event {event.event!r}.")
+    offset = event.occurred_at.utcoffset()
+    if offset is None:
+        raise ValueError("Delivery event times must carry a time zone.")
+    # The same instant written in two zones is one event; showing it in UTC keeps the history
+    # identical whichever copy arrived first.
+    if event.occurred_at.tzinfo is UTC:
+        return event
+    return dataclasses.replace(event, occurred_at=event.occurred_at.astimezone(UTC))
+
+
+def _order(event: StatusEvent) -> tuple[datetime, int, bool, str, str]:
+    comment = event.comment
+    return (
+        event.occurred_at,
+        _LIFECYCLE_RANK[event.event],
+        comment is not None,
+        comment or "",
+        event.source,
+    )

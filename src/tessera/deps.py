@@ -1,0 +1,167 @@
+"""FastAPI dependencies shared by every router: the session, the caller, pages, idempotency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from tessera.auth import service as auth_service
+from tessera.crypto.tokens import ExpiredToken, InvalidToken
+from tessera.errors import TesseraError, TokenExpired, Unauthorized
+from tessera.kit import idempotency
+from tessera.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
+from tessera.observability import bind_user
+from tessera.principal import Principal, Scope
+from tessera.runtime import Runtime
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The process's runtime, built by ``create_app``."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
+    """One session per request: committed before the answer is sent, rolled back on error.
+
+    Requests that may write (anything but GET/HEAD/OPTIONS) get a writing session; see
+    ``tessera.db``. An error marked ``commit=True`` (a refresh-token reuse that revoked the
+    family, a failed login that was audited) still commits what the service recorded.
+    """
+    session = runtime.db.session(write=request.method not in SAFE_METHODS)
+    try:
+        yield session
+        session.commit()
+    except TesseraError as exc:
+        if exc.commit:
+            session.commit()
+        else:
+            session.rollback()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from /v1/auth/login.")
+
+
+def get_principal(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The authenticated caller; 401 without a valid, unexpired access token."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("Send an access token: `Authorization: Bearer <token>`.")
+    try:
+        claims = runtime.access_tokens.verify(credentials.credentials, now=runtime.now())
+    except ExpiredToken as exc:
+        raise TokenExpired() from exc
+    except InvalidToken as exc:
+        raise Unauthorized("The access token is not valid.") from exc
+    principal = auth_service.resolve_principal(session, claims)
+    bind_user(principal.id)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_scope(scope: Scope) -> Callable[[Principal], Principal]:
+    """A dependency that returns the caller after checking it holds ``scope`` (else 403)."""
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        principal.require(scope)
+        return principal
+
+    dependency.__name__ = f"require_{scope.value.replace(':', '_')}"
+    return dependency
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> PageParams:
+    """``?limit=`` (1..200, default 50) and ``?offset=`` (>= 0)."""
+    return PageParams(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+class Idempotent:
+    """Runs a creating POST at most once per ``Idempotency-Key`` (see ``kit.idempotency``)."""
+
+    def __init__(
+        self,
+        request: Request,
+        session: SessionDep,
+        runtime: RuntimeDep,
+        principal: CurrentPrincipal,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key",
+                description="Makes the request safe to retry: the same key and body within "
+                "24 h replay the first answer.",
+            ),
+        ] = None,
+    ) -> None:
+        self._request = request
+        self._session = session
+        self._runtime = runtime
+        self._principal = principal
+        self._key = idempotency.validate_key(idempotency_key) if idempotency_key else None
+
+    def run(self, body: BaseModel | None, status_code: int, action: Callable[[], Any]) -> Response:
+        """Call ``action`` (which returns a schema) once; replay its answer for repeats."""
+        if self._key is None:
+            return JSONResponse(jsonable_encoder(action()), status_code=status_code)
+        request_hash = idempotency.request_fingerprint(
+            self._request.method,
+            self._request.url.path,
+            body.model_dump(mode="json") if body is not None else None,
+        )
+        stored = idempotency.reserve(
+            self._session,
+            firm_id=self._principal.firm_id,
+            principal_id=self._principal.id,
+            key=self._key,
+            request_hash=request_hash,
+            now=self._runtime.now(),
+        )
+        if stored is not None:
+            return JSONResponse(
+                stored.body,
+                status_code=stored.status_code,
+                headers={"Idempotent-Replayed": "true"},
+            )
+        payload = jsonable_encoder(action())
+        idempotency.complete(
+            self._session,
+            principal_id=self._principal.id,
+            key=self._key,
+            status_code=status_code,
+            body=payload,
+        )
+        return JSONResponse(payload, status_code=status_code)
+
+
+IdempotentDep = Annotated[Idempotent, Depends()]

@@ -1,0 +1,38 @@
+"""Writing events to the outbox, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy.orm import Session
+
+from tessera.events import repository
+from tessera.events.types import EventType
+from tessera.kit.ids import new_id
+from tessera.models import Event
+from tessera.models.base import utcnow
+
+
+def record_event(
+    session: Session,
+    *,
+    firm_id: str,
+    type: EventType,
+    data: dict[str, Any],
+    now: datetime | None = None,
+) -> Event:
+    """Add an event to the outbox; it commits (or not) with the change it reports.
+
+    ``data`` is the public representation of the object, as the API would show it; it must
+    never hold a full card number or a secret.
+    """
+    event = Event(
+        id=new_id("evt"),
+        firm_id=firm_id,
+        type=type.value,
+        data=jsonable_encoder(data),
+        created_at=now or utcnow(),
+    )
+    return repository.add(session, event)

@@ -1,0 +1,1 @@
+"""Partner firms: the tenants."""

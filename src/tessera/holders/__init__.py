@@ -1,0 +1,1 @@
+"""Account holders: the personal profiles of customers."""

@@ -1,0 +1,1 @@
+"""Small shared pieces with no feature knowledge: ids, money, pagination, idempotency, phones."""

@@ -1,0 +1,40 @@
+"""Limit/offset pages: ``{"items": [...], "total": N, "limit": L, "offset": O}``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    """Which slice of a list the caller asked for."""
+
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One slice of a list and the size of the whole list."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class PageRead(BaseModel, Generic[T]):
+    """The JSON shape of a page."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

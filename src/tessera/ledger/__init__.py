@@ -1,0 +1,1 @@
+"""The ledger: deposits, withdrawals, transfers, statements and the invariant check."""

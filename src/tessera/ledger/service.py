@@ -1,0 +1,417 @@
+"""Money movements, statements and the ledger's invariants.
+
+Every movement is one database transaction that locks the accounts it touches in id order,
+checks the balance, writes the ledger rows and updates the balances. Transfers go through
+``apply_transfers``, which takes a batch and gives each request its own all-or-nothing result
+(a savepoint), so that a batcher can later gather concurrent transfers into one commit without
+touching these rules. A request handler submits a batch of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from tessera.accounts import repository as accounts
+from tessera.accounts.schemas import AccountStatus
+from tessera.errors import (
+    Conflict,
+    InsufficientFunds,
+    NotFound,
+    RuleViolation,
+    TesseraError,
+    ValidationFailed,
+)
+from tessera.events.service import record_event
+from tessera.events.types import EventType
+from tessera.kit.ids import new_id
+from tessera.kit.money import validate_currency
+from tessera.kit.pagination import Page, PageParams
+from tessera.ledger import repository
+from tessera.ledger.schemas import MovementType
+from tessera.models import Account, LedgerTransaction, TransactionType, Transfer
+from tessera.observability import Metrics
+from tessera.principal import Principal, Scope
+
+
+class AccountInactive(Conflict):
+    default_code = "account_inactive"
+    default_message = "The account is frozen or closed."
+
+
+def _currency_mismatch(account: Account, currency: str) -> RuleViolation:
+    return RuleViolation(
+        f"The account holds {account.currency}, not {currency}.",
+        code="currency_mismatch",
+        details={"account_id": account.id, "account_currency": account.currency},
+    )
+
+
+def transaction_event_data(row: LedgerTransaction) -> dict[str, object]:
+    """The public view of a ledger row, as events carry it."""
+    return {
+        "id": row.id,
+        "account_id": row.account_id,
+        "type": row.type,
+        "amount": row.amount,
+        "currency": row.currency,
+        "balance_after": row.balance_after,
+        "description": row.description,
+        "created_at": row.created_at,
+    }
+
+
+def _visible_account(session: Session, principal: Principal, account_id: str) -> Account:
+    account = accounts.get(
+        session,
+        account_id,
+        firm_id=principal.visible_firm(),
+        holder_id=principal.visible_holder(),
+    )
+    if account is None or (principal.is_customer and principal.holder_id is None):
+        raise NotFound("Account not found.", details={"account_id": account_id})
+    return account
+
+
+def _require_active(account: Account) -> None:
+    if account.status != AccountStatus.ACTIVE.value:
+        raise AccountInactive(details={"account_id": account.id, "status": account.status})
+
+
+def post_movement(
+    session: Session,
+    *,
+    principal: Principal,
+    account_id: str,
+    type: MovementType,
+    amount: int,
+    currency: str,
+    description: str | None,
+    now: datetime,
+    metrics: Metrics | None = None,
+) -> LedgerTransaction:
+    """Deposit to or withdraw from one account."""
+    principal.require(Scope.ACCOUNTS_WRITE)
+    code = validate_currency(currency)
+    visible = _visible_account(session, principal, account_id)
+    account = accounts.lock_many(session, [visible.id])[visible.id]
+    if account.currency != code:
+        raise _currency_mismatch(account, code)
+    _require_active(account)
+    if type is MovementType.WITHDRAWAL:
+        if account.balance < amount:
+            raise InsufficientFunds(details={"account_id": account.id})
+        account.balance -= amount
+        kind = TransactionType.WITHDRAWAL
+    else:
+        account.balance += amount
+        kind = TransactionType.DEPOSIT
+    account.updated_at = now
+    row = repository.add_transaction(
+        session,
+        LedgerTransaction(
+            id=new_id("txn"),
+            firm_id=account.firm_id,
+            account_id=account.id,
+            type=kind.value,
+            amount=amount,
+            currency=code,
+            balance_after=account.balance,
+            description=description,
+            created_at=now,
+        ),
+    )
+    session.flush()
+    record_event(
+        session,
+        firm_id=account.firm_id,
+        type=EventType.TRANSACTION_CREATED,
+        data=transaction_event_data(row),
+        now=now,
+    )
+    if metrics is not None:
+        metrics.money_movements.labels(kind.value).inc()
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequest:
+    """One transfer asked for by ``principal``."""
+
+    principal: Principal
+    from_account_id: str
+    to_account_id: str
+    amount: int
+    currency: str
+    description: str | None = None
+
+
+@dataclass(slots=True)
+class TransferBatch:
+    """The outcome of ``apply_transfers``: one transfer or one error per request, in order."""
+
+    results: list[Transfer | TesseraError] = field(default_factory=list)
+
+
+def _check_request(session: Session, request: TransferRequest) -> tuple[Account, Account, str]:
+    if request.from_account_id == request.to_account_id:
+        raise RuleViolation(
+            "The source and destination accounts are the same.", code="same_account"
+        )
+    code = validate_currency(request.currency)
+    principal = request.principal
+    principal.require(Scope.ACCOUNTS_WRITE)
+    source = _visible_account(session, principal, request.from_account_id)
+    # The destination may belong to another holder, but never to another firm.
+    target = accounts.get(session, request.to_account_id, firm_id=source.firm_id)
+    if target is None:
+        raise NotFound("Account not found.", details={"account_id": request.to_account_id})
+    return source, target, code
+
+
+def _apply_one(
+    session: Session, request: TransferRequest, locked: dict[str, Account], now: datetime
+) -> Transfer:
+    source_view, target_view, code = _check_request(session, request)
+    source = locked[source_view.id]
+    target = locked[target_view.id]
+    for account in (source, target):
+        if account.currency != code:
+            raise _currency_mismatch(account, code)
+    _require_active(source)
+    _require_active(target)
+    if source.balance < request.amount:
+        raise InsufficientFunds(details={"account_id": source.id})
+    source.balance -= request.amount
+    target.balance += request.amount
+    source.updated_at = target.updated_at = now
+    transfer_id = new_id("tr")
+    debit = LedgerTransaction(
+        id=new_id("txn"),
+        firm_id=source.firm_id,
+        account_id=source.id,
+        type=TransactionType.TRANSFER_OUT.value,
+        amount=request.amount,
+        currency=code,
+        balance_after=source.balance,
+        description=request.description,
+        transfer_id=transfer_id,
+        created_at=now,
+    )
+    credit = LedgerTransaction(
+        id=new_id("txn"),
+        firm_id=target.firm_id,
+        account_id=target.id,
+        type=TransactionType.TRANSFER_IN.value,
+        amount=request.amount,
+        currency=code,
+        balance_after=target.balance,
+        description=request.description,
+        transfer_id=transfer_id,
+        created_at=now,
+    )
+    repository.add_transaction(session, debit)
+    repository.add_transaction(session, credit)
+    transfer = repository.add_transfer(
+        session,
+        Transfer(
+            id=transfer_id,
+            firm_id=source.firm_id,
+            from_account_id=source.id,
+            to_account_id=target.id,
+            amount=request.amount,
+            currency=code,
+            description=request.description,
+            debit_transaction_id=debit.id,
+            credit_transaction_id=credit.id,
+            created_at=now,
+        ),
+    )
+    session.flush()
+    record_event(
+        session,
+        firm_id=transfer.firm_id,
+        type=EventType.TRANSFER_COMPLETED,
+        data=transfer_event_data(transfer),
+        now=now,
+    )
+    return transfer
+
+
+def apply_transfers(
+    session: Session, requests: Sequence[TransferRequest], *, now: datetime
+) -> TransferBatch:
+    """Apply transfers in one database transaction, each all-or-nothing on its own.
+
+    Every account the batch touches is locked first, in id order, so concurrent batches cannot
+    deadlock; then each request runs in a savepoint that rolls back alone if it fails.
+    """
+    ids = [i for r in requests for i in (r.from_account_id, r.to_account_id)]
+    locked = accounts.lock_many(session, ids)
+    batch = TransferBatch()
+    for request in requests:
+        try:
+            with session.begin_nested():
+                batch.results.append(_apply_one(session, request, locked, now))
+        except TesseraError as exc:
+            batch.results.append(exc)
+    return batch
+
+
+def transfer_funds(
+    session: Session, request: TransferRequest, *, now: datetime, metrics: Metrics | None = None
+) -> Transfer:
+    """Move money between two accounts of one firm, atomically; raises the request's error."""
+    (result,) = apply_transfers(session, [request], now=now).results
+    if isinstance(result, TesseraError):
+        raise result
+    if metrics is not None:
+        metrics.money_movements.labels("transfer").inc()
+    return result
+
+
+def transfer_event_data(transfer: Transfer) -> dict[str, object]:
+    """The public view of a transfer, as events carry it."""
+    return {
+        "id": transfer.id,
+        "from_account_id": transfer.from_account_id,
+        "to_account_id": transfer.to_account_id,
+        "amount": transfer.amount,
+        "currency": transfer.currency,
+        "description": transfer.description,
+        "created_at": transfer.created_at,
+        "debit_transaction_id": transfer.debit_transaction_id,
+        "credit_transaction_id": transfer.credit_transaction_id,
+    }
+
+
+def get_transfer(session: Session, *, principal: Principal, transfer_id: str) -> Transfer:
+    """One transfer; a customer sees it when one of its accounts is theirs."""
+    principal.require(Scope.ACCOUNTS_READ)
+    transfer = repository.get_transfer(session, transfer_id, firm_id=principal.visible_firm())
+    if transfer is None:
+        raise NotFound("Transfer not found.")
+    if principal.is_customer:
+        mine = [
+            accounts.get(session, account_id, firm_id=None, holder_id=principal.holder_id)
+            for account_id in (transfer.from_account_id, transfer.to_account_id)
+        ]
+        if principal.holder_id is None or not any(mine):
+            raise NotFound("Transfer not found.")
+    return transfer
+
+
+def list_transactions(
+    session: Session, *, principal: Principal, account_id: str, page: PageParams
+) -> Page[LedgerTransaction]:
+    """One account's transactions, newest first."""
+    principal.require(Scope.ACCOUNTS_READ)
+    account = _visible_account(session, principal, account_id)
+    items, total = repository.page_for_account(
+        session, account.id, limit=page.limit, offset=page.offset
+    )
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """An account's movements over a period, with opening and closing balances."""
+
+    account: Account
+    generated_at: datetime
+    start: date | None
+    end: date | None
+    opening_balance: int
+    closing_balance: int
+    total_credits: int
+    total_debits: int
+    transactions: list[LedgerTransaction]
+
+
+def build_statement(
+    session: Session,
+    *,
+    principal: Principal,
+    account_id: str,
+    start: date | None,
+    end: date | None,
+    now: datetime,
+) -> Statement:
+    """The statement of one account; ``start`` and ``end`` are inclusive UTC dates."""
+    principal.require(Scope.ACCOUNTS_READ)
+    if start is not None and end is not None and start > end:
+        raise ValidationFailed.single("from", "Must not be after `to`.")
+    account = _visible_account(session, principal, account_id)
+    lower = datetime.combine(start, time.min, tzinfo=UTC) if start else None
+    upper = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC) if end else None
+    rows = repository.in_period(session, account.id, start=lower, end=upper)
+    if lower is None:
+        opening = 0
+    else:
+        previous = repository.last_before(session, account.id, lower)
+        opening = previous.balance_after if previous else 0
+    credits = sum(r.amount for r in rows if TransactionType(r.type).is_credit)
+    debits = sum(r.amount for r in rows if not TransactionType(r.type).is_credit)
+    return Statement(
+        account=account,
+        generated_at=now,
+        start=start,
+        end=end,
+        opening_balance=opening,
+        closing_balance=rows[-1].balance_after if rows else opening,
+        total_credits=credits,
+        total_debits=debits,
+        transactions=rows,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerReport:
+    """What ``tessera ledger verify`` found."""
+
+    accounts_checked: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_ledger(session: Session) -> LedgerReport:
+    """Check the invariants of ARCHITECTURE.md and name every account or transfer that breaks one.
+
+    - each account's balance equals the signed sum of its transactions;
+    - no balance is negative;
+    - every transfer has exactly one transfer_out and one transfer_in of its amount;
+    - total money changes only by deposits and withdrawals (per currency).
+    """
+    problems: list[str] = []
+    for account_id, balance, total in repository.balance_mismatches(session):
+        problems.append(
+            f"account {account_id}: balance {balance} != sum of its transactions {total}"
+        )
+    for account_id, balance in repository.negative_balances(session):
+        problems.append(f"account {account_id}: negative balance {balance}")
+    for transfer_id in repository.broken_transfers(session):
+        problems.append(f"transfer {transfer_id}: legs missing or not matching")
+    for leg_id in repository.orphan_transfer_legs(session):
+        problems.append(f"transaction {leg_id}: transfer leg without a transfer")
+    totals = repository.totals_by_type(session)
+    balances = repository.balances_by_currency(session)
+    for currency in sorted({c for c, _ in totals} | set(balances)):
+        net = totals.get((currency, "deposit"), 0) - totals.get((currency, "withdrawal"), 0)
+        moved_out = totals.get((currency, "transfer_out"), 0)
+        moved_in = totals.get((currency, "transfer_in"), 0)
+        if moved_out != moved_in:
+            problems.append(
+                f"currency {currency}: transfers out {moved_out} != transfers in {moved_in}"
+            )
+        if balances.get(currency, 0) != net:
+            problems.append(
+                f"currency {currency}: total balance {balances.get(currency, 0)} != "
+                f"deposits minus withdrawals {net}"
+            )
+    return LedgerReport(accounts_checked=accounts.count_all(session), problems=problems)

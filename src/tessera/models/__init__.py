@@ -1,0 +1,34 @@
+"""Every SQLAlchemy model, imported here so that the metadata is complete."""
+
+from tessera.models.account import Account
+from tessera.models.account_holder import AccountHolder
+from tessera.models.audit_event import AuditChain, AuditEvent
+from tessera.models.base import Base
+from tessera.models.event import Event
+from tessera.models.firm import DEFAULT_FIRM_ID, DEFAULT_FIRM_SLUG, Firm
+from tessera.models.idempotency_key import IdempotencyKey
+from tessera.models.refresh_token import RefreshToken
+from tessera.models.transaction import LedgerTransaction, TransactionType
+from tessera.models.transfer import Transfer
+from tessera.models.user import Role, User
+from tessera.models.vault_key import VaultKey
+
+__all__ = [
+    "DEFAULT_FIRM_ID",
+    "DEFAULT_FIRM_SLUG",
+    "Account",
+    "AccountHolder",
+    "AuditChain",
+    "AuditEvent",
+    "Base",
+    "Event",
+    "Firm",
+    "IdempotencyKey",
+    "LedgerTransaction",
+    "RefreshToken",
+    "Role",
+    "TransactionType",
+    "Transfer",
+    "User",
+    "VaultKey",
+]

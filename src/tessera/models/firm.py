@@ -1,0 +1,34 @@
+"""A partner firm: the tenant that owns every other row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tessera.models.base import Base, created_at_column, id_column
+
+DEFAULT_FIRM_ID = "firm_default"
+DEFAULT_FIRM_SLUG = "default"
+
+
+class Firm(Base):
+    __tablename__ = "firms"
+
+    id: Mapped[str] = id_column()
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(63), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    auto_approve_registrations: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # Issued cards get numbers that start with this prefix (6 to 8 digits).
+    issuing_bin: Mapped[str] = mapped_column(sa.String(8), default="400012")
+    # Couriers' files from this firm's partners: default phone region and time zone.
+    phone_region: Mapped[str] = mapped_column(sa.String(2), default="AE")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Dubai")
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('active', 'suspended')", name="status"),
+        sa.CheckConstraint("length(slug) >= 2", name="slug_length"),
+    )

@@ -1,0 +1,313 @@
+"""Structured logs, the request id, redaction of secrets, and Prometheus metrics.
+
+Every log line is one JSON object with ``timestamp``, ``level`` and ``event``; lines written while
+a request is handled also carry ``request_id``, ``user_id``, ``route`` and ``method``, and the
+access line adds ``status_code`` and ``duration_ms``. The request context is one mutable object
+in a context variable, so the auth dependency (which runs in a worker thread) can fill in the user
+for the lines that follow.
+
+Redaction is the last processor before rendering, so nothing escapes it: keys that name secrets
+are replaced whole, and every string (exception text included) is scanned for card numbers,
+bearer tokens and JWTs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Mapping, MutableMapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REDACTED = "[REDACTED]"
+
+SENSITIVE_KEYS = frozenset(
+    {
+        "password",
+        "new_password",
+        "password_hash",
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "client_secret",
+        "secret",
+        "authorization",
+        "cookie",
+        "set-cookie",
+        "card_number",
+        "pan",
+        "cvv",
+        "cvc",
+        "key_passphrase",
+        "private_key",
+        "private_key_pem",
+        "master_key",
+        "jwt_secret",
+    }
+)
+
+# Digit runs of card-number length, optionally split by single spaces or dashes.
+_CARD_CANDIDATE = re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+_BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _mask_card(match: re.Match[str]) -> str:
+    digits = re.sub(r"[ -]", "", match.group(0))
+    if 13 <= len(digits) <= 19 and _luhn_ok(digits):
+        return REDACTED
+    return match.group(0)
+
+
+def redact_text(text: str) -> str:
+    """Mask card numbers, JWTs and bearer tokens inside free text."""
+    if any(c.isdigit() for c in text):
+        text = _CARD_CANDIDATE.sub(_mask_card, text)
+    if "eyJ" in text:
+        text = _JWT.sub(REDACTED, text)
+    if "earer" in text:
+        text = _BEARER.sub("Bearer " + REDACTED, text)
+    return text
+
+
+def redact_value(key: str | None, value: Any) -> Any:
+    """Redact one value, recursing into mappings and sequences."""
+    if key is not None and key.lower() in SENSITIVE_KEYS and value is not None:
+        return REDACTED
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return {k: redact_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [redact_value(None, v) for v in value]
+    return value
+
+
+def redact_processor(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: the guarantee that no secret reaches a log line."""
+    return {key: redact_value(key, value) for key, value in event_dict.items()}
+
+
+@dataclass
+class RequestContext:
+    """What every log line of one request carries."""
+
+    request_id: str
+    method: str
+    route: str | None = None
+    user_id: str | None = None
+    client_ip: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_request_context: ContextVar[RequestContext | None] = ContextVar(
+    "tessera_request_context", default=None
+)
+
+
+def current_request() -> RequestContext | None:
+    """The context of the request being handled, if any."""
+    return _request_context.get()
+
+
+def current_request_id() -> str | None:
+    """The id of the request being handled, if any."""
+    ctx = _request_context.get()
+    return ctx.request_id if ctx else None
+
+
+def bind_route(route: str) -> None:
+    """Record the matched route template for the rest of this request's log lines."""
+    ctx = _request_context.get()
+    if ctx is not None:
+        ctx.route = route
+
+
+def bind_user(user_id: str) -> None:
+    """Record the authenticated user for the rest of this request's log lines."""
+    ctx = _request_context.get()
+    if ctx is not None:
+        ctx.user_id = user_id
+
+
+def _add_request_context(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    ctx = _request_context.get()
+    if ctx is not None:
+        event_dict.setdefault("request_id", ctx.request_id)
+        event_dict.setdefault("user_id", ctx.user_id)
+        event_dict.setdefault("route", ctx.route)
+        event_dict.setdefault("method", ctx.method)
+    return event_dict
+
+
+def configure_logging(level: str = "INFO", *, stream: Any = None) -> None:
+    """Send structlog and the standard library's logging through one JSON renderer."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+        _add_request_context,
+    ]
+    renderer_chain: list[Any] = [
+        structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+        structlog.processors.format_exc_info,
+        redact_processor,
+        structlog.processors.JSONRenderer(),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared, processors=renderer_chain
+    )
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Our middleware writes the access line (with the route template, never the raw path, which
+    # can hold a card number in the legacy `/api/v1/credit-card/{number}` route).
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in ("uvicorn", "uvicorn.error", "sqlalchemy", "alembic", "httpx", "httpcore"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("httpx").setLevel("WARNING")
+    logging.getLogger("httpcore").setLevel("WARNING")
+
+
+def get_logger(name: str | None = None) -> Any:
+    """A structlog logger."""
+    return structlog.get_logger(name)
+
+
+class Metrics:
+    """The service's Prometheus metrics, on their own registry (one per app)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "tessera_http_requests",
+            "HTTP requests handled, by route template, method and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "tessera_http_request_duration_seconds",
+            "HTTP request latency by route template and method.",
+            ["method", "route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.money_movements = Counter(
+            "tessera_money_movements",
+            "Committed money movements by type.",
+            ["type"],
+            registry=self.registry,
+        )
+        self.logins = Counter(
+            "tessera_logins", "Login attempts by outcome.", ["outcome"], registry=self.registry
+        )
+        self.domain_events = Counter(
+            "tessera_domain_events",
+            "Outbox events written, by type.",
+            ["type"],
+            registry=self.registry,
+        )
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        return path
+    return "unmatched"
+
+
+class RequestContextMiddleware:
+    """Pure ASGI middleware: request id in and out, timing, the access line and metrics."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log = get_logger("tessera.access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        client = scope.get("client")
+        ctx = RequestContext(
+            request_id=request_id,
+            method=scope["method"],
+            client_ip=client[0] if client else None,
+        )
+        token = _request_context.set(ctx)
+        scope.setdefault("state", {})["request_id"] = request_id
+        status_code = 500
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            duration = time.perf_counter() - started
+            route = _route_template(scope)
+            ctx.route = route
+            self.metrics.requests.labels(scope["method"], route, str(status_code)).inc()
+            self.metrics.latency.labels(scope["method"], route).observe(duration)
+            self.log.info(
+                "request",
+                status_code=status_code,
+                duration_ms=round(duration * 1000, 2),
+                route=route,
+            )
+            _request_context.reset(token)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            try:
+                return bytes(value).decode("latin-1")
+            except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes every byte
+                return None
+    return None

@@ -1,0 +1,69 @@
+"""The long-lived collaborators of one process, built once from the settings.
+
+The API, the CLI and the worker all build a ``Runtime`` and hand its parts to services, so the
+same code runs in each of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tessera.auth.throttle import LoginThrottle
+from tessera.config import Settings
+from tessera.crypto.passwords import PasswordHashing
+from tessera.crypto.tokens import AccessTokens
+from tessera.crypto.vault import EnvelopeCipher
+from tessera.db import Database
+from tessera.models.base import utcnow
+from tessera.observability import Metrics
+from tessera.vault.service import KeyRing
+
+
+@dataclass
+class Runtime:
+    """Settings plus the objects built from them."""
+
+    settings: Settings
+    db: Database
+    passwords: PasswordHashing
+    access_tokens: AccessTokens
+    keyring: KeyRing
+    login_throttle: LoginThrottle
+    metrics: Metrics = field(default_factory=Metrics)
+    clock: Callable[[], datetime] = utcnow
+
+    def now(self) -> datetime:
+        """The current time (UTC), from the clock tests can replace."""
+        return self.clock()
+
+
+def build_runtime(settings: Settings, *, db: Database | None = None) -> Runtime:
+    """Build every collaborator from ``settings`` (secrets already resolved)."""
+    database = db or Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        busy_timeout_ms=settings.db_busy_timeout_ms,
+    )
+    return Runtime(
+        settings=settings,
+        db=database,
+        passwords=PasswordHashing(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+            concurrency=settings.password_hash_concurrency,
+        ),
+        access_tokens=AccessTokens(
+            settings.jwt_key(),
+            ttl_seconds=settings.access_token_ttl_seconds,
+            issuer=settings.jwt_issuer,
+        ),
+        keyring=KeyRing(EnvelopeCipher(settings.master_key_bytes())),
+        login_throttle=LoginThrottle(
+            storage_uri=settings.rate_limit_storage,
+            per_email=settings.login_failures_per_email,
+            per_address=settings.login_failures_per_address,
+        ),
+    )

@@ -1,0 +1,1 @@
+"""The vault: master key versions, and sealing values under them."""

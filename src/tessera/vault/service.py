@@ -1,0 +1,78 @@
+"""The key ring: which master key seals new values, and the unwrapped keys that open old ones.
+
+Master keys live in the database (wrapped by the root key), so every API process and worker
+sees a rotation as soon as it is committed: sealing asks the database for the active version
+(a primary-key lookup) and unwraps a version once, then keeps it in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy.orm import Session
+
+from tessera.crypto.vault import EnvelopeCipher, Sealed, VaultError, open_sealed, rewrap, seal
+from tessera.vault import repository
+
+
+class KeyRing:
+    """Seals and opens values with the deployment's versioned master keys."""
+
+    def __init__(self, cipher: EnvelopeCipher) -> None:
+        self.cipher = cipher
+        self._keys: dict[int, bytes] = {}
+        self._lock = threading.Lock()
+
+    def _master(self, session: Session, version: int) -> bytes:
+        key = self._keys.get(version)
+        if key is not None:
+            return key
+        row = repository.get_key(session, version)
+        if row is None:
+            raise VaultError(f"master key version {version} does not exist")
+        key = self.cipher.unwrap_master_key(version, row.wrapped_key)
+        with self._lock:
+            self._keys[version] = key
+        return key
+
+    def active_version(self, session: Session) -> int:
+        """The version new values are sealed under; creates version 1 on first use."""
+        version = repository.get_active_version(session)
+        if version is None:
+            version = self.add_version(session)
+        return version
+
+    def add_version(self, session: Session) -> int:
+        """Create the next master key version (the caller commits)."""
+        current = max((k.version for k in repository.list_keys(session)), default=0)
+        version = current + 1
+        master = self.cipher.new_master_key()
+        repository.add_key(
+            session, version=version, wrapped_key=self.cipher.wrap_master_key(version, master)
+        )
+        with self._lock:
+            self._keys[version] = master
+        return version
+
+    def seal(self, session: Session, plaintext: bytes, *, aad: bytes) -> Sealed:
+        """Encrypt ``plaintext`` under a new data key and the active master key."""
+        version = self.active_version(session)
+        return seal(plaintext, version=version, master_key=self._master(session, version), aad=aad)
+
+    def open(self, session: Session, sealed: Sealed, *, aad: bytes) -> bytes:
+        """Decrypt a sealed value, whichever master key version wraps it."""
+        return open_sealed(sealed, master_key=self._master(session, sealed.key_version), aad=aad)
+
+    def rewrap(self, session: Session, sealed: Sealed, *, to_version: int, aad: bytes) -> Sealed:
+        """Re-wrap a value's data key under ``to_version``."""
+        return rewrap(
+            sealed,
+            old_master=self._master(session, sealed.key_version),
+            new_version=to_version,
+            new_master=self._master(session, to_version),
+            aad=aad,
+        )
+
+    def fingerprint(self, value: str, *, purpose: str) -> str:
+        """A keyed fingerprint of ``value`` for lookups and duplicate checks."""
+        return self.cipher.fingerprint(value, purpose=purpose)

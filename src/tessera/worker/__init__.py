@@ -1,0 +1,1 @@
+"""The background worker: outbox deliveries, queued imports, scheduled scans, key rotation."""
