@@ -10,8 +10,10 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 import tessera
 from tessera import startup
@@ -90,6 +92,9 @@ async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Respo
         page = web_response(request)
         if page is not None:
             return page
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     messages = {
         404: "No route matches this path.",
@@ -98,10 +103,21 @@ async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Respo
     error = TesseraError(
         messages.get(exc.status_code, str(exc.detail)),
         code=code,
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
     error.status = exc.status_code  # type: ignore[misc]
     return error_response(request, error)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts on this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    probe = {**request.scope, "method": "GET"}
+    for context in iter_route_contexts(request.app.routes):
+        route_methods = context.methods
+        if route_methods and context.matches(probe)[0] is not Match.NONE:
+            methods.update(route_methods)
+    return sorted(methods)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:

@@ -76,12 +76,13 @@ class ErrorEnvelopeMiddleware:
             await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimitMiddleware:
-    """Refuse bodies over the limit with 413, by Content-Length or while streaming."""
+    """Refuse bodies over the limit with 413, by Content-Length or while streaming.
+
+    When a streamed body goes over the limit, this middleware answers 413 itself and tells the
+    application the client went away; whatever the application tries to send after that is
+    dropped (frameworks tend to turn a failing body read into a 400).
+    """
 
     def __init__(self, app: ASGIApp, *, default_limit: int, upload_limit: int) -> None:
         self.app = app
@@ -104,28 +105,30 @@ class BodyLimitMiddleware:
             return
         received = 0
         started = False
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:
-                    raise _TooLarge
+                if received > limit and not started:
+                    refused = True
+                    await self._refuse(send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
         async def send_wrapper(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, send_wrapper)
-        except _TooLarge:
-            if started:
-                raise
-            await self._refuse(send, limit)
+        await self.app(scope, limited_receive, send_wrapper)
 
     @staticmethod
     async def _refuse(send: Send, limit: int) -> None:

@@ -197,11 +197,12 @@ def configure_logging(level: str = "INFO", *, stream: Any = None) -> None:
     # Our middleware writes the access line (with the route template, never the raw path, which
     # can hold a card number in the legacy `/api/v1/credit-card/{number}` route).
     logging.getLogger("uvicorn.access").disabled = True
-    for name in ("uvicorn", "uvicorn.error", "sqlalchemy", "alembic", "httpx", "httpcore"):
+    for name in ("uvicorn", "uvicorn.error", "sqlalchemy", "alembic"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    logging.getLogger("httpx").setLevel("WARNING")
-    logging.getLogger("httpcore").setLevel("WARNING")
+    # HTTP client libraries log every request line (URLs can carry tokens): keep them quiet.
+    for name in ("httpx", "httpcore", "httpx2", "httpcore2", "hpack", "multipart"):
+        logging.getLogger(name).setLevel("WARNING")
 
 
 def get_logger(name: str | None = None) -> Any:

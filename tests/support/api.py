@@ -52,6 +52,12 @@ class Caller:
     def delete(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("DELETE", url, **kwargs)
 
+    def relogin(self) -> None:
+        """Log in again (after a test moved the clock past or before the token's life)."""
+        tokens = self.api.login(self.email)
+        self.access_token = tokens["access_token"]
+        self.refresh_token = tokens["refresh_token"]
+
     # --- banking shortcuts ----------------------------------------------------------------
 
     def open_account(self, currency: str = "USD", type: str = "checking", **body: Any) -> str:

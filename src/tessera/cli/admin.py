@@ -10,7 +10,7 @@ from rich.console import Console
 from tessera.cli.app import fail, load_settings
 
 app = typer.Typer(help="Manage platform admins.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 
 
 @app.command()

@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -59,6 +59,10 @@ def serve(
         fail(f"not starting: {exc}")
     finally:
         runtime.db.dispose()
+    # Uvicorn shuts down gracefully on SIGTERM/SIGINT and then re-raises the signal; with these
+    # handlers in place that re-raise becomes a clean exit 0 instead of "killed by signal".
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    signal.signal(signal.SIGINT, _exit_cleanly)
     uvicorn.run(
         "tessera.app:create_app_from_env",
         factory=True,
@@ -70,6 +74,10 @@ def serve(
         proxy_headers=True,
         timeout_graceful_shutdown=20,
     )
+
+
+def _exit_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 @app.command()

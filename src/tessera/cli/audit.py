@@ -9,7 +9,7 @@ from tessera.cli.app import load_settings
 from tessera.db import Database
 
 app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 
 
 @app.command()

@@ -12,6 +12,7 @@ from typing import Any
 import jwt
 
 ALGORITHM = "HS256"
+CLOCK_SKEW_SECONDS = 30
 
 
 class InvalidToken(Exception):
@@ -75,12 +76,19 @@ class AccessTokens:
                 self._secret,
                 algorithms=[ALGORITHM],
                 issuer=self._issuer,
-                options={"require": ["sub", "jti", "firm", "iat", "exp"], "verify_exp": False},
+                options={
+                    "require": ["sub", "jti", "firm", "iat", "exp"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(type(exc).__name__) from exc
-        # Expiry is checked against the caller's clock so that tests can move time.
-        if int(claims["exp"]) <= int(now.timestamp()):
+        # Times are checked against the caller's clock (the service's, which tests can move).
+        current = int(now.timestamp())
+        if int(claims["iat"]) > current + CLOCK_SKEW_SECONDS:
+            raise InvalidToken("issued in the future")
+        if int(claims["exp"]) <= current:
             raise ExpiredToken("expired")
         return AccessClaims(
             sub=str(claims["sub"]),

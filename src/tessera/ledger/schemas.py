@@ -22,7 +22,9 @@ class TransactionCreate(BaseModel):
 
     account_id: str = Field(min_length=1, max_length=40)
     type: MovementType
-    amount: int = Field(gt=0, le=MAX_AMOUNT, description="Minor units (1050 = 10.50 USD).")
+    amount: int = Field(
+        strict=True, gt=0, le=MAX_AMOUNT, description="Minor units (1050 = 10.50 USD)."
+    )
     currency: str = Field(min_length=3, max_length=3)
     description: str | None = Field(default=None, max_length=500)
 
@@ -49,7 +51,7 @@ class TransferCreate(BaseModel):
 
     from_account_id: str = Field(min_length=1, max_length=40)
     to_account_id: str = Field(min_length=1, max_length=40)
-    amount: int = Field(gt=0, le=MAX_AMOUNT)
+    amount: int = Field(strict=True, gt=0, le=MAX_AMOUNT, description="Minor units.")
     currency: str = Field(min_length=3, max_length=3)
     description: str | None = Field(default=None, max_length=500)
 
