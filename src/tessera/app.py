@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,7 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from fastapi.routing import iter_route_contexts
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -120,6 +122,15 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def metrics_text(runtime: Runtime) -> bytes:
+    """The Prometheus exposition: this process's, or every worker's in multi-process mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped upstream
+        return generate_latest(registry)
+    return generate_latest(runtime.metrics.registry)
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """Build the application. Tests pass their own settings or a prepared runtime."""
     if runtime is None:
@@ -161,7 +172,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
-        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics_text(runtime), media_type=CONTENT_TYPE_LATEST)
 
     # Added innermost first: the body limit sits inside the error envelope, which sits inside
     # the request context (so even a 500 carries its request id and gets an access line).

@@ -63,6 +63,8 @@ def serve(
     # handlers in place that re-raise becomes a clean exit 0 instead of "killed by signal".
     signal.signal(signal.SIGTERM, _exit_cleanly)
     signal.signal(signal.SIGINT, _exit_cleanly)
+    if workers > 1:
+        _prepare_multiprocess_metrics(settings)
     uvicorn.run(
         "tessera.app:create_app_from_env",
         factory=True,
@@ -74,6 +76,17 @@ def serve(
         proxy_headers=True,
         timeout_graceful_shutdown=20,
     )
+
+
+def _prepare_multiprocess_metrics(settings: Settings) -> None:
+    """Several worker processes share their Prometheus counters through files in one directory."""
+    import os
+    import shutil
+
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(settings.var_dir / "prometheus")
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
 
 
 def _exit_cleanly(_signum: int, _frame: object) -> None:
