@@ -151,3 +151,20 @@ class TestWebApp:
         spec = client.get("/openapi.json").json()
         assert "/v1/transfers" in spec["paths"]
         assert client.get("/docs").status_code == 200
+
+
+class TestOpenApiErrors:
+    def test_every_operation_declares_the_envelope_for_its_errors(
+        self, client: TestClient
+    ) -> None:
+        spec = client.get("/openapi.json").json()
+        envelope = {"$ref": "#/components/schemas/ErrorEnvelope"}
+        transfer = spec["paths"]["/v1/transfers"]["post"]["responses"]
+        assert {"401", "403", "409", "422", "500"} <= set(transfer)
+        assert transfer["409"]["content"]["application/json"]["schema"] == envelope
+        login = spec["paths"]["/v1/auth/login"]["post"]["responses"]
+        assert {"401", "429"} <= set(login)
+        assert "403" not in login
+        for path, item in spec["paths"].items():
+            for method, operation in item.items():
+                assert "500" in operation["responses"], (method, path)

@@ -34,6 +34,7 @@ from tessera.observability import (
     configure_logging,
     get_logger,
 )
+from tessera.openapi import install_openapi
 from tessera.routers import ROUTERS
 from tessera.runtime import Runtime, build_runtime
 from tessera.web import web_response
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     for router in ROUTERS:
         app.include_router(router)
+    install_openapi(app)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
