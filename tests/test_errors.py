@@ -154,9 +154,7 @@ class TestWebApp:
 
 
 class TestOpenApiErrors:
-    def test_every_operation_declares_the_envelope_for_its_errors(
-        self, client: TestClient
-    ) -> None:
+    def test_every_operation_declares_the_envelope_for_its_errors(self, client: TestClient) -> None:
         spec = client.get("/openapi.json").json()
         envelope = {"$ref": "#/components/schemas/ErrorEnvelope"}
         transfer = spec["paths"]["/v1/transfers"]["post"]["responses"]

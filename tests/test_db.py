@@ -1,0 +1,89 @@
+"""The database layer: SQLite pragmas, the single-writer discipline, UTC timestamps."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from tessera.db import Database, end_read_transaction
+from tessera.models import DEFAULT_FIRM_ID, Firm
+from tessera.runtime import Runtime
+
+
+class TestSqlite:
+    def test_wal_busy_timeout_and_foreign_keys(self, runtime: Runtime, backend: str) -> None:
+        if backend != "sqlite":
+            pytest.skip("SQLite pragmas")
+        with runtime.db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+    def test_concurrent_writers_queue_instead_of_failing(self, runtime: Runtime) -> None:
+        errors: list[BaseException] = []
+
+        def write(index: int) -> None:
+            try:
+                for step in range(20):
+                    with runtime.db.session_scope() as session:
+                        firm = session.get(Firm, DEFAULT_FIRM_ID)
+                        assert firm is not None
+                        # Read, then write in the same transaction: the pattern that fails
+                        # with SQLITE_BUSY under deferred transactions.
+                        firm.name = f"writer {index} step {step}"
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert errors == []
+
+    def test_readers_do_not_wait_for_a_writer(self, runtime: Runtime) -> None:
+        writer = runtime.db.session(write=True)
+        writer.execute(sa.update(Firm).values(name="held"))
+        try:
+            with runtime.db.session_scope(write=False) as reader:
+                assert reader.scalar(sa.select(sa.func.count()).select_from(Firm)) == 1
+        finally:
+            writer.rollback()
+            writer.close()
+
+
+class TestEndReadTransaction:
+    def test_refuses_pending_changes(self, runtime: Runtime) -> None:
+        with runtime.db.session_scope() as session:
+            firm = session.get(Firm, DEFAULT_FIRM_ID)
+            assert firm is not None
+            firm.name = "changed"
+            with pytest.raises(RuntimeError, match="unflushed"):
+                end_read_transaction(session)
+            session.rollback()
+
+
+class TestUtcColumns:
+    def test_naive_datetimes_are_refused_and_values_come_back_in_utc(
+        self, runtime: Runtime
+    ) -> None:
+        with runtime.db.session_scope() as session:
+            firm = session.get(Firm, DEFAULT_FIRM_ID)
+            assert firm is not None
+            assert firm.created_at.tzinfo is not None
+            assert firm.created_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+            firm.created_at = datetime(2026, 1, 1)  # noqa: DTZ001 - the point of the test
+            with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+                session.flush()
+            session.rollback()
+
+
+class TestPing:
+    def test_ping_raises_when_the_file_cannot_be_opened(self, tmp_path: object) -> None:
+        db = Database(f"sqlite:///{tmp_path}/no/such/dir/x.db")
+        with pytest.raises(sa.exc.OperationalError):
+            db.ping()
+        db.dispose()
