@@ -16,7 +16,7 @@ from tessera.auth import service as auth_service
 from tessera.crypto.tokens import ExpiredToken, InvalidToken
 from tessera.errors import TesseraError, TokenExpired, Unauthorized
 from tessera.kit import idempotency
-from tessera.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageParams
+from tessera.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PageParams
 from tessera.observability import bind_user
 from tessera.principal import Principal, Scope
 from tessera.runtime import Runtime
@@ -97,7 +97,7 @@ def require_scope(scope: Scope) -> Callable[[Principal], Principal]:
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> PageParams:
     """``?limit=`` (1..200, default 50) and ``?offset=`` (>= 0)."""
     return PageParams(limit=limit, offset=offset)

@@ -54,7 +54,9 @@ def _statuses(method: str, path: str, operation: dict[str, Any]) -> list[str]:
     statuses = ["500"]
     public = (method, path) in PUBLIC_OPERATIONS
     if not public:
-        statuses += ["401", "403"]
+        # Any authenticated call may name an object (in the path, the query or the body) that
+        # does not exist or belongs to another firm.
+        statuses += ["401", "403", "404"]
     elif path in {"/v1/auth/login", "/v1/auth/refresh", "/v1/oauth/token"}:
         statuses.append("401")
     if "{" in path:

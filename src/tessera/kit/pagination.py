@@ -11,6 +11,8 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# Beyond this an offset is a mistake (and would overflow the database's integers).
+MAX_OFFSET = 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
