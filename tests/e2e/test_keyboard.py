@@ -56,7 +56,7 @@ class TestKeyboardOnly:
         self, page: Page, live_service: LiveService
     ) -> None:
         email = live_service.signup()["user"]["email"]
-        page.goto(f"{live_service.base_url}/login")
+        page.goto(live_service.base_url)  # redirects to /login without taking focus
         expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
 
         page.keyboard.press("Tab")

@@ -1,6 +1,8 @@
-// A small client-side router over the History API. Every in-app navigation gets a new key, which
-// pages use to move focus to their heading (so a screen reader hears where it arrived) without
-// stealing focus on the first load. Fragment-only changes (the skip link) are not navigations.
+// A small client-side router over the History API. Every navigation the person makes (a link, a
+// submitted form, Back and Forward) gets a new key, which pages use to move focus to their heading
+// so that a screen reader hears where it arrived. Redirects (replace) keep the key, so the first
+// load, even through a redirect such as "/" -> "/login", leaves focus at the top of the document
+// where the skip link is. Fragment-only changes (the skip link itself) are not navigations.
 
 import { type AnchorHTMLAttributes, type MouseEvent, type ReactNode, useEffect, useSyncExternalStore } from "react";
 
@@ -20,8 +22,8 @@ function readLocation(key: number): Location {
   return { pathname: window.location.pathname, search: window.location.search, key };
 }
 
-function update(): void {
-  const next = readLocation(current.key + 1);
+function update(newKey: boolean): void {
+  const next = readLocation(current.key + (newKey ? 1 : 0));
   if (next.pathname === current.pathname && next.search === current.search) {
     return;
   }
@@ -31,7 +33,9 @@ function update(): void {
   }
 }
 
-window.addEventListener("popstate", update);
+window.addEventListener("popstate", () => {
+  update(true);
+});
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (options.replace) {
@@ -39,7 +43,7 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
   } else {
     window.history.pushState(null, "", to);
   }
-  update();
+  update(!options.replace);
 }
 
 function subscribe(listener: Listener): () => void {
