@@ -176,7 +176,11 @@ class TestCardRegistrationForm:
         number.fill("4111 1111 1111 1112")
         number.blur()
         expect_field_error(number, "The card number is not valid; check it for typing mistakes.")
+        expect(page.get_by_test_id("announcer")).to_have_text(
+            "Card number: The card number is not valid; check it for typing mistakes."
+        )
         expect(page.get_by_test_id("card-brand")).to_have_text("Visa card")
+        expect(page.get_by_test_id("card-brand")).to_have_attribute("aria-live", "polite")
         number.fill(self.NUMBER)
         expect(number).not_to_have_attribute("aria-invalid", "true")
 

@@ -39,6 +39,15 @@ const MAPPING = {
   },
 };
 
+const LABELS: Readonly<Record<Field, string>> = {
+  card_number: "Card number",
+  expiry_date: "Expiry date",
+  cvv: "Security code",
+  cardholder_name: "Name on the card",
+  holder_id: "Customer",
+  external_ref: "Your reference",
+};
+
 interface Values {
   card_number: string;
   expiry_date: string;
@@ -118,7 +127,12 @@ export function CardRegistrationPage({ session }: { session: SessionView }) {
   const leave = (field: Field) => {
     setTouched((current) => ({ ...current, [field]: true }));
     if (values[field] !== "" || touched[field]) {
-      validate(field, values);
+      const message = checkField(field, values, brand, staff);
+      form.setFieldError(field, message);
+      // Said once, as the person leaves the field; not on every key press.
+      if (message && message !== form.errors[field]) {
+        announce(`${LABELS[field]}: ${message}`);
+      }
     }
   };
 
