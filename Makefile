@@ -40,6 +40,12 @@ system-deps: ## Install what the tests need from Debian (PostgreSQL, Chromium) w
 web: ## Build the web app into web/dist (needs Node and npm)
 	@scripts/build-web.sh
 
+.PHONY: web-check
+web-check: web ## Type-check, lint and unit-test the web app (tsc --strict, ESLint, Vitest)
+	@if command -v npm >/dev/null 2>&1 && [ -f web/package.json ]; then \
+		cd web && npm run --silent check; \
+	else echo "npm is not installed; skipping the web app's checks"; fi
+
 .PHONY: migrate
 migrate: install ## Bring the database schema up to date
 	$(BIN)/tessera migrate
@@ -64,7 +70,7 @@ format: install ## Format and auto-fix the code
 	$(BIN)/ruff check --fix src tests bench migrations
 
 .PHONY: test
-test: install system-deps web lint ## Everything: lint, types, the whole suite on SQLite and PostgreSQL, coverage
+test: install system-deps web web-check lint ## Everything: lint, types, the whole suite on SQLite and PostgreSQL, coverage
 	$(BIN)/coverage erase
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=90 -p no:cacheprovider
 	@echo "make test: all green"

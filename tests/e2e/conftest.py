@@ -1,0 +1,110 @@
+"""Browser tests: the real service in a subprocess, driven through Debian's Chromium.
+
+The service runs as it does in production (``tessera migrate`` then ``tessera serve``) on a free
+127.0.0.1 port, with a fresh SQLite database and cheap argon2. It serves the web app from
+``web/dist``, which ``make web`` (and so ``make test``) builds first; without a build the tests
+are skipped with that reason. Chromium is Debian's (``make system-deps``); Playwright cannot
+download browsers here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+
+from tests.e2e.service import (
+    ADMIN_PASSWORD,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    WEB_DIST,
+    LiveService,
+    start_service,
+    stop_service,
+    unique_email,
+)
+
+
+@pytest.fixture(scope="session")
+def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
+    """`tessera serve` on a free port with a fresh SQLite database."""
+    if not (WEB_DIST / "index.html").is_file():
+        pytest.skip("web/dist is missing: build the web app with `make web` (make test does)")
+    service = start_service(tmp_path_factory.mktemp("e2e-service"))
+    try:
+        yield service
+    finally:
+        stop_service(service)
+
+
+@pytest.fixture(scope="session")
+def platform_admin(live_service: LiveService) -> str:
+    """The email of a platform admin made with `tessera admin create` (password ADMIN_PASSWORD)."""
+    email = unique_email("admin")
+    live_service.cli("admin", "create", "--email", email, "--password", ADMIN_PASSWORD)
+    return email
+
+
+@pytest.fixture(scope="session")
+def browser(live_service: LiveService) -> Iterator[Browser]:
+    """Debian's Chromium, headless (needs the service so that a skip skips the browser too)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class BrowserLog:
+    """What the page printed to its console and any uncaught error."""
+
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    ctx.set_default_timeout(10_000)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def browser_log() -> BrowserLog:
+    return BrowserLog()
+
+
+@pytest.fixture
+def page(context: BrowserContext, browser_log: BrowserLog) -> Iterator[Page]:
+    """A fresh tab; the test fails if the app throws an uncaught error."""
+    tab = context.new_page()
+
+    def on_console(message: ConsoleMessage) -> None:
+        browser_log.console.append(f"{message.type}: {message.text}")
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: browser_log.errors.append(str(error)))
+    yield tab
+    assert browser_log.errors == [], f"uncaught errors in the page: {browser_log.errors}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After a run with browser tests: each screen axe checked, and its non-blocking findings."""
+    from tests.e2e.screens import AXE_RESULTS
+
+    if not AXE_RESULTS:
+        return
+    terminalreporter.section("axe-core (no serious or critical violation on any screen)")
+    for screen, counts in sorted(AXE_RESULTS.items()):
+        found = ", ".join(f"{n} {impact}" for impact, n in sorted(counts.items())) or "none"
+        terminalreporter.write_line(f"{screen:40} {found}")
