@@ -72,7 +72,7 @@ format: install ## Format and auto-fix the code
 .PHONY: test
 test: install system-deps web web-check lint ## Everything: lint, types, the whole suite on SQLite and PostgreSQL, coverage
 	$(BIN)/coverage erase
-	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=90 -p no:cacheprovider
+	TESSERA_REQUIRE_WEB=1 $(BIN)/pytest --cov --cov-report=term --cov-fail-under=90 -p no:cacheprovider
 	@echo "make test: all green"
 
 .PHONY: test-fast

@@ -9,6 +9,7 @@ download browsers here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,10 @@ from tests.e2e.service import (
 def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
     """`tessera serve` on a free port with a fresh SQLite database."""
     if not (WEB_DIST / "index.html").is_file():
-        pytest.skip("web/dist is missing: build the web app with `make web` (make test does)")
+        message = "web/dist is missing: build the web app with `make web` (make test does)"
+        if os.environ.get("TESSERA_REQUIRE_WEB"):
+            pytest.fail(message)
+        pytest.skip(message)
     service = start_service(tmp_path_factory.mktemp("e2e-service"))
     try:
         yield service
