@@ -14,6 +14,8 @@ open anything unexpected, never used to seal again.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.crypto.vault import Sealed, VaultError
+from tessera.db import Database
 from tessera.errors import Conflict
 from tessera.kit.ids import new_id
 from tessera.models import DEFAULT_FIRM_ID, VaultKeyRotation
@@ -193,3 +196,79 @@ def verify_vault(session: Session, keyring: KeyRing, *, batch_size: int = 1000) 
         after = rows[-1].id
         session.expunge_all()
     return VaultCheck(cards=count, by_version=by_version, failures=failures)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    """One committed batch of a rotation run."""
+
+    moved: int
+    rows_done: int
+    rows_total: int
+    seconds: float
+
+
+def run_rotation(
+    db: Database,
+    keyring: KeyRing,
+    *,
+    rotation_id: str,
+    actor: audit.Actor,
+    clock: Callable[[], datetime],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    pause_seconds: float = 0.0,
+    on_batch: Callable[[BatchReport], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> VaultKeyRotation | None:
+    """Move batches until the rotation completes; each batch is its own transaction.
+
+    Returns the completed rotation, or None when ``should_stop`` ended the run first (the
+    rotation then stays ``running`` and the next run resumes it). ``pause_seconds`` between
+    batches leaves room for the service's own writers on a busy SQLite database.
+    """
+    while should_stop is None or not should_stop():
+        started = time.perf_counter()
+        with db.session_scope() as session:
+            job = repository.get_rotation(session, rotation_id)
+            if job is None:  # pragma: no cover - rotations are never deleted
+                raise Conflict("The rotation does not exist.")
+            if job.status == "completed":
+                return job
+            moved = rotate_batch(session, keyring, rotation=job, batch_size=batch_size, now=clock())
+        if moved:
+            if on_batch is not None:
+                with db.session_scope(write=False) as session:
+                    job = repository.get_rotation(session, rotation_id)
+                    if job is not None:
+                        on_batch(
+                            BatchReport(
+                                moved=moved,
+                                rows_done=job.rows_done,
+                                rows_total=job.rows_total,
+                                seconds=time.perf_counter() - started,
+                            )
+                        )
+            if pause_seconds:
+                time.sleep(pause_seconds)
+            continue
+        with db.session_scope() as session:
+            done = complete_rotation(session, rotation_id=rotation_id, actor=actor, now=clock())
+        if done is not None:
+            return done
+        # Rows are left, but another rotator holds them (SKIP LOCKED): let it finish them.
+        time.sleep(0.05)
+    return None
+
+
+def rotation_step(db: Database, keyring: KeyRing, *, clock: Callable[[], datetime]) -> int:
+    """One batch of the running rotation, if any (the worker job); returns the rows moved."""
+    with db.session_scope() as session:
+        job = repository.get_running_rotation(session)
+        if job is None:
+            return 0
+        rotation_id = job.id
+        moved = rotate_batch(session, keyring, rotation=job, now=clock())
+    if not moved:
+        with db.session_scope() as session:
+            complete_rotation(session, rotation_id=rotation_id, actor=audit.SYSTEM, now=clock())
+    return moved
