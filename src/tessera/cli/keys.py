@@ -23,7 +23,9 @@ from tessera.cli.app import fail, load_settings
 from tessera.config import new_master_key
 
 app = typer.Typer(help="Rotate and check the vault's master keys.", no_args_is_help=True)
-console = Console(stderr=True)
+# Messages are single lines that operators grep, so they are never wrapped.
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 
 @app.command()
@@ -144,9 +146,9 @@ def status() -> None:
                     key.created_at.strftime("%Y-%m-%d %H:%M:%SZ"),
                     str(counts.get(key.version, 0)),
                 )
-            Console().print(table)
+            out.print(table)
             if latest is not None:
-                Console().print(
+                out.print(
                     f"latest rotation {latest.id}: {latest.status}, {latest.rows_done}/"
                     f"{latest.rows_total} rows to version {latest.target_version} ({latest.mode})",
                     highlight=False,
@@ -170,7 +172,7 @@ def verify() -> None:
         runtime.db.dispose()
     versions = ", ".join(f"v{v}: {n}" for v, n in sorted(report.by_version.items())) or "none"
     if report.ok:
-        Console().print(f"vault ok: {report.cards} cards decrypt ({versions})", highlight=False)
+        out.print(f"vault ok: {report.cards} cards decrypt ({versions})", highlight=False)
         return
     for token in report.failures:
         console.print(f"[red]does not decrypt[/] {token}", highlight=False)

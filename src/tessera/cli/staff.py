@@ -11,7 +11,7 @@ from rich.console import Console
 from tessera.cli.app import fail, load_settings
 
 app = typer.Typer(help="Manage firm staff.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 
 
 class RoleOption(StrEnum):
