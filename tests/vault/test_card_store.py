@@ -204,3 +204,61 @@ class TestKeyRotation:
             ("vault.key_rotation_completed", "cli"),
             ("vault.key_rotation_started", "cli"),
         ]
+
+
+class TestRunRotation:
+    def test_runs_batches_reports_each_and_can_stop_and_resume(self, runtime: Runtime) -> None:
+        _seed(runtime, [VISA, VISA_2, MASTERCARD, AMEX, VISA])
+        with runtime.db.session_scope() as session:
+            job = rotation.start_rotation(
+                session, runtime.keyring, mode="rewrap", actor=CLI, now=NOW
+            ).rotation
+            rotation_id = job.id
+        reports: list[rotation.BatchReport] = []
+        stopped = rotation.run_rotation(
+            runtime.db,
+            runtime.keyring,
+            rotation_id=rotation_id,
+            actor=CLI,
+            clock=lambda: NOW,
+            batch_size=2,
+            on_batch=reports.append,
+            should_stop=lambda: len(reports) >= 1,
+        )
+        assert stopped is None
+        assert [(r.moved, r.rows_done, r.rows_total) for r in reports] == [(2, 2, 5)]
+        done = rotation.run_rotation(
+            runtime.db,
+            runtime.keyring,
+            rotation_id=rotation_id,
+            actor=CLI,
+            clock=lambda: NOW,
+            batch_size=2,
+            on_batch=reports.append,
+        )
+        assert done is not None
+        assert (done.status, done.rows_done) == ("completed", 5)
+        assert [r.rows_done for r in reports] == [2, 4, 5]
+        again = rotation.run_rotation(
+            runtime.db, runtime.keyring, rotation_id=rotation_id, actor=CLI, clock=lambda: NOW
+        )
+        assert again is not None
+        assert again.completed_at == done.completed_at
+
+    def test_the_worker_step_does_nothing_without_a_running_rotation(
+        self, runtime: Runtime
+    ) -> None:
+        _seed(runtime, [VISA])
+        assert rotation.rotation_step(runtime.db, runtime.keyring, clock=lambda: NOW) == 0
+        with runtime.db.session_scope(write=False) as session:
+            assert rotation.repository.count_cards_by_version(session) == {1: 1}
+
+    def test_verify_reports_a_row_whose_clear_parts_do_not_match(self, runtime: Runtime) -> None:
+        _seed(runtime, [VISA, MASTERCARD])
+        with runtime.db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE vault_cards SET last4 = '0000' WHERE bin = '411111'"))
+        with runtime.db.session_scope(write=False) as session:
+            check = rotation.verify_vault(session, runtime.keyring)
+        assert not check.ok
+        assert len(check.failures) == 1
+        assert check.cards == 2
