@@ -95,6 +95,12 @@ def require_scope(scope: Scope) -> Callable[[Principal], Principal]:
     return dependency
 
 
+CardsReader = Annotated[Principal, Depends(require_scope(Scope.CARDS_READ))]
+CardsWriter = Annotated[Principal, Depends(require_scope(Scope.CARDS_WRITE))]
+CardsRevealer = Annotated[Principal, Depends(require_scope(Scope.CARDS_REVEAL))]
+ClientsManager = Annotated[Principal, Depends(require_scope(Scope.CLIENTS_MANAGE))]
+
+
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,

@@ -7,15 +7,31 @@ from fastapi import APIRouter
 from tessera.accounts.router import router as accounts
 from tessera.audit.router import router as audit
 from tessera.auth.router import router as auth
+from tessera.cards.router import router as cards
+from tessera.clients.router import router as clients
+from tessera.compat.credit_cards import router as compat_credit_cards
+from tessera.compat.registration_status import router as compat_registration_status
+from tessera.firms.router import router as firms
 from tessera.health.router import router as health
 from tessera.holders.router import router as holders
 from tessera.ledger.router import router as ledger
+from tessera.registrations.router import router as registrations
+from tessera.staff.router import router as staff
+from tessera.vault.router import router as vault
 
 ROUTERS: list[APIRouter] = [
     auth,
     holders,
     accounts,
     ledger,
+    cards,
+    registrations,
+    vault,
+    firms,
+    staff,
+    clients,
     audit,
     health,
+    compat_credit_cards,
+    compat_registration_status,
 ]

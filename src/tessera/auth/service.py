@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.auth import repository
+from tessera.clients.service import resolve_client
 from tessera.crypto.tokens import AccessClaims, hash_secret, new_opaque_secret
 from tessera.db import end_read_transaction
 from tessera.errors import (
@@ -243,10 +244,10 @@ def logout(session: Session, runtime: Runtime, *, principal: Principal, refresh_
 
 
 def resolve_principal(session: Session, claims: AccessClaims) -> Principal:
-    """The principal named by a verified access token; 401 if the user is gone."""
+    """The principal named by a verified access token; 401 if the user or client is gone."""
     if claims.scope is not None:
-        # Machine-client tokens arrive with the firms and clients feature.
-        raise Unauthorized("The access token is not valid.")
+        # Only machine-client tokens carry a scope claim (see clients.service).
+        return resolve_client(session, claims)
     found = repository.get_user_with_holder(session, claims.sub)
     if found is None:
         raise Unauthorized("The access token is not valid.")

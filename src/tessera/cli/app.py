@@ -162,11 +162,13 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def _register_subcommands() -> None:
-    from tessera.cli import admin, audit, ledger
+    from tessera.cli import admin, audit, keys, ledger, staff
 
     app.add_typer(ledger.app, name="ledger")
     app.add_typer(admin.app, name="admin")
     app.add_typer(audit.app, name="audit")
+    app.add_typer(keys.app, name="keys")
+    app.add_typer(staff.app, name="staff")
 
 
 _register_subcommands()

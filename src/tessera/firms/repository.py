@@ -16,3 +16,23 @@ def get(session: Session, firm_id: str) -> Firm | None:
 def get_by_slug(session: Session, slug: str) -> Firm | None:
     """One firm by its slug."""
     return session.scalar(sa.select(Firm).where(Firm.slug == slug))
+
+
+def slug_exists(session: Session, slug: str) -> bool:
+    """Whether a firm has this slug."""
+    return bool(session.scalar(sa.select(sa.exists().where(Firm.slug == slug))))
+
+
+def add(session: Session, firm: Firm) -> Firm:
+    """Insert a firm."""
+    session.add(firm)
+    return firm
+
+
+def page(session: Session, *, limit: int, offset: int) -> tuple[list[Firm], int]:
+    """A page of firms, oldest first, with the total."""
+    total = session.scalar(sa.select(sa.func.count()).select_from(Firm)) or 0
+    rows = session.scalars(
+        sa.select(Firm).order_by(Firm.created_at, Firm.id).limit(limit).offset(offset)
+    )
+    return list(rows), total

@@ -2,8 +2,11 @@
 
 from tessera.models.account import Account
 from tessera.models.account_holder import AccountHolder
+from tessera.models.api_client import ApiClient
 from tessera.models.audit_event import AuditChain, AuditEvent
 from tessera.models.base import Base
+from tessera.models.card import Card
+from tessera.models.card_registration import CardRegistration
 from tessera.models.event import Event
 from tessera.models.firm import DEFAULT_FIRM_ID, DEFAULT_FIRM_SLUG, Firm
 from tessera.models.idempotency_key import IdempotencyKey
@@ -11,16 +14,21 @@ from tessera.models.refresh_token import RefreshToken
 from tessera.models.transaction import LedgerTransaction, TransactionType
 from tessera.models.transfer import Transfer
 from tessera.models.user import Role, User
+from tessera.models.vault_card import VaultCard
 from tessera.models.vault_key import VaultKey
+from tessera.models.vault_key_rotation import VaultKeyRotation
 
 __all__ = [
     "DEFAULT_FIRM_ID",
     "DEFAULT_FIRM_SLUG",
     "Account",
     "AccountHolder",
+    "ApiClient",
     "AuditChain",
     "AuditEvent",
     "Base",
+    "Card",
+    "CardRegistration",
     "Event",
     "Firm",
     "IdempotencyKey",
@@ -30,5 +38,7 @@ __all__ = [
     "TransactionType",
     "Transfer",
     "User",
+    "VaultCard",
     "VaultKey",
+    "VaultKeyRotation",
 ]

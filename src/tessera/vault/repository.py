@@ -1,17 +1,40 @@
-"""Queries on the vault's master key versions."""
+"""Queries on the vault: master key versions, vault cards and key rotations."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tessera.models import VaultKey
+from tessera.models import VaultCard, VaultKey, VaultKeyRotation
+
+# --- master key versions ----------------------------------------------------------------------
 
 
 def get_active_version(session: Session) -> int | None:
     """The highest active master key version, if any."""
     return session.scalar(
         sa.select(sa.func.max(VaultKey.version)).where(VaultKey.status == "active")
+    )
+
+
+def lock_active_key(session: Session, *, exclusive: bool = False) -> VaultKey | None:
+    """The active master key version, locked until the end of the transaction.
+
+    Sealing takes a shared lock, adding a version an exclusive one (PostgreSQL; SQLite's single
+    writer already serialises them). So a new version commits only after every transaction that
+    sealed under the previous one has committed, and a rotation that starts after that commit
+    sees every row it has to move.
+    """
+    return session.scalar(
+        sa.select(VaultKey)
+        .where(VaultKey.status == "active")
+        .order_by(VaultKey.version.desc())
+        .limit(1)
+        .with_for_update(read=not exclusive)
     )
 
 
@@ -31,3 +54,139 @@ def add_key(session: Session, *, version: int, wrapped_key: bytes) -> VaultKey:
     session.add(key)
     session.flush()
     return key
+
+
+def retire_keys_below(session: Session, version: int) -> int:
+    """Retire every version older than ``version``: kept to open stragglers, never to seal."""
+    result = session.execute(
+        sa.update(VaultKey)
+        .where(VaultKey.version < version, VaultKey.status == "active")
+        .values(status="retired")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- vault cards --------------------------------------------------------------------------------
+
+
+def add_card(session: Session, card: VaultCard) -> VaultCard:
+    """Insert a vault card."""
+    session.add(card)
+    return card
+
+
+def get_card(session: Session, card_id: str) -> VaultCard | None:
+    """One vault card by id (no tenancy filter: callers have already checked the owner)."""
+    return session.get(VaultCard, card_id)
+
+
+def get_card_by_token(
+    session: Session, token: str, *, firm_id: str | None, holder_id: str | None
+) -> VaultCard | None:
+    """One vault card by token, if it matches the firm and holder filters (None: no filter)."""
+    query = sa.select(VaultCard).where(VaultCard.token == token)
+    if firm_id is not None:
+        query = query.where(VaultCard.firm_id == firm_id)
+    if holder_id is not None:
+        query = query.where(VaultCard.holder_id == holder_id)
+    return session.scalar(query)
+
+
+def fingerprint_exists(session: Session, *, firm_id: str, fingerprint: str) -> bool:
+    """Whether any vault card of the firm has this fingerprint."""
+    found = session.scalar(
+        sa.select(
+            sa.exists().where(VaultCard.firm_id == firm_id, VaultCard.fingerprint == fingerprint)
+        )
+    )
+    return bool(found)
+
+
+def count_cards_below(session: Session, version: int) -> int:
+    """How many vault cards are sealed under a master key older than ``version``."""
+    return (
+        session.scalar(
+            sa.select(sa.func.count()).select_from(VaultCard).where(VaultCard.key_version < version)
+        )
+        or 0
+    )
+
+
+def count_cards_by_version(session: Session) -> dict[int, int]:
+    """How many vault cards each master key version seals."""
+    rows = session.execute(
+        sa.select(VaultCard.key_version, sa.func.count()).group_by(VaultCard.key_version)
+    )
+    return {int(version): int(count) for version, count in rows}
+
+
+def lock_cards_below(session: Session, version: int, *, limit: int) -> list[VaultCard]:
+    """Up to ``limit`` cards sealed under an older version, locked; rows another rotator holds
+    are skipped (PostgreSQL), so a CLI and workers can share one rotation."""
+    return list(
+        session.scalars(
+            sa.select(VaultCard)
+            .where(VaultCard.key_version < version)
+            .order_by(VaultCard.key_version, VaultCard.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def update_sealed_numbers(session: Session, updates: Sequence[dict[str, Any]]) -> None:
+    """Write new sealed values: ``[{"id", "sealed_number", "key_version"}, ...]``."""
+    if updates:
+        session.execute(sa.update(VaultCard), list(updates))
+
+
+def cards_after(session: Session, after_id: str, *, limit: int) -> list[VaultCard]:
+    """The next ``limit`` vault cards in id order after ``after_id`` ("" for the first)."""
+    return list(
+        session.scalars(
+            sa.select(VaultCard).where(VaultCard.id > after_id).order_by(VaultCard.id).limit(limit)
+        )
+    )
+
+
+# --- key rotations ------------------------------------------------------------------------------
+
+
+def get_running_rotation(session: Session, *, lock: bool = False) -> VaultKeyRotation | None:
+    """The rotation in progress, if any."""
+    query = sa.select(VaultKeyRotation).where(VaultKeyRotation.status == "running")
+    if lock:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def get_rotation(
+    session: Session, rotation_id: str, *, lock: bool = False
+) -> VaultKeyRotation | None:
+    """One rotation, optionally locked until the end of the transaction."""
+    return session.get(VaultKeyRotation, rotation_id, with_for_update=lock or None)
+
+
+def latest_rotation(session: Session) -> VaultKeyRotation | None:
+    """The most recently started rotation."""
+    return session.scalar(
+        sa.select(VaultKeyRotation).order_by(VaultKeyRotation.started_at.desc()).limit(1)
+    )
+
+
+def add_rotation(session: Session, rotation: VaultKeyRotation) -> VaultKeyRotation:
+    """Insert a rotation."""
+    session.add(rotation)
+    session.flush()
+    return rotation
+
+
+def count_rotation_progress(
+    session: Session, rotation_id: str, *, moved: int, now: datetime
+) -> None:
+    """Add ``moved`` to a rotation's progress (an increment, safe with concurrent rotators)."""
+    session.execute(
+        sa.update(VaultKeyRotation)
+        .where(VaultKeyRotation.id == rotation_id)
+        .values(rows_done=VaultKeyRotation.rows_done + moved, updated_at=now)
+    )

@@ -2,7 +2,13 @@
 
 Master keys live in the database (wrapped by the root key), so every API process and worker
 sees a rotation as soon as it is committed: sealing asks the database for the active version
-(a primary-key lookup) and unwraps a version once, then keeps it in memory.
+(one indexed row, share-locked until the sealing transaction ends) and unwraps a version once,
+then keeps it in memory.
+
+Why the lock: a rotation starts by adding a version, then moves every row sealed under an older
+one. A request that read the old active version and committed after the rotation's last pass
+would leave a row behind. Adding a version takes the active key row exclusively, so it waits for
+every transaction that sealed under it (PostgreSQL; on SQLite writers are serialised anyway).
 """
 
 from __future__ import annotations
@@ -36,14 +42,18 @@ class KeyRing:
         return key
 
     def active_version(self, session: Session) -> int:
-        """The version new values are sealed under; creates version 1 on first use."""
-        version = repository.get_active_version(session)
-        if version is None:
-            version = self.add_version(session)
-        return version
+        """The version new values are sealed under, share-locked; creates version 1 on first use."""
+        row = repository.lock_active_key(session)
+        if row is None:
+            return self.add_version(session)
+        return row.version
 
     def add_version(self, session: Session) -> int:
-        """Create the next master key version (the caller commits)."""
+        """Create the next master key version (the caller commits).
+
+        Waits for transactions that are sealing under the current version (see the module doc).
+        """
+        repository.lock_active_key(session, exclusive=True)
         current = max((k.version for k in repository.list_keys(session)), default=0)
         version = current + 1
         master = self.cipher.new_master_key()
@@ -71,6 +81,13 @@ class KeyRing:
             new_version=to_version,
             new_master=self._master(session, to_version),
             aad=aad,
+        )
+
+    def reseal(self, session: Session, sealed: Sealed, *, to_version: int, aad: bytes) -> Sealed:
+        """Decrypt a value and encrypt it again under a fresh data key wrapped by ``to_version``."""
+        plaintext = self.open(session, sealed, aad=aad)
+        return seal(
+            plaintext, version=to_version, master_key=self._master(session, to_version), aad=aad
         )
 
     def fingerprint(self, value: str, *, purpose: str) -> str:

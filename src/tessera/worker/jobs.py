@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tessera.kit import idempotency
 from tessera.runtime import Runtime
+from tessera.vault import rotation
 from tessera.worker.runner import Job
 
 
@@ -15,8 +16,14 @@ def purge_idempotency_keys(runtime: Runtime) -> int:
     return 0
 
 
+def rotate_vault_keys(runtime: Runtime) -> int:
+    """Move one batch of vault cards to the new master key of a running rotation."""
+    return rotation.rotation_step(runtime.db, runtime.keyring, clock=runtime.now)
+
+
 def default_jobs() -> list[Job]:
     """Every job, in the order a worker runs them."""
     return [
         Job("purge_idempotency_keys", purge_idempotency_keys, interval_seconds=3600),
+        Job("rotate_vault_keys", rotate_vault_keys, interval_seconds=5),
     ]

@@ -1,0 +1,70 @@
+"""Request and response bodies of the issued-card routes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CardType(StrEnum):
+    VIRTUAL = "virtual"
+    PHYSICAL = "physical"
+
+
+class CardStatus(StrEnum):
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+    CLOSED = "closed"
+
+
+class CardCreate(BaseModel):
+    """A card to issue on an account."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account_id: str = Field(min_length=1, max_length=40)
+    type: CardType
+    cardholder_name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Printed on the card; the account holder's name when absent.",
+    )
+
+
+class CardUpdate(BaseModel):
+    """A status change: block, unblock or close."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: CardStatus
+
+
+class CardDeliveryRead(BaseModel):
+    """Where a physical card is, from the couriers' files."""
+
+    status: str
+    status_at: datetime | None
+    delivery_attempts: int
+
+
+class CardRead(BaseModel):
+    """An issued card; never its full number (the vault reveals it, audited, to firm admins)."""
+
+    id: str
+    account_id: str
+    holder_id: str
+    type: CardType
+    brand: str
+    last4: str
+    expiry: date
+    status: CardStatus
+    reference: str | None = Field(description="Physical cards: the id couriers use.")
+    cardholder_name: str
+    token: str = Field(description="The card's vault token.")
+    created_at: datetime
+    updated_at: datetime
+    delivery: CardDeliveryRead | None = Field(
+        default=None, description="Physical cards: the latest delivery status, when known."
+    )

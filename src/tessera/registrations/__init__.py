@@ -1,0 +1,1 @@
+"""Card registrations: cards that firms bring, stored in the vault and approved or rejected."""

@@ -1,0 +1,167 @@
+"""Queries on card registrations (always joined with their vault card)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tessera.models import CardRegistration, VaultCard
+
+LIVE_STATUSES = ("pending", "approved")
+
+
+def add(session: Session, registration: CardRegistration) -> CardRegistration:
+    """Insert a registration."""
+    session.add(registration)
+    return registration
+
+
+def find_live_by_fingerprint(
+    session: Session, *, firm_id: str, fingerprint: str
+) -> CardRegistration | None:
+    """The firm's pending or approved registration of the card with this fingerprint."""
+    return session.scalar(
+        sa.select(CardRegistration).where(
+            CardRegistration.firm_id == firm_id,
+            CardRegistration.card_fingerprint == fingerprint,
+            CardRegistration.status.in_(LIVE_STATUSES),
+        )
+    )
+
+
+def find_latest_by_fingerprint(
+    session: Session, *, firm_id: str, holder_id: str | None, fingerprint: str
+) -> tuple[CardRegistration, VaultCard] | None:
+    """The newest registration (live first) of the card with this fingerprint in the firm."""
+    query = (
+        sa.select(CardRegistration, VaultCard)
+        .join(VaultCard, VaultCard.id == CardRegistration.vault_card_id)
+        .where(
+            CardRegistration.firm_id == firm_id,
+            CardRegistration.card_fingerprint == fingerprint,
+        )
+    )
+    if holder_id is not None:
+        query = query.where(CardRegistration.holder_id == holder_id)
+    live_first = sa.case((CardRegistration.status.in_(LIVE_STATUSES), 0), else_=1)
+    row = session.execute(
+        query.order_by(live_first, CardRegistration.created_at.desc()).limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def get(
+    session: Session,
+    registration_id: str,
+    *,
+    firm_id: str | None,
+    holder_id: str | None,
+    lock: bool = False,
+) -> tuple[CardRegistration, VaultCard] | None:
+    """One registration and its vault card, if it matches the filters (None: no filter)."""
+    query = (
+        sa.select(CardRegistration, VaultCard)
+        .join(VaultCard, VaultCard.id == CardRegistration.vault_card_id)
+        .where(CardRegistration.id == registration_id)
+    )
+    if firm_id is not None:
+        query = query.where(CardRegistration.firm_id == firm_id)
+    if holder_id is not None:
+        query = query.where(CardRegistration.holder_id == holder_id)
+    if lock:
+        query = query.with_for_update(of=CardRegistration)
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _filtered(
+    *,
+    firm_id: str | None,
+    holder_id: str | None,
+    status: str | None,
+    created_from: datetime | None,
+    created_before: datetime | None,
+) -> sa.Select[tuple[CardRegistration, VaultCard]]:
+    query = sa.select(CardRegistration, VaultCard).join(
+        VaultCard, VaultCard.id == CardRegistration.vault_card_id
+    )
+    if firm_id is not None:
+        query = query.where(CardRegistration.firm_id == firm_id)
+    if holder_id is not None:
+        query = query.where(CardRegistration.holder_id == holder_id)
+    if status is not None:
+        query = query.where(CardRegistration.status == status)
+    if created_from is not None:
+        query = query.where(CardRegistration.created_at >= created_from)
+    if created_before is not None:
+        query = query.where(CardRegistration.created_at < created_before)
+    return query
+
+
+def page(
+    session: Session,
+    *,
+    firm_id: str | None,
+    holder_id: str | None,
+    status: str | None,
+    created_from: datetime | None,
+    created_before: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[CardRegistration, VaultCard]], int]:
+    """A page of registrations, newest first, with the total."""
+    query = _filtered(
+        firm_id=firm_id,
+        holder_id=holder_id,
+        status=status,
+        created_from=created_from,
+        created_before=created_before,
+    )
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(CardRegistration.created_at.desc(), CardRegistration.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(r[0], r[1]) for r in rows], total
+
+
+def all_matching(
+    session: Session,
+    *,
+    firm_id: str | None,
+    holder_id: str | None,
+    status: str | None,
+    created_from: datetime | None,
+    created_before: datetime | None,
+    batch: int = 1000,
+) -> list[tuple[CardRegistration, VaultCard]]:
+    """Every matching registration, oldest first, read in keyset batches (for CSV reports)."""
+    query = _filtered(
+        firm_id=firm_id,
+        holder_id=holder_id,
+        status=status,
+        created_from=created_from,
+        created_before=created_before,
+    ).order_by(CardRegistration.created_at, CardRegistration.id)
+    found: list[tuple[CardRegistration, VaultCard]] = []
+    last: tuple[datetime, str] | None = None
+    while True:
+        step = query
+        if last is not None:
+            after_at, after_id = last
+            step = step.where(
+                sa.or_(
+                    CardRegistration.created_at > after_at,
+                    sa.and_(
+                        CardRegistration.created_at == after_at, CardRegistration.id > after_id
+                    ),
+                )
+            )
+        rows = [(r[0], r[1]) for r in session.execute(step.limit(batch))]
+        found.extend(rows)
+        if len(rows) < batch:
+            return found
+        last = (rows[-1][0].created_at, rows[-1][0].id)

@@ -1,0 +1,88 @@
+"""Request and response bodies of the card registration routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tessera.vault.schemas import VaultCardRead
+
+
+class RegistrationStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class RegistrationCreate(BaseModel):
+    """A card to register. The CVV, when given, is checked and then dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    card_number: str = Field(
+        min_length=1, max_length=64, description="Digits; spaces and dashes are allowed."
+    )
+    expiry_date: str = Field(
+        min_length=1,
+        max_length=32,
+        description="MM/YY, MM/YYYY or YYYY-MM-DD; stored as the last day of its month.",
+        examples=["12/27"],
+    )
+    cvv: str | None = Field(
+        default=None,
+        max_length=8,
+        description="3 digits (4 for American Express); checked, never stored or logged.",
+    )
+    cardholder_name: str = Field(max_length=200, description="At least 3 characters.")
+    holder_id: str | None = Field(
+        default=None, max_length=40, description="Staff only: the account holder it belongs to."
+    )
+    external_ref: str | None = Field(
+        default=None, max_length=255, description="The firm's own reference."
+    )
+
+
+class RegistrationIdentity(BaseModel):
+    """What makes two registration requests "the same" for Idempotency-Key replays.
+
+    The card number is replaced by its keyed fingerprint and the CVV left out, so that the
+    stored request hash cannot be brute-forced back to a card number or a CVV.
+    """
+
+    card_fingerprint: str
+    expiry_date: str
+    cvv_given: bool
+    cardholder_name: str
+    holder_id: str | None
+    external_ref: str | None
+
+
+class RegistrationDecision(BaseModel):
+    """An optional note on an approval."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class RegistrationRejection(BaseModel):
+    """Why a registration is rejected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RegistrationRead(BaseModel):
+    """A registration and its masked card."""
+
+    id: str
+    status: RegistrationStatus
+    reason: str | None
+    decided_at: datetime | None
+    holder_id: str | None
+    external_ref: str | None
+    card: VaultCardRead
+    created_at: datetime

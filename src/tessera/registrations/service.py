@@ -1,0 +1,414 @@
+"""Registering cards that firms bring: validate, seal in the vault, decide.
+
+A registration validates the card (Luhn and length for the brand, expiry, CVV, name), checks the
+CVV and drops it, seals the number in the vault, and records the registration, its audit entry
+and its ``card_registration.*`` events in one transaction. A number the firm already has in a
+pending or approved registration is refused with 409 ``card_already_registered`` naming that
+registration; a rejected registration does not block registering the card again.
+
+Firms that auto-approve get ``approved`` at once (decided by the system, and audited so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tessera.audit import service as audit
+from tessera.cards.rules import (
+    ValidatedCard,
+    normalize_card_number,
+    parse_expiry,
+    validate_card_number,
+    validate_cvv,
+    validate_holder_name,
+)
+from tessera.errors import (
+    Conflict,
+    Forbidden,
+    InvalidStatusTransition,
+    NotFound,
+    RuleViolation,
+    ValidationFailed,
+)
+from tessera.events.service import record_event
+from tessera.events.types import EventType
+from tessera.firms import service as firms
+from tessera.holders import repository as holders
+from tessera.kit.ids import new_id
+from tessera.kit.pagination import Page, PageParams
+from tessera.models import CardRegistration, VaultCard
+from tessera.principal import Principal, Scope
+from tessera.registrations import repository
+from tessera.registrations.schemas import RegistrationIdentity, RegistrationStatus
+from tessera.vault import card_store
+from tessera.vault.service import KeyRing
+
+
+class CardAlreadyRegistered(Conflict):
+    default_code = "card_already_registered"
+    default_message = "This card is already registered in this firm."
+
+    def __init__(self, registration_id: str) -> None:
+        super().__init__(details={"registration_id": registration_id})
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A registration and the vault card it holds."""
+
+    registration: CardRegistration
+    card: VaultCard
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedCard:
+    """A card that passed every rule; the CVV is not kept."""
+
+    card: ValidatedCard
+    expiry: date
+    cardholder_name: str
+
+
+def check_card(
+    *, card_number: str, expiry_date: str, cvv: str | None, cardholder_name: str, today: date
+) -> CheckedCard:
+    """Apply the card rules in the order a person fixes a form: number, expiry, CVV, name.
+
+    The CVV is only compared with the brand's rule here; it goes no further than this call.
+    """
+    card = validate_card_number(card_number)
+    expiry = parse_expiry(expiry_date, today=today)
+    validate_cvv(cvv, card.brand)
+    name = validate_holder_name(cardholder_name)
+    return CheckedCard(card=card, expiry=expiry, cardholder_name=name)
+
+
+def registration_identity(
+    keyring: KeyRing,
+    *,
+    principal: Principal,
+    card_number: str,
+    expiry_date: str,
+    cvv: str | None,
+    cardholder_name: str,
+    holder_id: str | None,
+    external_ref: str | None,
+) -> RegistrationIdentity:
+    """The request as the idempotency record hashes it: a fingerprint instead of the number."""
+    number = normalize_card_number(card_number)
+    return RegistrationIdentity(
+        card_fingerprint=card_store.card_fingerprint(
+            keyring, firm_id=principal.firm_id, number=number
+        ),
+        expiry_date=expiry_date,
+        cvv_given=cvv is not None,
+        cardholder_name=cardholder_name,
+        holder_id=holder_id,
+        external_ref=external_ref,
+    )
+
+
+def registration_event_data(registration: CardRegistration, card: VaultCard) -> dict[str, Any]:
+    """The public view of a registration, as events carry it (masked card only)."""
+    return {
+        "id": registration.id,
+        "status": registration.status,
+        "reason": registration.reason,
+        "decided_at": registration.decided_at,
+        "holder_id": registration.holder_id,
+        "external_ref": registration.external_ref,
+        "card": card_store.public_view(card),
+        "created_at": registration.created_at,
+    }
+
+
+def _holder_for(session: Session, principal: Principal, holder_id: str | None) -> str | None:
+    if principal.is_customer:
+        if principal.holder_id is None:
+            raise Forbidden("This user has no account holder profile.")
+        if holder_id is not None and holder_id != principal.holder_id:
+            raise Forbidden("Customers can register cards only for themselves.")
+        return principal.holder_id
+    if holder_id is None:
+        return None
+    holder = holders.get(session, holder_id, firm_id=principal.firm_id)
+    if holder is None or holder.erased_at is not None:
+        raise NotFound("Account holder not found.")
+    return holder.id
+
+
+def register_card(
+    session: Session,
+    keyring: KeyRing,
+    *,
+    principal: Principal,
+    card_number: str,
+    expiry_date: str,
+    cvv: str | None,
+    cardholder_name: str,
+    holder_id: str | None,
+    external_ref: str | None,
+    now: datetime,
+) -> Registration:
+    """Register a card in the caller's firm; see the module doc for the rules."""
+    principal.require(Scope.CARDS_WRITE)
+    checked = check_card(
+        card_number=card_number,
+        expiry_date=expiry_date,
+        cvv=cvv,
+        cardholder_name=cardholder_name,
+        today=now.date(),
+    )
+    firm = firms.get_firm(session, principal.firm_id)
+    owner = _holder_for(session, principal, holder_id)
+    fingerprint = card_store.card_fingerprint(keyring, firm_id=firm.id, number=checked.card.number)
+    existing = repository.find_live_by_fingerprint(
+        session, firm_id=firm.id, fingerprint=fingerprint
+    )
+    if existing is not None:
+        raise CardAlreadyRegistered(existing.id)
+    card = card_store.store_card(
+        session,
+        keyring,
+        firm_id=firm.id,
+        holder_id=owner,
+        card=checked.card,
+        expiry=checked.expiry,
+        cardholder_name=checked.cardholder_name,
+        source=card_store.SOURCE_REGISTRATION,
+        fingerprint=fingerprint,
+        now=now,
+    )
+    session.flush()
+    automatic = firm.auto_approve_registrations
+    registration = CardRegistration(
+        id=new_id("creg"),
+        firm_id=firm.id,
+        vault_card_id=card.id,
+        card_fingerprint=fingerprint,
+        holder_id=owner,
+        external_ref=external_ref,
+        status=(RegistrationStatus.APPROVED if automatic else RegistrationStatus.PENDING).value,
+        created_by=principal.id,
+        decided_by="system" if automatic else None,
+        decided_at=now if automatic else None,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            repository.add(session, registration)
+    except IntegrityError as exc:
+        # A concurrent request registered the same number first (the partial unique index).
+        winner = repository.find_live_by_fingerprint(
+            session, firm_id=firm.id, fingerprint=fingerprint
+        )
+        if winner is None:  # pragma: no cover - the index fired, so the row exists
+            raise
+        raise CardAlreadyRegistered(winner.id) from exc
+    data = registration_event_data(registration, card)
+    record_event(
+        session,
+        firm_id=firm.id,
+        type=EventType.CARD_REGISTRATION_CREATED,
+        data=data,
+        now=now,
+    )
+    audit.record(
+        session,
+        firm_id=firm.id,
+        actor=principal,
+        action="card_registration.created",
+        target_type="card_registration",
+        target_id=registration.id,
+        data={"status": registration.status, "brand": card.brand, "last4": card.last4},
+        now=now,
+    )
+    if automatic:
+        record_event(
+            session,
+            firm_id=firm.id,
+            type=EventType.CARD_REGISTRATION_APPROVED,
+            data=data,
+            now=now,
+        )
+        audit.record(
+            session,
+            firm_id=firm.id,
+            actor=audit.SYSTEM,
+            action="card_registration.approved",
+            target_type="card_registration",
+            target_id=registration.id,
+            data={"automatic": True},
+            now=now,
+        )
+    return Registration(registration, card)
+
+
+def _visible(
+    session: Session, principal: Principal, registration_id: str, *, lock: bool = False
+) -> Registration:
+    found = repository.get(
+        session,
+        registration_id,
+        firm_id=principal.visible_firm(),
+        holder_id=principal.visible_holder(),
+        lock=lock,
+    )
+    if found is None or (principal.is_customer and principal.holder_id is None):
+        raise NotFound("Card registration not found.")
+    return Registration(*found)
+
+
+def get_registration(
+    session: Session, *, principal: Principal, registration_id: str
+) -> Registration:
+    """One registration visible to the caller; 404 otherwise."""
+    principal.require(Scope.CARDS_READ)
+    return _visible(session, principal, registration_id)
+
+
+def find_by_card_number(
+    session: Session, keyring: KeyRing, *, principal: Principal, card_number: str
+) -> Registration:
+    """The caller's firm's registration of a card, found by its number's fingerprint; else 404.
+
+    A malformed number is simply not found: the lookup never says anything about the input.
+    """
+    principal.require(Scope.CARDS_READ)
+    try:
+        number = normalize_card_number(card_number)
+    except RuleViolation as exc:
+        raise NotFound("Card not found.") from exc
+    if principal.is_customer and principal.holder_id is None:
+        raise NotFound("Card not found.")
+    found = repository.find_latest_by_fingerprint(
+        session,
+        firm_id=principal.firm_id,
+        holder_id=principal.visible_holder(),
+        fingerprint=card_store.card_fingerprint(keyring, firm_id=principal.firm_id, number=number),
+    )
+    if found is None:
+        raise NotFound("Card not found.")
+    return Registration(*found)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationFilter:
+    """Which registrations a list or report covers (dates inclusive, UTC)."""
+
+    status: RegistrationStatus | None = None
+    start: date | None = None
+    end: date | None = None
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """``created_at`` from the start of ``start`` up to the end of ``end``."""
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValidationFailed.single("to", "The end date must not be before the start date.")
+        low = datetime.combine(self.start, time.min, tzinfo=UTC) if self.start else None
+        high = (
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
+            if self.end
+            else None
+        )
+        return low, high
+
+
+def list_registrations(
+    session: Session, *, principal: Principal, criteria: RegistrationFilter, page: PageParams
+) -> Page[Registration]:
+    """The registrations visible to the caller, newest first."""
+    principal.require(Scope.CARDS_READ)
+    if principal.is_customer and principal.holder_id is None:
+        return Page(items=[], total=0, limit=page.limit, offset=page.offset)
+    low, high = criteria.bounds()
+    rows, total = repository.page(
+        session,
+        firm_id=principal.visible_firm(),
+        holder_id=principal.visible_holder(),
+        status=criteria.status.value if criteria.status else None,
+        created_from=low,
+        created_before=high,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(
+        items=[Registration(*row) for row in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def export_registrations(
+    session: Session, *, principal: Principal, criteria: RegistrationFilter
+) -> list[Registration]:
+    """Every registration visible to the caller that matches, oldest first (CSV reports)."""
+    principal.require(Scope.CARDS_READ)
+    if principal.is_customer and principal.holder_id is None:
+        return []
+    low, high = criteria.bounds()
+    rows = repository.all_matching(
+        session,
+        firm_id=principal.visible_firm(),
+        holder_id=principal.visible_holder(),
+        status=criteria.status.value if criteria.status else None,
+        created_from=low,
+        created_before=high,
+    )
+    return [Registration(*row) for row in rows]
+
+
+_DECISIONS = {
+    RegistrationStatus.APPROVED: (EventType.CARD_REGISTRATION_APPROVED, "approved"),
+    RegistrationStatus.REJECTED: (EventType.CARD_REGISTRATION_REJECTED, "rejected"),
+}
+
+
+def decide(
+    session: Session,
+    *,
+    principal: Principal,
+    registration_id: str,
+    decision: RegistrationStatus,
+    reason: str | None,
+    now: datetime,
+) -> Registration:
+    """Approve or reject a pending registration (firm staff and clients with `cards:write`)."""
+    principal.require(Scope.CARDS_WRITE)
+    found = _visible(session, principal, registration_id, lock=True)
+    if principal.is_customer:
+        raise Forbidden("Only the firm can approve or reject registrations.")
+    registration = found.registration
+    if registration.status != RegistrationStatus.PENDING.value:
+        raise InvalidStatusTransition(current=registration.status, requested=decision.value)
+    event_type, verb = _DECISIONS[decision]
+    registration.status = decision.value
+    registration.reason = reason
+    registration.decided_at = now
+    registration.decided_by = principal.id
+    registration.updated_at = now
+    session.flush()
+    record_event(
+        session,
+        firm_id=registration.firm_id,
+        type=event_type,
+        data=registration_event_data(registration, found.card),
+        now=now,
+    )
+    audit.record(
+        session,
+        firm_id=registration.firm_id,
+        actor=principal,
+        action=f"card_registration.{verb}",
+        target_type="card_registration",
+        target_id=registration.id,
+        data={"reason": reason} if reason else {},
+        now=now,
+    )
+    return found

@@ -1,0 +1,42 @@
+"""Request and response bodies of the staff routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tessera.auth.schemas import Email
+
+
+class StaffRole(StrEnum):
+    FIRM_ADMIN = "firm_admin"
+    FIRM_OPERATOR = "firm_operator"
+
+
+class StaffGrant(BaseModel):
+    """Give a user of the firm a staff role, or create a staff user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    role: StaffRole
+    password: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=128,
+        description="Only when no user has this email yet: the new staff user's password.",
+    )
+
+
+class StaffRead(BaseModel):
+    """A user and their role in the firm."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    email: str
+    role: str
+    firm: str = Field(validation_alias="firm_id")
+    created_at: datetime
