@@ -171,4 +171,4 @@ class TestRotationUnderLoad:
         rate_line = next(
             line for line in rotated.stderr.splitlines() if line.startswith("rotation complete")
         )
-        print(f"\n{rate_line} ({len(during)} client rounds served during the rotation)")  # noqa: T201
+        print(f"\n{rate_line} ({len(during)} client rounds served during the rotation)")
