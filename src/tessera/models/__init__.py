@@ -4,6 +4,12 @@ from tessera.models.account import Account
 from tessera.models.account_holder import AccountHolder
 from tessera.models.audit_event import AuditChain, AuditEvent
 from tessera.models.base import Base
+from tessera.models.certificate import Certificate, CertificateStatus, KeySource
+from tessera.models.certificate_authority import (
+    AuthorityKind,
+    AuthorityStatus,
+    CertificateAuthority,
+)
 from tessera.models.event import Event
 from tessera.models.firm import DEFAULT_FIRM_ID, DEFAULT_FIRM_SLUG, Firm
 from tessera.models.idempotency_key import IdempotencyKey
@@ -20,10 +26,16 @@ __all__ = [
     "AccountHolder",
     "AuditChain",
     "AuditEvent",
+    "AuthorityKind",
+    "AuthorityStatus",
     "Base",
+    "Certificate",
+    "CertificateAuthority",
+    "CertificateStatus",
     "Event",
     "Firm",
     "IdempotencyKey",
+    "KeySource",
     "LedgerTransaction",
     "RefreshToken",
     "Role",
