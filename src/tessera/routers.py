@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from tessera.accounts.router import router as accounts
 from tessera.audit.router import router as audit
 from tessera.auth.router import router as auth
+from tessera.certificates.router import router as certificates
 from tessera.health.router import router as health
 from tessera.holders.router import router as holders
 from tessera.ledger.router import router as ledger
@@ -16,6 +17,7 @@ ROUTERS: list[APIRouter] = [
     holders,
     accounts,
     ledger,
+    certificates,
     audit,
     health,
 ]
