@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from cryptography import x509
-from tests.support.api import Caller
 
 from tessera.events import repository as events
 from tessera.models import Event
 from tessera.runtime import Runtime
+from tests.support.api import Caller
 
 
 def openssl(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -14,6 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection
+
+from tessera.db import WRITE_OPTION
+from tessera.models import Role
 from tests.certificates.conftest import (
     all_stored_text,
     event_ids_for,
@@ -27,9 +30,6 @@ from tests.certificates.conftest import (
     write,
 )
 from tests.support.api import Api
-
-from tessera.db import WRITE_OPTION
-from tessera.models import Role
 
 
 def _der_body(pem: str) -> str:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from tessera.audit import service as audit
 from tessera.certificates import repository
 from tessera.crypto import pki
-from tessera.crypto.vault import Sealed
+from tessera.crypto.vault import Sealed, VaultError
 from tessera.errors import Unavailable
 from tessera.kit.ids import new_id
 from tessera.models import (
@@ -61,6 +61,13 @@ class PkiNotInitialised(Unavailable):
     default_message = (
         "The certificate authority has not been created yet; it is created when the service "
         "starts, or with `tessera pki init`."
+    )
+
+
+class CaKeyUnavailable(Unavailable):
+    default_code = "ca_key_unavailable"
+    default_message = (
+        "The certificate authority's key cannot be opened with this deployment's master key."
     )
 
 
@@ -274,7 +281,11 @@ def signing_authority(session: Session, keyring: KeyRing, authority_id: str) -> 
     sealed = repository.sealed_private_key(session, authority_id)
     if row is None or sealed is None:
         raise PkiNotInitialised()
-    key_pem = keyring.open(session, Sealed.from_bytes(sealed), aad=_key_aad(authority_id))
+    try:
+        key_pem = keyring.open(session, Sealed.from_bytes(sealed), aad=_key_aad(authority_id))
+    except VaultError as exc:
+        # A deployment started with the wrong TESSERA_MASTER_KEY: nothing can be signed.
+        raise CaKeyUnavailable() from exc
     ca = pki.load_issued_ca(row.certificate_pem.encode("ascii"), key_pem)
     _remember_issuer(keyring, authority_id, ca)
     return ca

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from tessera.runtime import Runtime
 
 app = typer.Typer(help="Manage the certificate authority.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def _runtime() -> Runtime:
@@ -30,9 +30,9 @@ def _runtime() -> Runtime:
 
 def _describe(ca: CertificateAuthority) -> str:
     return (
-        f"{ca.kind:<12} {ca.status:<8} {ca.id}  {ca.common_name}\n"
-        f"{'':<22}valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d}  "
-        f"sha256 {ca.fingerprint_sha256}"
+        f"{ca.kind:<12} {ca.status:<8} {ca.id}  {ca.common_name}  "
+        f"valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d}\n"
+        f"{'':<22}sha256 {ca.fingerprint_sha256}"
     )
 
 
