@@ -15,8 +15,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection
 
+from tessera.certificates import service
 from tessera.db import WRITE_OPTION
-from tessera.models import Role
+from tessera.errors import NotFound
+from tessera.models import DEFAULT_FIRM_ID, Role
+from tessera.principal import ROLE_SCOPES, Principal, Scope
+from tessera.runtime import Runtime
 from tests.certificates.conftest import (
     all_stored_text,
     event_ids_for,
@@ -27,9 +31,10 @@ from tests.certificates.conftest import (
     openssl,
     openssl_csr,
     p256_csr,
+    patch,
     write,
 )
-from tests.support.api import Api
+from tests.support.api import Api, Caller
 
 
 def _der_body(pem: str) -> str:
@@ -103,6 +108,14 @@ class TestCreateCertificateWithGeneratedKey:
         assert extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
         assert certificate.issuer == chain[0].subject
         assert chain[1].subject == chain[1].issuer  # the root comes last
+
+    def test_a_person_s_name_gets_no_dns_name(self, api: Api) -> None:
+        created = issue(api.customer(), common_name="Ada Lovelace")
+
+        certificate = load_certificate(created)
+        assert created["subject_alt_names"] == []
+        with pytest.raises(x509.ExtensionNotFound):
+            certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
 
     @pytest.mark.parametrize(("algorithm", "bits"), [("rsa-2048", 2048), ("rsa-3072", 3072)])
     def test_generates_rsa_keys_on_request(self, api: Api, algorithm: str, bits: int) -> None:
@@ -455,3 +468,77 @@ class TestIssuanceHoldsNoWriteLockDuringKeyGeneration:
 
         # Holding the lock across generation would make one write span most of a request.
         assert 0 < longest_write < elapsed / 3 / 2, (longest_write, elapsed)
+
+
+def _as_principal(caller: Caller, role: Role = Role.CUSTOMER) -> Principal:
+    return Principal(
+        kind="user",
+        id=caller.user_id,
+        firm_id=caller.firm_id,
+        role=role,
+        scopes=ROLE_SCOPES[role],
+        holder_id=caller.holder_id,
+    )
+
+
+class TestIssuanceInTwoHalves:
+    def test_owner_deleted_while_signing_is_not_recorded(self, api: Api, runtime: Runtime) -> None:
+        customer = api.customer()
+        principal = _as_principal(customer)
+        with runtime.db.session_scope() as session:
+            signed = service.sign_new(
+                session,
+                runtime.keyring,
+                principal=principal,
+                request=service.IssueRequest(common_name="late.example"),
+                now=runtime.now(),
+            )
+        assert customer.delete(f"/v1/users/{customer.user_id}").status_code == 204
+
+        with pytest.raises(NotFound), runtime.db.session_scope() as session:
+            service.record(session, principal=principal, signed=signed, now=runtime.now())
+
+        assert events_of(runtime, customer.firm_id, "certificate.issued") == []
+
+    def test_renewal_of_a_certificate_revoked_while_signing_is_refused(
+        self, api: Api, runtime: Runtime
+    ) -> None:
+        customer = api.customer()
+        original = issue(customer)
+        principal = _as_principal(customer)
+        with runtime.db.session_scope() as session:
+            signed = service.sign_renewal(
+                session,
+                runtime.keyring,
+                principal=principal,
+                certificate_id=original["id"],
+                validity_days=None,
+                now=runtime.now(),
+            )
+        patch(customer, original["id"], status="revoked")
+
+        with pytest.raises(service.CertificateRevoked), runtime.db.session_scope() as session:
+            service.record(session, principal=principal, signed=signed, now=runtime.now())
+
+    def test_a_machine_client_creates_firm_owned_certificates(
+        self, api: Api, runtime: Runtime
+    ) -> None:
+        client = Principal(
+            kind="client",
+            id="cli_bench",
+            firm_id=DEFAULT_FIRM_ID,
+            scopes=frozenset({Scope.CERTIFICATES_WRITE, Scope.CERTIFICATES_READ}),
+        )
+        with runtime.db.session_scope() as session:
+            signed = service.sign_new(
+                session,
+                runtime.keyring,
+                principal=client,
+                request=service.IssueRequest(common_name="machine.example"),
+                now=runtime.now(),
+            )
+            view = service.record(session, principal=client, signed=signed, now=runtime.now())
+
+        assert signed.owner_id is None
+        shown = api.staff(Role.FIRM_ADMIN).get(f"/v1/certificates/{view.certificate.id}")
+        assert shown.json()["owner_id"] is None
