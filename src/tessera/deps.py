@@ -136,8 +136,19 @@ class Idempotent:
         self._principal = principal
         self._key = idempotency.validate_key(idempotency_key) if idempotency_key else None
 
-    def run(self, body: BaseModel | None, status_code: int, action: Callable[[], Any]) -> Response:
-        """Call ``action`` (which returns a schema) once; replay its answer for repeats."""
+    def run(
+        self,
+        body: BaseModel | None,
+        status_code: int,
+        action: Callable[[], Any],
+        *,
+        sent_once: frozenset[str] = frozenset(),
+    ) -> Response:
+        """Call ``action`` (which returns a schema) once; replay its answer for repeats.
+
+        Top-level fields named in ``sent_once`` (a generated private key) are left out of the
+        stored answer: they are never written to the database, and a replay answers without them.
+        """
         if self._key is None:
             return JSONResponse(jsonable_encoder(action()), status_code=status_code)
         request_hash = idempotency.request_fingerprint(
@@ -160,12 +171,13 @@ class Idempotent:
                 headers={"Idempotent-Replayed": "true"},
             )
         payload = jsonable_encoder(action())
+        kept = {k: v for k, v in payload.items() if k not in sent_once} if sent_once else payload
         idempotency.complete(
             self._session,
             principal_id=self._principal.id,
             key=self._key,
             status_code=status_code,
-            body=payload,
+            body=kept,
         )
         return JSONResponse(payload, status_code=status_code)
 

@@ -8,6 +8,7 @@ from tessera.accounts.router import router as accounts
 from tessera.audit.router import router as audit
 from tessera.auth.router import router as auth
 from tessera.cards.router import router as cards
+from tessera.certificates.router import router as certificates
 from tessera.clients.router import router as clients
 from tessera.compat.credit_cards import router as compat_credit_cards
 from tessera.compat.registration_status import router as compat_registration_status
@@ -30,6 +31,7 @@ ROUTERS: list[APIRouter] = [
     firms,
     staff,
     clients,
+    certificates,
     audit,
     health,
     compat_credit_cards,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from tessera.certificates import authority
 from tessera.migrations import current_revisions, head_revisions
 from tessera.observability import get_logger
 from tessera.runtime import Runtime
@@ -18,7 +19,10 @@ class NotReady(RuntimeError):
 
 
 def check_ready(runtime: Runtime) -> None:
-    """Fail fast unless the database answers and its schema is at the latest migration."""
+    """Fail fast unless the database answers and its schema is at the latest migration.
+
+    Then make sure the master key and the certificate authority exist (created on first start).
+    """
     try:
         runtime.db.ping()
     except (SQLAlchemyError, OSError) as exc:
@@ -34,6 +38,7 @@ def check_ready(runtime: Runtime) -> None:
         )
     with runtime.db.session_scope() as session:
         runtime.keyring.active_version(session)
+        authority.ensure_authority(session, runtime.keyring, now=runtime.now())
 
 
 def start_embedded_worker(runtime: Runtime) -> Worker:

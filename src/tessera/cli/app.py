@@ -162,13 +162,14 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def _register_subcommands() -> None:
-    from tessera.cli import admin, audit, keys, ledger, staff
+    from tessera.cli import admin, audit, keys, ledger, pki, staff
 
     app.add_typer(ledger.app, name="ledger")
     app.add_typer(admin.app, name="admin")
     app.add_typer(audit.app, name="audit")
     app.add_typer(keys.app, name="keys")
     app.add_typer(staff.app, name="staff")
+    app.add_typer(pki.app, name="pki")
 
 
 _register_subcommands()

@@ -7,6 +7,12 @@ from tessera.models.audit_event import AuditChain, AuditEvent
 from tessera.models.base import Base
 from tessera.models.card import Card
 from tessera.models.card_registration import CardRegistration
+from tessera.models.certificate import Certificate, CertificateStatus, KeySource
+from tessera.models.certificate_authority import (
+    AuthorityKind,
+    AuthorityStatus,
+    CertificateAuthority,
+)
 from tessera.models.event import Event
 from tessera.models.firm import DEFAULT_FIRM_ID, DEFAULT_FIRM_SLUG, Firm
 from tessera.models.idempotency_key import IdempotencyKey
@@ -26,12 +32,18 @@ __all__ = [
     "ApiClient",
     "AuditChain",
     "AuditEvent",
+    "AuthorityKind",
+    "AuthorityStatus",
     "Base",
     "Card",
     "CardRegistration",
+    "Certificate",
+    "CertificateAuthority",
+    "CertificateStatus",
     "Event",
     "Firm",
     "IdempotencyKey",
+    "KeySource",
     "LedgerTransaction",
     "RefreshToken",
     "Role",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tessera.certificates import jobs as certificate_jobs
 from tessera.kit import idempotency
 from tessera.runtime import Runtime
 from tessera.vault import rotation
@@ -26,4 +27,14 @@ def default_jobs() -> list[Job]:
     return [
         Job("purge_idempotency_keys", purge_idempotency_keys, interval_seconds=3600),
         Job("rotate_vault_keys", rotate_vault_keys, interval_seconds=5),
+        Job(
+            "scan_expiring_certificates",
+            certificate_jobs.scan_expiring_certificates,
+            interval_seconds=certificate_jobs.EXPIRY_SCAN_INTERVAL_SECONDS,
+        ),
+        Job(
+            "refresh_crls",
+            certificate_jobs.refresh_crls,
+            interval_seconds=certificate_jobs.CRL_REFRESH_INTERVAL_SECONDS,
+        ),
     ]

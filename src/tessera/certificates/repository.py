@@ -1,0 +1,254 @@
+"""Queries on certificates and certificate authorities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tessera.models import (
+    AuthorityKind,
+    AuthorityStatus,
+    Certificate,
+    CertificateAuthority,
+    CertificateStatus,
+    User,
+)
+
+# --- certificate authorities ------------------------------------------------------------------
+
+
+def add_authority(session: Session, authority: CertificateAuthority) -> CertificateAuthority:
+    """Insert a CA."""
+    session.add(authority)
+    return authority
+
+
+def get_root(session: Session) -> CertificateAuthority | None:
+    """The deployment's root CA, if it was created."""
+    return session.scalar(
+        sa.select(CertificateAuthority).where(
+            CertificateAuthority.kind == AuthorityKind.ROOT.value,
+            CertificateAuthority.generation == 1,
+        )
+    )
+
+
+def lock_root(session: Session) -> CertificateAuthority | None:
+    """The root CA, locked: rotations take this lock so that two never interleave."""
+    return session.scalar(
+        sa.select(CertificateAuthority)
+        .where(CertificateAuthority.kind == AuthorityKind.ROOT.value)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def get_active_intermediate(session: Session) -> CertificateAuthority | None:
+    """The intermediate that issues new certificates (the newest active one)."""
+    return session.scalar(
+        sa.select(CertificateAuthority)
+        .where(
+            CertificateAuthority.kind == AuthorityKind.INTERMEDIATE.value,
+            CertificateAuthority.status == AuthorityStatus.ACTIVE.value,
+        )
+        .order_by(CertificateAuthority.generation.desc())
+        .limit(1)
+    )
+
+
+def get_authority(session: Session, authority_id: str) -> CertificateAuthority | None:
+    """One CA by id (its sealed key stays unloaded)."""
+    return session.get(CertificateAuthority, authority_id)
+
+
+def sealed_private_key(session: Session, authority_id: str) -> bytes | None:
+    """A CA's private key, as sealed by the key ring."""
+    return session.scalar(
+        sa.select(CertificateAuthority.sealed_private_key).where(
+            CertificateAuthority.id == authority_id
+        )
+    )
+
+
+def lock_authority(session: Session, authority_id: str) -> CertificateAuthority | None:
+    """One CA, locked until the end of the transaction (CRL numbers are handed out under it)."""
+    return session.scalar(
+        sa.select(CertificateAuthority)
+        .where(CertificateAuthority.id == authority_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def max_intermediate_generation(session: Session) -> int:
+    """The highest intermediate generation so far (0 when there is none)."""
+    return (
+        session.scalar(
+            sa.select(sa.func.max(CertificateAuthority.generation)).where(
+                CertificateAuthority.kind == AuthorityKind.INTERMEDIATE.value
+            )
+        )
+        or 0
+    )
+
+
+def list_authorities(session: Session) -> list[CertificateAuthority]:
+    """Every CA: the root first, then intermediates newest first."""
+    return list(
+        session.scalars(
+            sa.select(CertificateAuthority).order_by(
+                sa.case((CertificateAuthority.kind == AuthorityKind.ROOT.value, 0), else_=1),
+                CertificateAuthority.generation.desc(),
+            )
+        )
+    )
+
+
+def live_intermediates(session: Session, *, now: datetime) -> list[CertificateAuthority]:
+    """Intermediates not yet expired (their certificates may be in use), newest first."""
+    return list(
+        session.scalars(
+            sa.select(CertificateAuthority)
+            .where(
+                CertificateAuthority.kind == AuthorityKind.INTERMEDIATE.value,
+                CertificateAuthority.not_after > now,
+            )
+            .order_by(CertificateAuthority.generation.desc())
+        )
+    )
+
+
+def intermediates_with_crl_due(session: Session, *, before: datetime, now: datetime) -> list[str]:
+    """Live intermediates whose CRL runs out before ``before`` (or that have none yet)."""
+    return list(
+        session.scalars(
+            sa.select(CertificateAuthority.id)
+            .where(
+                CertificateAuthority.kind == AuthorityKind.INTERMEDIATE.value,
+                CertificateAuthority.not_after > now,
+                sa.or_(
+                    CertificateAuthority.crl_next_update.is_(None),
+                    CertificateAuthority.crl_next_update < before,
+                ),
+            )
+            .order_by(CertificateAuthority.generation)
+        )
+    )
+
+
+def certificate_pems(session: Session, authority_ids: list[str]) -> dict[str, str]:
+    """The PEM certificates of some CAs, by id (no key is read)."""
+    rows = session.execute(
+        sa.select(CertificateAuthority.id, CertificateAuthority.certificate_pem).where(
+            CertificateAuthority.id.in_(authority_ids)
+        )
+    )
+    return {row.id: row.certificate_pem for row in rows}
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+
+def add(session: Session, certificate: Certificate) -> Certificate:
+    """Insert a certificate."""
+    session.add(certificate)
+    return certificate
+
+
+def get(
+    session: Session, certificate_id: str, *, firm_id: str | None, owner_id: str | None = None
+) -> Certificate | None:
+    """One certificate, if it matches the firm and owner filters (None: no filter)."""
+    query = sa.select(Certificate).where(Certificate.id == certificate_id)
+    if firm_id is not None:
+        query = query.where(Certificate.firm_id == firm_id)
+    if owner_id is not None:
+        query = query.where(Certificate.owner_id == owner_id)
+    return session.scalar(query)
+
+
+def lock(session: Session, certificate_id: str) -> Certificate:
+    """A certificate already known to exist, locked until the end of the transaction."""
+    return session.scalars(
+        sa.select(Certificate)
+        .where(Certificate.id == certificate_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def page(
+    session: Session,
+    *,
+    firm_id: str | None,
+    owner_id: str | None,
+    status: CertificateStatus | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Certificate], int]:
+    """A page of certificates, newest first, with the total."""
+    query = sa.select(Certificate)
+    if firm_id is not None:
+        query = query.where(Certificate.firm_id == firm_id)
+    if owner_id is not None:
+        query = query.where(Certificate.owner_id == owner_id)
+    if status is not None:
+        query = query.where(Certificate.status == status.value)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Certificate.created_at.desc(), Certificate.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), total
+
+
+def revoked_serials(
+    session: Session, *, issuer_id: str, expired_before: datetime
+) -> list[tuple[str, datetime, str | None]]:
+    """``(serial, revoked_at, reason)`` of an issuer's revoked certificates still worth listing.
+
+    A revoked certificate that expired before ``expired_before`` is left out: RFC 5280 3.3 lets
+    a CRL drop an entry once it has appeared on a CRL issued after the certificate expired.
+    """
+    rows = session.execute(
+        sa.select(Certificate.serial_number, Certificate.revoked_at, Certificate.revocation_reason)
+        .where(
+            Certificate.issuer_id == issuer_id,
+            Certificate.status == CertificateStatus.REVOKED.value,
+            Certificate.not_after >= expired_before,
+        )
+        .order_by(Certificate.serial_number)
+    )
+    return [(r.serial_number, r.revoked_at, r.revocation_reason) for r in rows]
+
+
+def claim_due_expiry_notices(session: Session, *, now: datetime, limit: int) -> list[Certificate]:
+    """Active certificates whose next expiry notice is due, locked; rows another worker holds
+    are skipped (``SKIP LOCKED`` on PostgreSQL; SQLite has a single writer anyway)."""
+    return list(
+        session.scalars(
+            sa.select(Certificate)
+            .where(
+                Certificate.status == CertificateStatus.ACTIVE.value,
+                Certificate.next_expiry_notice_at <= now,
+            )
+            .order_by(Certificate.next_expiry_notice_at, Certificate.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+# --- owners -----------------------------------------------------------------------------------
+
+
+def get_active_user(session: Session, user_id: str, *, firm_id: str | None) -> User | None:
+    """An active user, if it belongs to ``firm_id`` (None: any firm)."""
+    query = sa.select(User).where(User.id == user_id, User.status == "active")
+    if firm_id is not None:
+        query = query.where(User.firm_id == firm_id)
+    return session.scalar(query)

@@ -1,0 +1,105 @@
+"""`tessera pki ...`: the deployment's certificate authority."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from tessera.cli.app import fail, load_settings
+
+if TYPE_CHECKING:
+    from tessera.models import CertificateAuthority
+    from tessera.runtime import Runtime
+
+app = typer.Typer(help="Manage the certificate authority.", no_args_is_help=True)
+console = Console(soft_wrap=True)
+
+
+def _runtime() -> Runtime:
+    from tessera.migrations import current_revisions, head_revisions
+    from tessera.runtime import build_runtime
+
+    runtime = build_runtime(load_settings())
+    if current_revisions(runtime.db.engine) != head_revisions():
+        runtime.db.dispose()
+        fail("the database schema is not up to date: run `tessera migrate` first")
+    return runtime
+
+
+def _describe(ca: CertificateAuthority) -> str:
+    return (
+        f"{ca.kind:<12} {ca.status:<8} {ca.id}  {ca.common_name}  "
+        f"valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d}\n"
+        f"{'':<22}sha256 {ca.fingerprint_sha256}"
+    )
+
+
+@app.command()
+def init() -> None:
+    """Create the root and the issuing intermediate, unless they exist (the service also does
+    this on start)."""
+    from tessera.certificates import authority
+
+    runtime = _runtime()
+    try:
+        with runtime.db.session_scope() as session:
+            state = authority.ensure_authority(session, runtime.keyring, now=runtime.now())
+            lines = [_describe(state.root), _describe(state.intermediate)]
+    finally:
+        runtime.db.dispose()
+    console.print(
+        "certificate authority created"
+        if state.created
+        else "certificate authority already exists",
+        highlight=False,
+    )
+    for line in lines:
+        console.print(line, highlight=False)
+
+
+@app.command("rotate-intermediate")
+def rotate_intermediate(
+    validity_days: Annotated[
+        int, typer.Option(min=30, max=3650, help="Days the new intermediate is valid.")
+    ] = 1825,
+) -> None:
+    """Issue from a new intermediate; the old one keeps signing the CRL of what it issued."""
+    from tessera.certificates import authority
+    from tessera.errors import TesseraError
+
+    runtime = _runtime()
+    try:
+        with runtime.db.session_scope() as session:
+            rotation = authority.rotate_intermediate(
+                session, runtime.keyring, now=runtime.now(), validity_days=validity_days
+            )
+            new = _describe(rotation.new)
+            retired = _describe(rotation.retired) if rotation.retired else None
+    except TesseraError as exc:
+        fail(exc.message)
+    finally:
+        runtime.db.dispose()
+    console.print("new issuing intermediate:", highlight=False)
+    console.print(new, highlight=False)
+    if retired:
+        console.print("retired (still signs its CRL until it expires):", highlight=False)
+        console.print(retired, highlight=False)
+
+
+@app.command()
+def show() -> None:
+    """List the certificate authorities: the root, then intermediates newest first."""
+    from tessera.certificates import authority
+
+    runtime = _runtime()
+    try:
+        with runtime.db.session_scope(write=False) as session:
+            lines = [_describe(ca) for ca in authority.list_authorities(session)]
+    finally:
+        runtime.db.dispose()
+    if not lines:
+        fail("no certificate authority yet: run `tessera pki init`")
+    for line in lines:
+        console.print(line, highlight=False)
