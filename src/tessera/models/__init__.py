@@ -12,6 +12,9 @@ from tessera.models.transaction import LedgerTransaction, TransactionType
 from tessera.models.transfer import Transfer
 from tessera.models.user import Role, User
 from tessera.models.vault_key import VaultKey
+from tessera.models.webhook_attempt import WebhookAttempt
+from tessera.models.webhook_delivery import DeliveryStatus, DeliveryTrigger, WebhookDelivery
+from tessera.models.webhook_endpoint import WebhookEndpoint
 
 __all__ = [
     "DEFAULT_FIRM_ID",
@@ -21,6 +24,8 @@ __all__ = [
     "AuditChain",
     "AuditEvent",
     "Base",
+    "DeliveryStatus",
+    "DeliveryTrigger",
     "Event",
     "Firm",
     "IdempotencyKey",
@@ -31,4 +36,7 @@ __all__ = [
     "Transfer",
     "User",
     "VaultKey",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
