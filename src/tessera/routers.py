@@ -10,12 +10,16 @@ from tessera.auth.router import router as auth
 from tessera.health.router import router as health
 from tessera.holders.router import router as holders
 from tessera.ledger.router import router as ledger
+from tessera.webhooks.router import events_router as events
+from tessera.webhooks.router import router as webhooks
 
 ROUTERS: list[APIRouter] = [
     auth,
     holders,
     accounts,
     ledger,
+    webhooks,
+    events,
     audit,
     health,
 ]
