@@ -202,16 +202,8 @@ def record_attempt(
     settings = runtime.settings
     now = runtime.now()
     next_at: datetime | None = None
-    values: dict[str, object] = {
-        "attempt_count": delivery.attempt,
-        "last_attempt_at": started_at,
-        "last_status_code": outcome.status_code,
-        "last_error": outcome.error,
-        "updated_at": now,
-    }
     if outcome.succeeded:
         status = DeliveryStatus.SUCCEEDED
-        values.update(status=status.value, due_at=None, delivered_at=now)
     else:
         next_at = rules.next_attempt_at(
             now=now,
@@ -223,9 +215,21 @@ def record_attempt(
             randomness=random.random(),  # noqa: S311 - jitter, not a secret
         )
         status = DeliveryStatus.PENDING if next_at is not None else DeliveryStatus.DEAD
-        values.update(status=status.value, due_at=next_at)
     with runtime.db.session_scope() as session:
-        if not repository.finish_attempt(session, delivery.id, token=claim.token, values=values):
+        still_ours = repository.finish_attempt(
+            session,
+            delivery.id,
+            token=claim.token,
+            status=status.value,
+            attempt_count=delivery.attempt,
+            due_at=next_at,
+            last_attempt_at=started_at,
+            last_status_code=outcome.status_code,
+            last_error=outcome.error,
+            delivered_at=now if outcome.succeeded else None,
+            updated_at=now,
+        )
+        if not still_ours:
             log.warning(
                 "webhook_claim_lost", delivery_id=delivery.id, endpoint_id=claim.endpoint_id
             )

@@ -302,25 +302,66 @@ def renew_lease(session: Session, endpoint_id: str, *, token: str, until: dateti
     return True
 
 
+# Built once: the two statements run for every attempt, and a statement object that is reused
+# keeps its compiled form (building them anew each time cost a third of a worker's CPU).
+_FINISH_ATTEMPT = (
+    sa.update(WebhookDelivery)
+    .where(
+        WebhookDelivery.id == sa.bindparam("delivery_id"),
+        WebhookDelivery.claim_token == sa.bindparam("token"),
+        WebhookDelivery.status == DeliveryStatus.DELIVERING.value,
+    )
+    .values(
+        claim_token=None,
+        status=sa.bindparam("status"),
+        attempt_count=sa.bindparam("attempt_count"),
+        due_at=sa.bindparam("due_at"),
+        last_attempt_at=sa.bindparam("last_attempt_at"),
+        last_status_code=sa.bindparam("last_status_code"),
+        last_error=sa.bindparam("last_error"),
+        delivered_at=sa.bindparam("delivered_at"),
+        updated_at=sa.bindparam("updated_at"),
+    )
+)
+_INSERT_ATTEMPT = sa.insert(WebhookAttempt)
+
+
 def finish_attempt(
-    session: Session, delivery_id: str, *, token: str, values: Mapping[str, Any]
+    session: Session,
+    delivery_id: str,
+    *,
+    token: str,
+    status: str,
+    attempt_count: int,
+    due_at: datetime | None,
+    last_attempt_at: datetime,
+    last_status_code: int | None,
+    last_error: str | None,
+    delivered_at: datetime | None,
+    updated_at: datetime,
 ) -> bool:
     """Update a claimed delivery after an attempt; False when the claim is no longer ours."""
-    result = session.execute(
-        sa.update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.claim_token == token,
-            WebhookDelivery.status == DeliveryStatus.DELIVERING.value,
-        )
-        .values(claim_token=None, **values)
+    result = session.connection().execute(
+        _FINISH_ATTEMPT,
+        {
+            "delivery_id": delivery_id,
+            "token": token,
+            "status": status,
+            "attempt_count": attempt_count,
+            "due_at": due_at,
+            "last_attempt_at": last_attempt_at,
+            "last_status_code": last_status_code,
+            "last_error": last_error,
+            "delivered_at": delivered_at,
+            "updated_at": updated_at,
+        },
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 def add_attempt(session: Session, values: Mapping[str, Any]) -> None:
     """Log one attempt."""
-    session.execute(sa.insert(WebhookAttempt).values(**values))
+    session.connection().execute(_INSERT_ATTEMPT, [dict(values)])
 
 
 def release(
