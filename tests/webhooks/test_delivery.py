@@ -433,3 +433,63 @@ class TestConcurrentSenders:
         keys = [(r.path, r.json()["id"]) for r in receiver.received]
         assert len(keys) == 90
         assert len(set(keys)) == 90
+
+
+class TestFanOut:
+    def test_each_event_fans_out_exactly_once_however_many_workers_run_it(
+        self, api: Api, admin: Caller, receiver: Receiver, runtime: Runtime
+    ) -> None:
+        endpoints = [create_endpoint(admin, receiver.url(p))["id"] for p in ("/hook", "/other")]
+        customer = api.customer()
+        account = customer.open_account()
+        for amount in range(1, 60):
+            customer.deposit(account, amount)
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                while fan_out_events(runtime, limit=7):  # small batches, so workers interleave
+                    pass
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+
+        assert errors == []
+        with runtime.db.session_scope(write=False) as session:
+            pairs = session.execute(
+                sa.select(WebhookDelivery.endpoint_id, WebhookDelivery.event_id)
+            ).all()
+        assert len(pairs) == 2 * 60
+        assert len(set(pairs)) == 2 * 60
+        assert {endpoint for endpoint, _ in pairs} == set(endpoints)
+        assert fan_out_events(runtime) == 0
+
+
+class TestDeletedWhileDelivering:
+    def test_a_worker_holding_a_deleted_endpoint_stops_quietly(
+        self, api: Api, admin: Caller, receiver: Receiver, runtime: Runtime
+    ) -> None:
+        endpoint = create_endpoint(admin, receiver.url())
+        customer = api.customer()
+        customer.deposit(customer.open_account(), 100)
+        fan_out_events(runtime)
+        claim = claim_endpoint(runtime)
+        assert claim is not None
+
+        assert admin.delete(f"/v1/webhook-endpoints/{endpoint['id']}").status_code == 204
+        recorded = record_attempt(
+            runtime,
+            claim,
+            claim.deliveries[0],
+            Outcome(status_code=200, duration_ms=1),
+            started_at=runtime.now(),
+        )
+
+        assert not recorded.keep_going
+        with runtime.db.session_scope(write=False) as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(WebhookDelivery)) == 0

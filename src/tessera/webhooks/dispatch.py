@@ -55,14 +55,15 @@ FAN_OUT_BATCH = 500
 CLAIM_CANDIDATES = 16
 
 
-def fan_out_events(runtime: Runtime) -> int:
-    """Turn new events into deliveries for the endpoints that want them; returns events done."""
+def fan_out_events(runtime: Runtime, *, limit: int = FAN_OUT_BATCH) -> int:
+    """Turn up to ``limit`` new events into deliveries for the endpoints that want them;
+    returns how many events were done."""
     with runtime.db.session_scope(write=False) as session:
         if not repository.has_undispatched_events(session):
             return 0
     now = runtime.now()
     with runtime.db.session_scope() as session:
-        events = repository.lock_undispatched_events(session, limit=FAN_OUT_BATCH)
+        events = repository.lock_undispatched_events(session, limit=limit)
         if not events:
             return 0
         endpoints = defaultdict(list)

@@ -42,14 +42,22 @@ def add_endpoint(session: Session, endpoint: WebhookEndpoint) -> WebhookEndpoint
 
 
 def get_endpoint(
-    session: Session, endpoint_id: str, *, firm_id: str | None, lock: bool = False
+    session: Session,
+    endpoint_id: str,
+    *,
+    firm_id: str | None,
+    lock: bool = False,
+    keep: bool = False,
 ) -> WebhookEndpoint | None:
-    """One endpoint, if it belongs to ``firm_id`` (None: any firm); ``lock`` for an update."""
+    """One endpoint, if it belongs to ``firm_id`` (None: any firm); ``lock`` for an update,
+    ``keep`` to stop it being deleted before the transaction ends (``FOR KEY SHARE``)."""
     query = sa.select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
     if firm_id is not None:
         query = query.where(WebhookEndpoint.firm_id == firm_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
+    elif keep:
+        query = query.with_for_update(read=True, key_share=True)
     return session.scalar(query)
 
 
@@ -74,12 +82,15 @@ def count_endpoints(session: Session, firm_id: str) -> int:
 
 
 def list_endpoints(session: Session, firm_id: str) -> list[WebhookEndpoint]:
-    """Every endpoint of a firm, oldest first."""
+    """Every endpoint of a firm, oldest first, kept from being deleted until the transaction
+    ends (``FOR KEY SHARE``: rotations and leases still go ahead), so that deliveries can be
+    written for them."""
     return list(
         session.scalars(
             sa.select(WebhookEndpoint)
             .where(WebhookEndpoint.firm_id == firm_id)
             .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+            .with_for_update(read=True, key_share=True)
         )
     )
 
@@ -183,7 +194,7 @@ def lock_undispatched_events(session: Session, *, limit: int) -> list[Event]:
 
 
 def endpoints_of_firms(session: Session, firm_ids: Collection[str]) -> list[WebhookEndpoint]:
-    """Every endpoint of the given firms."""
+    """Every endpoint of the given firms, kept from being deleted until the fan-out commits."""
     if not firm_ids:
         return []
     return list(
@@ -191,6 +202,7 @@ def endpoints_of_firms(session: Session, firm_ids: Collection[str]) -> list[Webh
             sa.select(WebhookEndpoint)
             .where(WebhookEndpoint.firm_id.in_(list(firm_ids)))
             .order_by(WebhookEndpoint.id)
+            .with_for_update(read=True, key_share=True)
         )
     )
 

@@ -258,7 +258,7 @@ def redeliver(
     """
     event = get_event(session, principal=principal, event_id=event_id)
     if endpoint_id is not None:
-        endpoint = repository.get_endpoint(session, endpoint_id, firm_id=event.firm_id)
+        endpoint = repository.get_endpoint(session, endpoint_id, firm_id=event.firm_id, keep=True)
         if endpoint is None:
             raise NotFound("Webhook endpoint not found.")
         targets = [endpoint]
