@@ -4,6 +4,7 @@ leases and stopping."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from datetime import datetime, timedelta
@@ -173,6 +174,33 @@ class TestUnreachableReceiver:
         assert types == ["account.created", "account.created", "transaction.created"]
         with clock.at_real_time():
             assert all(d["status"] == "succeeded" for d in deliveries(admin, endpoint["id"]))
+
+    def test_a_receiver_that_hangs_up_without_answering_is_retried(
+        self, api: Api, admin: Caller
+    ) -> None:
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+
+        def hang_up() -> None:
+            connection, _ = listener.accept()
+            connection.recv(65536)
+            connection.close()
+
+        thread = threading.Thread(target=hang_up, daemon=True)
+        thread.start()
+        try:
+            endpoint = create_endpoint(admin, f"http://127.0.0.1:{port}/hook")
+            api.customer().open_account()
+            deliver_due(api.runtime)
+        finally:
+            thread.join(5)
+            listener.close()
+
+        (delivery,) = deliveries(admin, endpoint["id"])
+        (attempt,) = delivery["attempts"]
+        assert attempt["status_code"] is None
+        assert attempt["error"].startswith("RemoteProtocolError")
+        assert delivery["status"] == "pending"
 
     def test_a_refused_connection_is_logged_and_retried(
         self, api: Api, admin: Caller, receiver: Receiver, clock: MovableClock
@@ -344,6 +372,37 @@ class TestLeases:
         assert not late.keep_going
         with clock.at_real_time():
             assert [len(d["attempts"]) for d in deliveries(admin, endpoint["id"])] == [1, 1]
+
+    def test_a_long_batch_renews_its_lease_as_it_goes(
+        self, api: Api, admin: Caller, receiver: Receiver, clock: MovableClock, runtime: Runtime
+    ) -> None:
+        endpoint = create_endpoint(admin, receiver.url())
+        customer = api.customer()
+        customer.deposit(customer.open_account(), 100)
+        fan_out_events(runtime)
+        claim = claim_endpoint(runtime)
+        assert claim is not None
+        first_lease = claim.lease_expires_at
+        clock.advance(3)  # 2 s left of a 5 s lease: not enough for one more 2 s attempt
+
+        recorded = record_attempt(
+            runtime,
+            claim,
+            claim.deliveries[0],
+            Outcome(status_code=200, duration_ms=1),
+            started_at=runtime.now(),
+        )
+
+        assert recorded.keep_going
+        assert claim.lease_expires_at - first_lease >= timedelta(seconds=3)
+        with runtime.db.session_scope(write=False) as session:
+            row = session.get(WebhookEndpoint, endpoint["id"])
+            waiting = session.get(WebhookDelivery, claim.deliveries[1].id)
+            assert row is not None
+            assert waiting is not None
+            assert row.lease_expires_at == claim.lease_expires_at
+            assert waiting.due_at == claim.lease_expires_at  # the rest of the batch stays held
+            assert waiting.status == "delivering"
 
     def test_the_endpoint_is_free_again_after_a_batch(
         self, api: Api, admin: Caller, receiver: Receiver, runtime: Runtime
