@@ -55,7 +55,8 @@ def get_endpoint(
     if firm_id is not None:
         query = query.where(WebhookEndpoint.firm_id == firm_id)
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
+        # NO KEY UPDATE, like the UPDATE that follows: it does not wait for a fan-out's KEY SHARE.
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     elif keep:
         query = query.with_for_update(read=True, key_share=True)
     return session.scalar(query)
@@ -247,11 +248,15 @@ def endpoints_with_due_deliveries(session: Session, *, now: datetime, limit: int
 def lock_free_endpoint(
     session: Session, endpoint_id: str, *, now: datetime
 ) -> WebhookEndpoint | None:
-    """The endpoint, locked, if no worker holds it and no other transaction has it locked."""
+    """The endpoint, locked, if no worker holds it and no other claim has it locked.
+
+    ``FOR NO KEY UPDATE`` rather than ``FOR UPDATE``: a fan-out holding the endpoint with
+    ``FOR KEY SHARE`` does not make the claim skip it.
+    """
     return session.scalar(
         sa.select(WebhookEndpoint)
         .where(WebhookEndpoint.id == endpoint_id, _lease_free(now))
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, key_share=True)
         .execution_options(populate_existing=True)
     )
 
@@ -266,7 +271,7 @@ def lock_due_deliveries(
             .where(WebhookDelivery.endpoint_id == endpoint_id, _OPEN, WebhookDelivery.due_at <= now)
             .order_by(WebhookDelivery.event_created_at, WebhookDelivery.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
             .execution_options(populate_existing=True)
         )
     )
