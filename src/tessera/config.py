@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_JWT_SECRET_LENGTH = 32
@@ -73,6 +73,21 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_busy_timeout_ms: int = Field(default=30_000, ge=0)
 
+    # Webhooks. Private, loopback and link-local destinations are refused (SSRF guard) unless
+    # WEBHOOK_ALLOW_PRIVATE is true; unset, it is true in dev and test only.
+    webhook_allow_private: bool | None = None
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_read_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(default=3 * 86_400.0, gt=0)
+    # How long a worker's claim on an endpoint lasts without news; a worker that died (kill -9)
+    # loses its claim after this long and another worker resends what it had taken.
+    webhook_lease_seconds: float = Field(default=60.0, gt=0)
+    webhook_batch_size: int = Field(default=20, ge=1, le=500)
+    # Endpoints one worker process serves at once (threads); each endpoint gets one at a time.
+    webhook_concurrency: int = Field(default=4, ge=1, le=64)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
@@ -96,6 +111,23 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
+
+    @model_validator(mode="after")
+    def _webhook_lease_outlasts_a_delivery(self) -> Settings:
+        budget = 2 * self.webhook_read_timeout_seconds + self.webhook_connect_timeout_seconds
+        if self.webhook_lease_seconds <= budget:
+            raise ValueError(
+                "WEBHOOK_LEASE_SECONDS must be longer than WEBHOOK_CONNECT_TIMEOUT_SECONDS "
+                "plus twice WEBHOOK_READ_TIMEOUT_SECONDS"
+            )
+        return self
+
+    @property
+    def allow_private_webhooks(self) -> bool:
+        """Whether webhooks may go to private, loopback and link-local addresses."""
+        if self.webhook_allow_private is not None:
+            return self.webhook_allow_private
+        return self.app_env in (AppEnv.DEV, AppEnv.TEST)
 
     @property
     def is_sqlite(self) -> bool:

@@ -243,6 +243,18 @@ class Metrics:
             ["type"],
             registry=self.registry,
         )
+        self.webhook_attempts = Counter(
+            "tessera_webhook_attempts",
+            "Webhook delivery attempts, by outcome (succeeded or why they failed).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.webhook_attempt_duration = Histogram(
+            "tessera_webhook_attempt_duration_seconds",
+            "How long webhook delivery attempts took.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
 
 
 def _route_template(scope: Scope) -> str:

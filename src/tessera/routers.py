@@ -19,6 +19,8 @@ from tessera.ledger.router import router as ledger
 from tessera.registrations.router import router as registrations
 from tessera.staff.router import router as staff
 from tessera.vault.router import router as vault
+from tessera.webhooks.router import events_router as events
+from tessera.webhooks.router import router as webhooks
 
 ROUTERS: list[APIRouter] = [
     auth,
@@ -32,6 +34,8 @@ ROUTERS: list[APIRouter] = [
     staff,
     clients,
     certificates,
+    webhooks,
+    events,
     audit,
     health,
     compat_credit_cards,

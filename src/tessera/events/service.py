@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi.encoders import jsonable_encoder
+from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import Session
 
 from tessera.events import repository
@@ -26,13 +26,14 @@ def record_event(
     """Add an event to the outbox; it commits (or not) with the change it reports.
 
     ``data`` is the public representation of the object, as the API would show it; it must
-    never hold a full card number or a secret.
+    never hold a full card number or a secret. It is encoded the way the API encodes answers
+    (pydantic's JSON mode), so timestamps read ``2026-11-23T08:46:33Z`` in webhooks too.
     """
     event = Event(
         id=new_id("evt"),
         firm_id=firm_id,
         type=type.value,
-        data=jsonable_encoder(data),
+        data=to_jsonable_python(data),
         created_at=now or utcnow(),
     )
     return repository.add(session, event)

@@ -23,6 +23,9 @@ from tessera.models.user import Role, User
 from tessera.models.vault_card import VaultCard
 from tessera.models.vault_key import VaultKey
 from tessera.models.vault_key_rotation import VaultKeyRotation
+from tessera.models.webhook_attempt import WebhookAttempt
+from tessera.models.webhook_delivery import DeliveryStatus, DeliveryTrigger, WebhookDelivery
+from tessera.models.webhook_endpoint import WebhookEndpoint
 
 __all__ = [
     "DEFAULT_FIRM_ID",
@@ -40,6 +43,8 @@ __all__ = [
     "Certificate",
     "CertificateAuthority",
     "CertificateStatus",
+    "DeliveryStatus",
+    "DeliveryTrigger",
     "Event",
     "Firm",
     "IdempotencyKey",
@@ -53,4 +58,7 @@ __all__ = [
     "VaultCard",
     "VaultKey",
     "VaultKeyRotation",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

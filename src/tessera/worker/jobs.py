@@ -6,6 +6,7 @@ from tessera.certificates import jobs as certificate_jobs
 from tessera.kit import idempotency
 from tessera.runtime import Runtime
 from tessera.vault import rotation
+from tessera.webhooks.dispatch import WebhookSender, fan_out_events
 from tessera.worker.runner import Job
 
 
@@ -24,6 +25,7 @@ def rotate_vault_keys(runtime: Runtime) -> int:
 
 def default_jobs() -> list[Job]:
     """Every job, in the order a worker runs them."""
+    webhooks = WebhookSender()
     return [
         Job("purge_idempotency_keys", purge_idempotency_keys, interval_seconds=3600),
         Job("rotate_vault_keys", rotate_vault_keys, interval_seconds=5),
@@ -37,4 +39,6 @@ def default_jobs() -> list[Job]:
             certificate_jobs.refresh_crls,
             interval_seconds=certificate_jobs.CRL_REFRESH_INTERVAL_SECONDS,
         ),
+        Job("fan_out_webhook_events", fan_out_events, interval_seconds=1),
+        Job("send_webhooks", webhooks.run, interval_seconds=1, stop=webhooks.stop),
     ]

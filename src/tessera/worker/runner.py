@@ -21,11 +21,16 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A unit of background work: ``run`` processes one batch and says how many items it did."""
+    """A unit of background work: ``run`` processes one batch and says how many items it did.
+
+    A job whose batches can take long (many network calls) gives ``stop``: the worker calls it
+    when asked to stop, and the job then finishes the item in flight and returns early.
+    """
 
     name: str
     run: Callable[[Runtime], int]
     interval_seconds: float
+    stop: Callable[[], None] | None = None
 
 
 class Worker:
@@ -79,6 +84,9 @@ class Worker:
     def stop(self, timeout: float = 30.0) -> None:
         """Ask the loop to stop after the current job, and wait for its thread."""
         self._stop.set()
+        for job in self.jobs:
+            if job.stop is not None:
+                job.stop()
         if self._thread is not None:
             self._thread.join(timeout)
 

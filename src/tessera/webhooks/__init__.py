@@ -1,0 +1,1 @@
+"""Webhooks: firms' endpoints, the dispatcher that turns outbox events into signed deliveries."""
