@@ -24,12 +24,14 @@ class TestSeveralWorkers:
             pytest.skip("several API processes are the PostgreSQL deployment")
         port = free_port()
         env = server_env(database_url, tmp_path, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"))
-        process = subprocess.Popen(
-            [TESSERA, "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        log_path = tmp_path / "server.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [TESSERA, "serve", "--port", str(port), "--workers", "2"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -39,7 +41,7 @@ class TestSeveralWorkers:
                         break
                 except httpx.TransportError:
                     pass
-                assert time.monotonic() < deadline, "server did not start"
+                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
                 time.sleep(0.2)
             body = {
                 "email": "scaled@example.com",

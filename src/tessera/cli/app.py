@@ -52,6 +52,9 @@ def serve(
 
     settings = load_settings()
     configure_logging(settings.log_level)
+    if workers > 1:
+        # Before any metric exists: prometheus-client picks its storage when a metric is made.
+        _prepare_multiprocess_metrics(settings)
     runtime = build_runtime(settings)
     try:
         check_ready(runtime)
@@ -63,8 +66,6 @@ def serve(
     # handlers in place that re-raise becomes a clean exit 0 instead of "killed by signal".
     signal.signal(signal.SIGTERM, _exit_cleanly)
     signal.signal(signal.SIGINT, _exit_cleanly)
-    if workers > 1:
-        _prepare_multiprocess_metrics(settings)
     uvicorn.run(
         "tessera.app:create_app_from_env",
         factory=True,
