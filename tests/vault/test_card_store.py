@@ -262,3 +262,38 @@ class TestRunRotation:
         assert not check.ok
         assert len(check.failures) == 1
         assert check.cards == 2
+
+
+class TestFirstMasterKey:
+    def test_two_processes_creating_the_first_version_agree(self, runtime: Runtime) -> None:
+        import threading
+
+        import sqlalchemy as sa
+
+        from tessera.crypto.vault import EnvelopeCipher
+        from tessera.vault.service import KeyRing
+
+        with runtime.db.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM vault_keys"))
+        barrier = threading.Barrier(2)
+        versions: list[int] = []
+        errors: list[BaseException] = []
+
+        def start() -> None:
+            ring = KeyRing(EnvelopeCipher(runtime.settings.master_key_bytes()))
+            try:
+                barrier.wait()
+                with runtime.db.session_scope() as session:
+                    versions.append(ring.active_version(session))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert errors == []
+        assert versions == [1, 1]
+        with runtime.db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM vault_keys")).scalar_one() == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tessera.crypto.vault import EnvelopeCipher, Sealed, VaultError, open_sealed, rewrap, seal
@@ -44,9 +45,18 @@ class KeyRing:
     def active_version(self, session: Session) -> int:
         """The version new values are sealed under, share-locked; creates version 1 on first use."""
         row = repository.lock_active_key(session)
-        if row is None:
-            return self.add_version(session)
-        return row.version
+        if row is not None:
+            return row.version
+        # First use: two processes starting together may both get here. The loser's insert
+        # waits on the primary key, fails once the winner commits, and then reads its version.
+        try:
+            with session.begin_nested():
+                return self.add_version(session)
+        except IntegrityError:
+            row = repository.lock_active_key(session)
+            if row is None:  # pragma: no cover - the conflicting row cannot vanish
+                raise
+            return row.version
 
     def add_version(self, session: Session) -> int:
         """Create the next master key version (the caller commits).
