@@ -329,3 +329,28 @@ class TestEventsShareTheTransaction:
         (event,) = events_of(runtime, customer.firm_id, "certificate.issued")
         assert event.data["id"] == committed.certificate.id
         assert customer.get("/v1/certificates").json()["total"] == 1
+
+
+class TestOwnerDeleted:
+    def test_deleting_a_user_revokes_their_certificates(
+        self, api: Api, runtime: Runtime, tmp_path: Path
+    ) -> None:
+        customer = api.customer()
+        other = api.customer()
+        mine = [issue(customer), issue(customer)]
+        patch(customer, mine[1]["id"], status="inactive")
+        theirs = issue(other)
+
+        assert customer.delete(f"/v1/users/{customer.user_id}").status_code == 204
+
+        staff = api.staff(Role.FIRM_ADMIN)
+        for created in mine:
+            row = staff.get(f"/v1/certificates/{created['id']}").json()
+            assert row["status"] == "revoked"
+            assert row["revocation_reason"] == "cessation_of_operation"
+        assert staff.get(f"/v1/certificates/{theirs['id']}").json()["status"] == "active"
+        crl = x509.load_pem_x509_crl(api.client.get("/v1/pki/crl.pem").content)
+        listed = {format(entry.serial_number, "x") for entry in crl}
+        assert {c["serial_number"].lstrip("0") for c in mine} <= {s.lstrip("0") for s in listed}
+        revoked_events = events_of(runtime, customer.firm_id, "certificate.revoked")
+        assert {e.data["id"] for e in revoked_events} == {c["id"] for c in mine}

@@ -279,9 +279,11 @@ def delete_user(session: Session, runtime: Runtime, *, principal: Principal, use
 
     A customer may delete themselves; a firm admin, users of their firm; a platform admin, anyone.
     Open accounts with money in them block the deletion (409 ``accounts_not_closed``); empty
-    ones are closed.
+    ones are closed, refresh tokens are revoked, and the user's certificates are revoked
+    (``cessation_of_operation``) so that relying parties stop trusting them.
     """
     from tessera.accounts import service as accounts
+    from tessera.certificates import service as certificates
 
     user = repository.get_user(session, user_id)
     if user is None or user.status != "active" or not _may_delete(principal, user):
@@ -298,6 +300,9 @@ def delete_user(session: Session, runtime: Runtime, *, principal: Principal, use
         holder.phone = None
         holder.erased_at = now
     repository.revoke_all_for_user(session, user.id, now=now)
+    certificates.revoke_for_departed_owner(
+        session, runtime.keyring, owner_id=user.id, actor=principal, now=now
+    )
     user.email = f"erased+{user.id.lower()}@erased.invalid"
     user.password_hash = None
     user.status = "deleted"

@@ -179,6 +179,21 @@ def lock(session: Session, certificate_id: str) -> Certificate:
     ).one()
 
 
+def lock_unrevoked_for_owner(session: Session, owner_id: str) -> list[Certificate]:
+    """Every certificate of one owner that is not revoked yet, locked, oldest first."""
+    return list(
+        session.scalars(
+            sa.select(Certificate)
+            .where(
+                Certificate.owner_id == owner_id,
+                Certificate.status != CertificateStatus.REVOKED.value,
+            )
+            .order_by(Certificate.created_at, Certificate.id)
+            .with_for_update()
+        )
+    )
+
+
 def page(
     session: Session,
     *,

@@ -518,6 +518,46 @@ def update_certificate(
     return _view(session, row)
 
 
+def revoke_for_departed_owner(
+    session: Session, keyring: KeyRing, *, owner_id: str, actor: Principal, now: datetime
+) -> int:
+    """Revoke every live certificate of a user being deleted (``cessation_of_operation``).
+
+    A deleted customer can no longer answer for a key; relying parties learn it from the CRL,
+    which is re-signed once per issuer. Returns how many were revoked.
+    """
+    rows = repository.lock_unrevoked_for_owner(session, owner_id)
+    reason = pki.RevocationReason.CESSATION_OF_OPERATION
+    for row in rows:
+        row.status = CertificateStatus.REVOKED.value
+        row.revoked_at = now
+        row.revocation_reason = reason.value
+        row.next_expiry_notice_at = None
+        row.updated_at = now
+    session.flush()
+    for issuer_id in sorted({row.issuer_id for row in rows}):
+        authority.publish_crl(session, keyring, authority_id=issuer_id, now=now)
+    for row in rows:
+        record_event(
+            session,
+            firm_id=row.firm_id,
+            type=rules.STATUS_EVENTS[CertificateStatus.REVOKED],
+            data=certificate_event_data(row),
+            now=now,
+        )
+        audit.record(
+            session,
+            firm_id=row.firm_id,
+            actor=actor,
+            action="certificate.revoked",
+            target_type="certificate",
+            target_id=row.id,
+            data={"status": row.status, "revocation_reason": reason.value, "owner_deleted": True},
+            now=now,
+        )
+    return len(rows)
+
+
 # --- expiry notices ---------------------------------------------------------------------------
 
 
