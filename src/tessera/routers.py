@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from tessera.accounts.router import router as accounts
 from tessera.audit.router import router as audit
 from tessera.auth.router import router as auth
+from tessera.compat.card_status import router as compat_card_status
+from tessera.deliveries.router import router as deliveries
 from tessera.health.router import router as health
 from tessera.holders.router import router as holders
 from tessera.ledger.router import router as ledger
@@ -16,6 +18,8 @@ ROUTERS: list[APIRouter] = [
     holders,
     accounts,
     ledger,
+    deliveries,
     audit,
     health,
+    compat_card_status,
 ]

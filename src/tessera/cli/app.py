@@ -141,11 +141,12 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def _register_subcommands() -> None:
-    from tessera.cli import admin, audit, ledger
+    from tessera.cli import admin, audit, deliveries, ledger
 
     app.add_typer(ledger.app, name="ledger")
     app.add_typer(admin.app, name="admin")
     app.add_typer(audit.app, name="audit")
+    app.add_typer(deliveries.app, name="deliveries")
 
 
 _register_subcommands()

@@ -28,6 +28,8 @@ __all__ = [
     "CardStatus",
     "DeliveryEvent",
     "StatusEvent",
+    "StatusSummary",
+    "advance_status",
     "compat_status_label",
     "fold_status",
 ]
@@ -102,6 +104,65 @@ def fold_status(events: Iterable[StatusEvent]) -> CardStatus:
         delivery_attempts=attempts,
         history=history,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSummary:
+    """What must be kept of a card's events to fold in new ones without reading them again.
+
+    ``status`` and ``status_at`` are what ``fold_status`` gives; ``latest_event`` and
+    ``latest_at`` name the newest event by the same order, final or not.
+    """
+
+    status: str
+    status_at: datetime
+    delivery_attempts: int
+    latest_event: str
+    latest_at: datetime
+
+
+def advance_status(
+    summary: StatusSummary | None, new_events: Iterable[StatusEvent]
+) -> StatusSummary:
+    """Fold events into a summary; the result equals ``fold_status`` over all the events.
+
+    ``new_events`` must be events the summary has not seen (the caller stores each event once
+    and passes only those it stored): a repeated exception would count as a second attempt.
+    Distinct events of one card differ in event or instant, so ``(instant, lifecycle rank)``
+    orders them totally and no comment or source is needed to break ties.
+    """
+    current = summary
+    for item in new_events:
+        event = _in_utc(item)
+        key = (event.occurred_at, _LIFECYCLE_RANK[event.event])
+        attempts = 1 if event.event == DeliveryEvent.DELIVERY_EXCEPTION else 0
+        if current is None:
+            current = StatusSummary(
+                status=event.event,
+                status_at=event.occurred_at,
+                delivery_attempts=attempts,
+                latest_event=event.event,
+                latest_at=event.occurred_at,
+            )
+            continue
+        status_key = (current.status_at, _LIFECYCLE_RANK[current.status])
+        if current.status in FINAL_EVENTS:
+            # Only an earlier final event can take the place of the current final one.
+            takes_over = event.event in FINAL_EVENTS and key < status_key
+        else:
+            # No final event yet: a final one always wins, otherwise the newest does.
+            takes_over = event.event in FINAL_EVENTS or key > status_key
+        newest = key > (current.latest_at, _LIFECYCLE_RANK[current.latest_event])
+        current = StatusSummary(
+            status=event.event if takes_over else current.status,
+            status_at=event.occurred_at if takes_over else current.status_at,
+            delivery_attempts=current.delivery_attempts + attempts,
+            latest_event=event.event if newest else current.latest_event,
+            latest_at=event.occurred_at if newest else current.latest_at,
+        )
+    if current is None:
+        raise ValueError("A delivery status needs at least one event.")
+    return current
 
 
 def compat_status_label(status: str) -> str:

@@ -36,3 +36,33 @@ def record_event(
         created_at=now or utcnow(),
     )
     return repository.add(session, event)
+
+
+def record_events(
+    session: Session,
+    *,
+    firm_id: str,
+    type: EventType,
+    items: list[dict[str, Any]],
+    now: datetime,
+) -> int:
+    """Add many events of one type in one statement; returns how many.
+
+    For changes made by the thousand (a courier file moves thousands of cards). Each item must
+    already be JSON-ready (strings, numbers, None): encoding them one by one with
+    ``jsonable_encoder`` would cost more than the import itself.
+    """
+    repository.add_many(
+        session,
+        [
+            {
+                "id": new_id("evt"),
+                "firm_id": firm_id,
+                "type": type.value,
+                "data": data,
+                "created_at": now,
+            }
+            for data in items
+        ],
+    )
+    return len(items)

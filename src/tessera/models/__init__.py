@@ -4,6 +4,12 @@ from tessera.models.account import Account
 from tessera.models.account_holder import AccountHolder
 from tessera.models.audit_event import AuditChain, AuditEvent
 from tessera.models.base import Base
+from tessera.models.card_delivery_event import CardDeliveryEvent
+from tessera.models.card_delivery_status import CardDeliveryStatus
+from tessera.models.delivery_import import DeliveryImport
+from tessera.models.delivery_import_chunk import DeliveryImportChunk
+from tessera.models.delivery_import_rejection import DeliveryImportRejection
+from tessera.models.delivery_partner import DeliveryPartner
 from tessera.models.event import Event
 from tessera.models.firm import DEFAULT_FIRM_ID, DEFAULT_FIRM_SLUG, Firm
 from tessera.models.idempotency_key import IdempotencyKey
@@ -21,6 +27,12 @@ __all__ = [
     "AuditChain",
     "AuditEvent",
     "Base",
+    "CardDeliveryEvent",
+    "CardDeliveryStatus",
+    "DeliveryImport",
+    "DeliveryImportChunk",
+    "DeliveryImportRejection",
+    "DeliveryPartner",
     "Event",
     "Firm",
     "IdempotencyKey",

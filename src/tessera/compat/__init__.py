@@ -1,0 +1,1 @@
+"""The source documents' paths, each a thin router over the same services."""
