@@ -117,9 +117,16 @@ def file_digest(stream: BinaryIO) -> tuple[str, int]:
 def detect_file_kind(
     stream: BinaryIO, *, file_name: str, kind: DeliveryKind | None, rules: ReadingRules
 ) -> DeliveryKind:
-    """Read only the header: the file's kind, or the ``DeliveryFileError`` that refuses it."""
+    """Read only the header: the file's kind, or the ``DeliveryFileError`` that refuses it.
+
+    ``stream`` stays open (the file object that reads the header would close it when dropped).
+    """
     delivery_file = read_delivery_file(
-        stream, filename=file_name, kind=kind, region=rules.phone_region, tz=rules.zone
+        io.BufferedReader(_Unowned(stream)),
+        filename=file_name,
+        kind=kind,
+        region=rules.phone_region,
+        tz=rules.zone,
     )
     return delivery_file.kind
 
