@@ -19,6 +19,7 @@ from tessera.deliveries.rules import (
     advance_status,
     compat_status_label,
     fold_status,
+    merge_summaries,
 )
 
 SAMPLES = Path("/work/shared/seed-data/zywa")
@@ -260,3 +261,19 @@ class TestAdvanceStatus:
     def test_no_events_is_an_error(self) -> None:
         with pytest.raises(ValueError, match="at least one event"):
             advance_status(None, [])
+
+
+class TestMergeSummaries:
+    @given(events=_DISTINCT_EVENTS, cut=st.integers(min_value=0, max_value=12))
+    def test_merging_two_folds_equals_folding_everything(
+        self, events: list[tuple[str, int]], cut: int
+    ) -> None:
+        stream = [create_event(event, hours) for event, hours in events]
+        earlier, later = stream[:cut], stream[cut:]
+        if not later:
+            earlier, later = [], stream
+        merged = merge_summaries(
+            advance_status(None, earlier) if earlier else None, advance_status(None, later)
+        )
+        expected = advance_status(None, stream)
+        assert merged == expected

@@ -30,11 +30,10 @@ from sqlalchemy.orm import Session
 from tessera.audit.service import CLI, Actor
 from tessera.db import Database, end_read_transaction
 from tessera.deliveries import reader_process, repository, service
+from tessera.deliveries.batches import PreparedBatch, prepared_batches
 from tessera.deliveries.parsing import (
     DeliveryFileError,
     DeliveryKind,
-    ParsedRow,
-    RowError,
     read_delivery_file,
 )
 from tessera.deliveries.service import ImportReport, NewImport, ReadingRules
@@ -151,6 +150,7 @@ def run_import(
         job = _job(session, import_id)
     skip_until = job.resume_line
     rules = ReadingRules(job.partner, job.phone_region, job.timezone)
+    sqlite_times = db.dialect == "sqlite"
     done = 0
     position = [0]
     try:
@@ -162,6 +162,9 @@ def run_import(
                 timezone=job.timezone,
                 skip_until=skip_until,
                 batch_rows=batch_rows,
+                firm_id=job.firm_id,
+                import_id=job.id,
+                sqlite_times=sqlite_times,
                 bytes_read=position,
             )
         else:
@@ -178,12 +181,20 @@ def run_import(
                 reader.close()
                 raise
             batches = _read_ahead(
-                _batches(delivery_file.rows(), skip_until, batch_rows), closing=reader
+                prepared_batches(
+                    delivery_file.rows(),
+                    skip_until=skip_until,
+                    size=batch_rows,
+                    firm_id=job.firm_id,
+                    import_id=job.id,
+                    sqlite_times=sqlite_times,
+                ),
+                closing=reader,
             )
         with contextlib.closing(batches):
-            for parsed, rejected, last_line in batches:
-                _commit_batch(runtime, import_id, parsed, rejected, last_line=last_line)
-                done += len(parsed) + len(rejected)
+            for batch in batches:
+                _commit_batch(runtime, import_id, batch)
+                done += batch.lines
                 if progress is not None:
                     progress(position[0], done)
     except DeliveryFileError as exc:
@@ -201,32 +212,9 @@ def run_import(
         progress(position[0], done)
 
 
-_Batch = tuple[list[ParsedRow], list[RowError], int]
-
-
-def _batches(rows: Iterator[ParsedRow | RowError], skip_until: int, size: int) -> Iterator[_Batch]:
-    # Rows up to the resume line were committed by an earlier run of this import.
-    parsed: list[ParsedRow] = []
-    rejected: list[RowError] = []
-    last_line = skip_until
-    for item in rows:
-        if item.row <= skip_until:
-            continue
-        if type(item) is ParsedRow:
-            parsed.append(item)
-        else:
-            rejected.append(item)  # type: ignore[arg-type]
-        last_line = item.row
-        if len(parsed) + len(rejected) >= size:
-            yield parsed, rejected, last_line
-            parsed, rejected = [], []
-    if parsed or rejected:
-        yield parsed, rejected, last_line
-
-
 def _read_ahead(
-    source: Iterator[_Batch], *, closing: io.RawIOBase, depth: int = 2
-) -> Generator[_Batch, None, None]:
+    source: Iterator[PreparedBatch], *, closing: io.RawIOBase, depth: int = 2
+) -> Generator[PreparedBatch, None, None]:
     """Parse the next batches on a thread while this one is written.
 
     The database driver releases the GIL while SQLite or the network works, so parsing (Python)
@@ -270,24 +258,10 @@ def _read_ahead(
         closing.close()
 
 
-def _commit_batch(
-    runtime: Runtime,
-    import_id: str,
-    parsed: list[ParsedRow],
-    rejected: list[RowError],
-    *,
-    last_line: int,
-) -> None:
+def _commit_batch(runtime: Runtime, import_id: str, batch: PreparedBatch) -> None:
     with runtime.db.session_scope() as session:
         job = _job(session, import_id)
-        service.apply_batch(
-            session,
-            job=job,
-            rows=parsed,
-            rejected=rejected,
-            last_line=last_line,
-            now=runtime.now(),
-        )
+        service.apply_batch(session, job=job, batch=batch, now=runtime.now())
 
 
 def _job(session: Session, import_id: str, *, lock: bool = False) -> DeliveryImport:

@@ -20,11 +20,10 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from tessera.deliveries import parsing
-from tessera.deliveries.parsing import DeliveryKind, ParsedRow, RowError
+from tessera.deliveries.batches import PreparedBatch, prepared_batches
+from tessera.deliveries.parsing import DeliveryKind
 
 MIN_BYTES = 4 * 1_048_576
-
-Batch = tuple[list[ParsedRow], list[RowError], int]
 
 
 class ReaderFailed(RuntimeError):
@@ -35,16 +34,9 @@ def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
     pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _child(
-    out: IO[bytes],
-    path: str,
-    kind: str,
-    region: str,
-    timezone: str,
-    skip_until: int,
-    size: int,
-) -> None:
-    # Runs in the child: read the file and send ("batch", parsed, rejected, last, bytes) messages.
+def _child(out: IO[bytes], arguments: list[str]) -> None:
+    # Runs in the child: read the file and send ("batch", PreparedBatch, bytes read) messages.
+    path, kind, region, timezone, skip, size, firm_id, import_id, sqlite = arguments
     try:
         with Path(path).open("rb") as stream:
             delivery_file = parsing.read_delivery_file(
@@ -54,32 +46,15 @@ def _child(
                 region=region,
                 tz=ZoneInfo(timezone),
             )
-            parsed: list[tuple[Any, ...]] = []
-            rejected: list[tuple[int, str]] = []
-            last = skip_until
-            for item in delivery_file.rows():
-                if item.row <= skip_until:
-                    continue
-                if isinstance(item, ParsedRow):
-                    parsed.append(
-                        (
-                            item.row,
-                            item.record_id,
-                            item.card_id,
-                            item.phone,
-                            item.event,
-                            item.occurred_at,
-                            item.comment,
-                            item.natural_key,
-                        )
-                    )
-                else:
-                    rejected.append((item.row, item.message))
-                last = item.row
-                if len(parsed) + len(rejected) >= size:
-                    _send(out, ("batch", parsed, rejected, last, stream.tell()))
-                    parsed, rejected = [], []
-            _send(out, ("batch", parsed, rejected, last, stream.tell()))
+            for batch in prepared_batches(
+                delivery_file.rows(),
+                skip_until=int(skip),
+                size=int(size),
+                firm_id=firm_id,
+                import_id=import_id,
+                sqlite_times=sqlite == "sqlite",
+            ):
+                _send(out, ("batch", batch, stream.tell()))
             _send(out, ("end",))
     except parsing.DeliveryFileError as exc:
         _send(out, ("file_error", type(exc).__name__, str(exc)))
@@ -97,8 +72,11 @@ def parse_in_child(
     timezone: str,
     skip_until: int,
     batch_rows: int,
+    firm_id: str,
+    import_id: str,
+    sqlite_times: bool,
     bytes_read: list[int],
-) -> Generator[Batch, None, None]:
+) -> Generator[PreparedBatch, None, None]:
     """Yield the file's batches as parsed by a child process; ``bytes_read[0]`` tracks progress.
 
     Closing the generator early stops the child. A file found unreadable raises the same
@@ -115,6 +93,9 @@ def parse_in_child(
             timezone,
             str(skip_until),
             str(batch_rows),
+            firm_id,
+            import_id,
+            "sqlite" if sqlite_times else "postgresql",
         ],
         stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -137,14 +118,9 @@ def parse_in_child(
                 raise error_class(message[2])
             if message[0] == "failed":
                 raise ReaderFailed(message[1])
-            _, parsed, rejected, last, position = message
+            _, batch, position = message
             bytes_read[0] = position
-            if parsed or rejected:
-                yield (
-                    [ParsedRow(*values) for values in parsed],
-                    [RowError(row, text) for row, text in rejected],
-                    last,
-                )
+            yield batch
     finally:
         stream.close()
         try:
@@ -155,5 +131,4 @@ def parse_in_child(
 
 
 if __name__ == "__main__":
-    _path, _kind, _region, _zone, _skip, _size = sys.argv[1:7]
-    _child(sys.stdout.buffer, _path, _kind, _region, _zone, int(_skip), int(_size))
+    _child(sys.stdout.buffer, sys.argv[1:10])

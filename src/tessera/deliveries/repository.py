@@ -14,7 +14,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tessera.deliveries.parsing import ParsedRow
+from tessera.deliveries.batches import read_time
 from tessera.models import (
     CardDeliveryEvent,
     CardDeliveryStatus,
@@ -303,8 +303,6 @@ def delete_chunks(session: Session, import_id: str) -> None:
 # --- events and statuses ----------------------------------------------------------------------
 
 
-MAX_COMMENT = 500
-MAX_RECORD_ID = 64
 _PG_BATCH_TABLE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS delivery_events_batch ("
     "firm_id varchar(40), card_id varchar(64), phone varchar(16), event varchar(24), "
@@ -330,12 +328,13 @@ _SQLITE_INSERT_EVENTS = (
 
 
 def insert_new_events(
-    session: Session, *, firm_id: str, import_id: str, rows: Sequence[ParsedRow]
+    session: Session, events: Sequence[tuple[Any, ...]], *, sqlite_times: bool
 ) -> set[int]:
     """Insert the events the firm does not have yet; return the line numbers of those inserted.
 
-    ``rows`` have distinct natural keys, and the caller holds the firm's import lock. This is the
-    hot path of an import, so it talks to the driver:
+    ``events`` are parameters in ``EVENT_COLUMNS`` order with distinct natural keys (see
+    ``batches.prepare_batch``), and the caller holds the firm's import lock. This is the hot
+    path of an import, so it talks to the driver:
 
     - SQLite: ``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING``, then the rows whose id is
       above the largest id before the insert (ids grow by one, and the transaction holds the only
@@ -343,7 +342,7 @@ def insert_new_events(
     - PostgreSQL: ``COPY`` into a temporary table, then one ``INSERT ... SELECT ... ON CONFLICT DO
       NOTHING RETURNING row``.
     """
-    if not rows:
+    if not events:
         return set()
     connection = session.connection()
     driver: Any = connection.connection.driver_connection
@@ -351,47 +350,35 @@ def insert_new_events(
     if connection.dialect.name == "postgresql":
         cursor.execute(_PG_BATCH_TABLE)
         with cursor.copy(_PG_COPY_EVENTS) as copy:
-            for r in rows:
+            for event in events:
                 copy.write_row(
-                    (
-                        firm_id,
-                        r.card_id,
-                        r.phone,
-                        r.event,
-                        r.occurred_at,
-                        r.comment[:MAX_COMMENT] if r.comment else None,
-                        r.record_id[:MAX_RECORD_ID] or None,
-                        import_id,
-                        r.row,
-                    )
+                    (*event[:4], read_time(event[4]), *event[5:]) if sqlite_times else event
                 )
         cursor.execute(_PG_MOVE_EVENTS)
         inserted = {line for (line,) in cursor.fetchall()}
         cursor.execute("DELETE FROM delivery_events_batch")
         return inserted
+    if not sqlite_times:
+        events = [(*e[:4], sqlite_datetime(e[4]), *e[5:]) for e in events]
     (before,) = cursor.execute("SELECT coalesce(max(id), 0) FROM delivery_events").fetchone()
-    cursor.executemany(
-        _SQLITE_INSERT_EVENTS,
-        [
-            (
-                firm_id,
-                r.card_id,
-                r.phone,
-                r.event,
-                # Parsed times are UTC already; stored as UTCDateTime stores them on SQLite.
-                r.occurred_at.replace(tzinfo=None).isoformat(" ", "microseconds"),
-                r.comment[:MAX_COMMENT] if r.comment else None,
-                r.record_id[:MAX_RECORD_ID] or None,
-                import_id,
-                r.row,
-            )
-            for r in rows
-        ],
-    )
+    cursor.executemany(_SQLITE_INSERT_EVENTS, events)
     return {
         line
         for (line,) in cursor.execute('SELECT "row" FROM delivery_events WHERE id > ?', (before,))
     }
+
+
+EVENT_COLUMNS = (
+    "firm_id",
+    "card_id",
+    "phone",
+    "event",
+    "occurred_at",
+    "comment",
+    "record_id",
+    "import_id",
+    "row",
+)
 
 
 def sqlite_datetime(moment: datetime) -> str:
@@ -481,10 +468,16 @@ def write_statuses(
     driver: Any = connection.connection.driver_connection
     cursor = driver.cursor()
 
+    times: dict[datetime, str] = {}
+
     def stored(row: tuple[Any, ...]) -> list[Any]:
         values = list(row[1:])
         for position in _STATUS_TIMES:
-            values[position] = sqlite_datetime(values[position])
+            moment = values[position]
+            text = times.get(moment)
+            if text is None:
+                text = times[moment] = sqlite_datetime(moment)
+            values[position] = text
         return values
 
     if inserts:

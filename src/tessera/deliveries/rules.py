@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 __all__ = [
     "FINAL_EVENTS",
@@ -32,6 +33,7 @@ __all__ = [
     "advance_status",
     "compat_status_label",
     "fold_status",
+    "merge_summaries",
 ]
 
 
@@ -106,12 +108,12 @@ def fold_status(events: Iterable[StatusEvent]) -> CardStatus:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class StatusSummary:
+class StatusSummary(NamedTuple):
     """What must be kept of a card's events to fold in new ones without reading them again.
 
     ``status`` and ``status_at`` are what ``fold_status`` gives; ``latest_event`` and
-    ``latest_at`` name the newest event by the same order, final or not.
+    ``latest_at`` name the newest event by the same order, final or not. A named tuple: imports
+    send thousands of them between processes, and a tuple pickles several times faster.
     """
 
     status: str
@@ -163,6 +165,39 @@ def advance_status(
     if current is None:
         raise ValueError("A delivery status needs at least one event.")
     return current
+
+
+def merge_summaries(earlier: StatusSummary | None, later: StatusSummary) -> StatusSummary:
+    """Combine the summaries of two disjoint sets of one card's events.
+
+    The result equals folding both sets together: an import folds each batch's new events on
+    their own (off the writing path) and merges the result into the stored summary.
+    """
+    if earlier is None:
+        return later
+    first = (earlier.status_at, _LIFECYCLE_RANK[earlier.status])
+    second = (later.status_at, _LIFECYCLE_RANK[later.status])
+    first_final = earlier.status in FINAL_EVENTS
+    second_final = later.status in FINAL_EVENTS
+    if first_final and second_final:
+        use_later = second < first  # the earliest final event stands
+    elif first_final or second_final:
+        use_later = second_final
+    else:
+        use_later = second > first  # the newest event stands
+    newest_is_later = (later.latest_at, _LIFECYCLE_RANK[later.latest_event]) > (
+        earlier.latest_at,
+        _LIFECYCLE_RANK[earlier.latest_event],
+    )
+    status = later if use_later else earlier
+    newest = later if newest_is_later else earlier
+    return StatusSummary(
+        status=status.status,
+        status_at=status.status_at,
+        delivery_attempts=earlier.delivery_attempts + later.delivery_attempts,
+        latest_event=newest.latest_event,
+        latest_at=newest.latest_at,
+    )
 
 
 def compat_status_label(status: str) -> str:

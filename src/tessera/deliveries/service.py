@@ -20,7 +20,6 @@ How an import stays correct when it is cut short or repeated:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,22 +30,20 @@ from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.deliveries import repository
+from tessera.deliveries.batches import CardFold, PreparedBatch, fold_rows, read_time
 from tessera.deliveries.parsing import (
     EXPECTED_COLUMNS,
     DeliveryFileError,
     EmptyFile,
-    ParsedRow,
-    RowError,
     UndeterminedKind,
     UnrecognisedHeader,
 )
 from tessera.deliveries.rules import (
-    DeliveryEvent,
     StatusEvent,
     StatusSummary,
-    advance_status,
     compat_status_label,
     fold_status,
+    merge_summaries,
 )
 from tessera.errors import Forbidden, NotFound, RuleViolation, TesseraError, ValidationFailed
 from tessera.events.service import record_event, record_events
@@ -290,120 +287,100 @@ class BatchOutcome:
 
 
 def apply_batch(
-    session: Session,
-    *,
-    job: DeliveryImport,
-    rows: Sequence[ParsedRow],
-    rejected: Sequence[RowError],
-    last_line: int,
-    now: datetime,
+    session: Session, *, job: DeliveryImport, batch: PreparedBatch, now: datetime
 ) -> BatchOutcome:
-    """Store a batch of rows of an import: events, statuses, outbox events, rejections, counts."""
+    """Store a prepared batch of an import: events, statuses, outbox events, rejections, counts."""
     firm_id = job.firm_id
     repository.lock_firm_imports(session, firm_id)
-    import_id = job.id
-    # One copy of each event: a file may repeat a line, and only one copy can be stored.
-    distinct: dict[str, ParsedRow] = {}
-    for row in rows:
-        distinct.setdefault(row.natural_key, row)
-    inserted = repository.insert_new_events(
-        session, firm_id=firm_id, import_id=import_id, rows=list(distinct.values())
-    )
-    new_rows = [row for row in distinct.values() if row.row in inserted]
-    changes = _fold_into_statuses(
-        session, firm_id=firm_id, import_id=import_id, rows=new_rows, now=now
-    )
+    inserted = repository.insert_new_events(session, batch.events, sqlite_times=batch.sqlite_times)
+    # Usually every event is new and the batch's own folds apply as they are.
+    folds = batch.cards if len(inserted) == len(batch.events) else _refold(batch, inserted)
+    changes = _merge_into_statuses(session, firm_id=firm_id, import_id=job.id, folds=folds, now=now)
     repository.add_rejections(
         session,
         [
-            {"firm_id": firm_id, "import_id": import_id, "row": e.row, "message": e.message[:500]}
-            for e in rejected
+            {"firm_id": firm_id, "import_id": job.id, "row": row, "message": message}
+            for row, message in batch.rejected
         ],
     )
+    rejected = len(batch.rejected)
     outcome = BatchOutcome(
-        total=len(rows) + len(rejected),
-        imported=len(new_rows),
-        duplicate=len(rows) - len(new_rows),
-        rejected=len(rejected),
+        total=batch.lines,
+        imported=len(inserted),
+        duplicate=batch.lines - rejected - len(inserted),
+        rejected=rejected,
         status_changes=changes,
     )
     repository.add_progress(
         session,
-        import_id,
+        job.id,
         total=outcome.total,
         imported=outcome.imported,
         duplicate=outcome.duplicate,
         rejected=outcome.rejected,
-        resume_line=last_line,
+        resume_line=batch.last_line,
         now=now,
     )
     return outcome
 
 
-def _fold_into_statuses(
-    session: Session, *, firm_id: str, import_id: str, rows: list[ParsedRow], now: datetime
+def _refold(batch: PreparedBatch, inserted: set[int]) -> list[CardFold]:
+    # Some events were known already: fold again only what was really stored.
+    by_line = {event[8]: event for event in batch.events}
+    folds: list[CardFold] = []
+    for fold in batch.cards:
+        new = [line for line in fold.rows if line in inserted]
+        if len(new) == len(fold.rows):
+            folds.append(fold)
+        elif new:
+            rows = [
+                (by_line[line][3], read_time(by_line[line][4]), by_line[line][2], line)
+                for line in new
+            ]
+            folds.append(fold_rows(fold.card_id, rows))
+    return folds
+
+
+def _merge_into_statuses(
+    session: Session, *, firm_id: str, import_id: str, folds: list[CardFold], now: datetime
 ) -> int:
-    # Group the newly stored events by card, fold them into each card's stored summary, write
-    # the summaries back and report each card whose status moved.
-    if not rows:
+    # Merge each card's folded batch into its stored summary, write the summaries back and
+    # report each card whose status (or its instant) moved.
+    if not folds:
         return 0
-    by_card: dict[str, list[ParsedRow]] = {}
-    for row in rows:
-        by_card.setdefault(row.card_id, []).append(row)
-    stored = repository.statuses_for(session, firm_id=firm_id, card_ids=by_card)
+    stored = repository.statuses_for(session, firm_id=firm_id, card_ids=[f.card_id for f in folds])
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     changes: list[dict[str, Any]] = []
-    for card_id, events in by_card.items():
+    for fold in folds:
+        card_id = fold.card_id
         old = stored.get(card_id)
-        if old is None and len(events) == 1:
-            # The common case (a card's first event): no fold needed.
-            only = events[0]
-            attempts = 1 if only.event == DeliveryEvent.DELIVERY_EXCEPTION else 0
-            at = only.occurred_at
-            inserts.append((card_id, only.phone, only.event, at, attempts, only.event, at, now))
-            changes.append(
-                {
-                    "card_id": card_id,
-                    "phone": only.phone,
-                    "status": only.event,
-                    "status_at": rfc3339(at),
-                    "delivery_attempts": attempts,
-                    "previous_status": None,
-                    "previous_status_at": None,
-                    "import_id": import_id,
-                }
-            )
-            continue
-        before = (
-            StatusSummary(
+        if old is None:
+            before = None
+            after = fold.summary
+            phone = fold.phone
+        else:
+            before = StatusSummary(
                 old.status, old.status_at, old.delivery_attempts, old.latest_event, old.latest_at
             )
-            if old is not None
-            else None
-        )
-        after = advance_status(before, (StatusEvent(e.event, e.occurred_at) for e in events))
-        phone = old.phone if old is not None else events[0].phone
-        if before is None or (after.latest_event, after.latest_at) != (
-            before.latest_event,
-            before.latest_at,
-        ):
-            phone = next(
-                e.phone
-                for e in events
-                if e.event == after.latest_event and e.occurred_at == after.latest_at
+            after = merge_summaries(before, fold.summary)
+            newest_in_batch = (after.latest_event, after.latest_at) == (
+                fold.summary.latest_event,
+                fold.summary.latest_at,
             )
-        values = (
-            card_id,
-            phone,
-            after.status,
-            after.status_at,
-            after.delivery_attempts,
-            after.latest_event,
-            after.latest_at,
-            now,
+            phone = fold.phone if newest_in_batch else old.phone
+        (inserts if old is None else updates).append(
+            (
+                card_id,
+                phone,
+                after.status,
+                after.status_at,
+                after.delivery_attempts,
+                after.latest_event,
+                after.latest_at,
+                now,
+            )
         )
-        (inserts if old is None else updates).append(values)
         if before is None or (after.status, after.status_at) != (before.status, before.status_at):
             changes.append(
                 {

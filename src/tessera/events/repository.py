@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -54,6 +54,16 @@ def add_many(session: Session, rows: list[dict[str, Any]]) -> None:
         connection.execute(sa.insert(cast(sa.Table, Event.__table__)), rows)
         return
     driver: Any = connection.connection.driver_connection
+    times: dict[datetime, str] = {}  # the rows of one call nearly always share one instant
+
+    def stored_time(moment: datetime) -> str:
+        text = times.get(moment)
+        if text is None:
+            text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            times[moment] = text
+        return text
+
+    dumps = json.dumps
     driver.cursor().executemany(
         _SQLITE_INSERT,
         [
@@ -61,11 +71,8 @@ def add_many(session: Session, rows: list[dict[str, Any]]) -> None:
                 row["id"],
                 row["firm_id"],
                 row["type"],
-                json.dumps(row["data"]),
-                row["created_at"]
-                .astimezone(UTC)
-                .replace(tzinfo=None)
-                .isoformat(" ", "microseconds"),
+                dumps(row["data"]),
+                stored_time(row["created_at"]),
             )
             for row in rows
         ],
