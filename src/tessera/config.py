@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # queued for the worker (202). Rows are committed this many at a time.
     delivery_sync_max_bytes: int = Field(default=1_048_576, ge=0)
     delivery_batch_rows: int = Field(default=5_000, ge=1, le=50_000)
+    # Local files (CLI, watcher) from this size on are parsed by a child process, on another core.
+    delivery_parallel_parse_min_bytes: int = Field(default=4 * 1_048_576, ge=0)
 
     run_worker_in_process: bool = True
     db_pool_size: int = Field(default=10, ge=1)

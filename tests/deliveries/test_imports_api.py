@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from tessera.config import Settings
 from tessera.deliveries import service
-from tessera.models import DEFAULT_FIRM_ID, Role
+from tessera.deliveries.importer import LEASE_SECONDS
+from tessera.models import DEFAULT_FIRM_ID, DeliveryImport, Role
 from tessera.runtime import Runtime
 from tests.deliveries.conftest import (
     SAMPLE_NAMES,
@@ -350,6 +352,27 @@ class TestQueuedImports:
         done = staff.get(f"/v1/deliveries/imports/{queued['id']}").json()
         assert (done["status"], done["rows_imported"]) == ("completed", 3)
         assert card_status(staff, card_id="ZYW8827")["status"] == "picked_up"
+
+    def test_an_upload_abandoned_by_a_dead_worker_is_taken_over_after_its_lease(
+        self, staff: Caller, runtime: Runtime
+    ) -> None:
+        from tessera.worker.jobs import process_delivery_imports
+
+        queued = upload(staff, sample_bytes("pickup"), SAMPLE_NAMES["pickup"]).json()
+        assert queued["status"] == "queued"
+        # A worker claimed it and died: processing, with a heartbeat that stops renewing.
+        with runtime.db.session_scope() as session:
+            job = session.get(DeliveryImport, queued["id"])
+            assert job is not None
+            job.status = "processing"
+            job.heartbeat_at = runtime.now()
+        assert process_delivery_imports(runtime) == 0  # its lease still runs
+
+        real_clock = runtime.clock
+        runtime.clock = lambda: real_clock() + timedelta(seconds=LEASE_SECONDS + 1)
+        assert process_delivery_imports(runtime) == 1
+        done = staff.get(f"/v1/deliveries/imports/{queued['id']}").json()
+        assert (done["status"], done["rows_imported"]) == ("completed", 3), done["failure"]
 
 
 class TestImportReads:

@@ -154,7 +154,8 @@ def run_import(
     done = 0
     position = [0]
     try:
-        if path is not None and path.stat().st_size >= reader_process.MIN_BYTES:
+        threshold = runtime.settings.delivery_parallel_parse_min_bytes
+        if path is not None and path.stat().st_size >= threshold:
             batches = reader_process.parse_in_child(
                 path,
                 kind=DeliveryKind(job.kind),

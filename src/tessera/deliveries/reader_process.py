@@ -1,7 +1,8 @@
 """Parsing a large local file in a child process, so that parsing and storing use both cores.
 
 Parsing is pure Python (about 7 µs a row) and so is much of storing; threads would share one
-core under the GIL. For a file on disk above ``MIN_BYTES`` the rows are parsed by a child process
+core under the GIL. For a file on disk of at least ``DELIVERY_PARALLEL_PARSE_MIN_BYTES`` (4 MiB)
+the rows are parsed by a child process
 and sent back in batches through a pipe, as plain tuples (cheaper to pickle than dataclasses).
 The pipe's buffer bounds what is in flight, so memory stays flat. Uploads are parsed in-process.
 
@@ -22,8 +23,6 @@ from zoneinfo import ZoneInfo
 from tessera.deliveries import parsing
 from tessera.deliveries.batches import PreparedBatch, prepared_batches
 from tessera.deliveries.parsing import DeliveryKind
-
-MIN_BYTES = 4 * 1_048_576
 
 
 class ReaderFailed(RuntimeError):
