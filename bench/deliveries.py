@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import subprocess
@@ -62,6 +63,12 @@ def generate(path: Path, rows: int) -> None:
             number = (50, 52, 54, 55, 56, 58)[card % 6] * 10_000_000 + (card * 7919) % 10_000_000
             phone = (f'"""0{number}"""', str(number), f"971{number}")[i % 3]
             out.write(f"\r\nA{i},ZYW{card:08d},{phone},{stamp},{rnd.choice(COMMENTS)}")
+
+
+def cpu_seconds(who: int) -> float:
+    """User plus system CPU seconds of this process (or of its finished children)."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mb() -> float:
@@ -115,6 +122,8 @@ def run_import(url: str, file: Path, var_dir: Path) -> dict[str, Any]:
         Settings(_env_file=None, app_env=AppEnv.TEST, database_url=url, var_dir=var_dir)  # type: ignore[call-arg]
     )
     runtime = build_runtime(settings)
+    before_self = cpu_seconds(resource.RUSAGE_SELF)
+    before_children = cpu_seconds(resource.RUSAGE_CHILDREN)
     with TotalRss() as sampled:
         started = time.perf_counter()
         result = import_local_file(runtime, file, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None)
@@ -131,6 +140,8 @@ def run_import(url: str, file: Path, var_dir: Path) -> dict[str, Any]:
     return {
         "rows": job.rows_total,
         "seconds": seconds,
+        "cpu": cpu_seconds(resource.RUSAGE_SELF) - before_self,
+        "reader_cpu": cpu_seconds(resource.RUSAGE_CHILDREN) - before_children,
         "rss": peak_rss_mb(),
         "reader_rss": sampled.peak_children,
         "total_rss": max(sampled.peak_total, peak_rss_mb()),
@@ -163,7 +174,15 @@ def run_reference_sqlite(url: str, file: Path) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     connection.close()
     own = peak_rss_mb()
-    return {"rows": count, "seconds": seconds, "rss": own, "reader_rss": 0.0, "total_rss": own}
+    return {
+        "rows": count,
+        "seconds": seconds,
+        "cpu": cpu_seconds(resource.RUSAGE_SELF),
+        "reader_cpu": 0.0,
+        "rss": own,
+        "reader_rss": 0.0,
+        "total_rss": own,
+    }
 
 
 def run_reference_postgresql(url: str, file: Path) -> dict[str, Any]:
@@ -184,7 +203,15 @@ def run_reference_postgresql(url: str, file: Path) -> dict[str, Any]:
         connection.commit()
         seconds = time.perf_counter() - started
     own = peak_rss_mb()
-    return {"rows": count, "seconds": seconds, "rss": own, "reader_rss": 0.0, "total_rss": own}
+    return {
+        "rows": count,
+        "seconds": seconds,
+        "cpu": cpu_seconds(resource.RUSAGE_SELF),
+        "reader_cpu": 0.0,
+        "rss": own,
+        "reader_rss": 0.0,
+        "total_rss": own,
+    }
 
 
 def in_child(*args: str) -> dict[str, Any]:
@@ -282,8 +309,8 @@ def main() -> None:
 
     print()
     print(
-        f"{'backend':<11} {'run':<12} {'rows':>10} {'seconds':>8} {'rows/s':>10} "
-        f"{'RSS MB':>7} {'reader MB':>10} {'both MB':>8} {'ratio':>6}"
+        f"{'backend':<11} {'run':<12} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'ratio':>6} "
+        f"{'CPU s':>6} {'reader CPU s':>12} {'RSS MB':>7} {'reader MB':>10} {'both MB':>8}"
     )
     references = {backend: r for backend, what, r in results if what != "import"}
     for backend, what, r in results:
@@ -292,8 +319,13 @@ def main() -> None:
         ratio = rate / (reference["rows"] / reference["seconds"]) if reference else float("nan")
         print(
             f"{backend:<11} {what:<12} {r['rows']:>10,} {r['seconds']:>8.1f} {rate:>10,.0f} "
-            f"{r['rss']:>7.0f} {r['reader_rss']:>10.0f} {r['total_rss']:>8.0f} {ratio:>6.3f}"
+            f"{ratio:>6.3f} {r['cpu']:>6.1f} {r['reader_cpu']:>12.1f} {r['rss']:>7.0f} "
+            f"{r['reader_rss']:>10.0f} {r['total_rss']:>8.0f}"
         )
+    print(
+        f"\nload average while running: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        f"(on {os.cpu_count()} cores; other work on the machine slows every figure above)"
+    )
 
 
 if __name__ == "__main__":
