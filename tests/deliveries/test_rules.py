@@ -20,6 +20,7 @@ from tessera.deliveries.rules import (
     compat_status_label,
     fold_status,
     merge_summaries,
+    summarize,
 )
 
 SAMPLES = Path("/work/shared/seed-data/zywa")
@@ -277,3 +278,14 @@ class TestMergeSummaries:
         )
         expected = advance_status(None, stream)
         assert merged == expected
+
+
+class TestSummarize:
+    @given(events=_DISTINCT_EVENTS)
+    def test_equals_folding_forward(self, events: list[tuple[str, int]]) -> None:
+        stream = [create_event(event, hours) for event, hours in events]
+        assert summarize((e.event, e.occurred_at) for e in stream) == advance_status(None, stream)
+
+    def test_no_events_is_an_error(self) -> None:
+        with pytest.raises(ValueError, match="at least one event"):
+            summarize([])

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from tessera.deliveries.parsing import ParsedRow, RowError
-from tessera.deliveries.rules import StatusEvent, StatusSummary, advance_status
+from tessera.deliveries.rules import StatusSummary, summarize
 
 MAX_COMMENT = 500
 MAX_RECORD_ID = 64
@@ -151,7 +151,7 @@ def prepared_batches(
 
 def fold_rows(card_id: str, rows: Sequence[tuple[str, datetime, str, int]]) -> CardFold:
     """Fold ``(event, instant, phone, line)`` rows of one card (distinct events)."""
-    summary = advance_status(None, (StatusEvent(event, at) for event, at, _, _ in rows))
+    summary = summarize((event, at) for event, at, _, _ in rows)
     phone = next(
         phone
         for event, at, phone, _ in rows

@@ -34,6 +34,7 @@ __all__ = [
     "compat_status_label",
     "fold_status",
     "merge_summaries",
+    "summarize",
 ]
 
 
@@ -165,6 +166,28 @@ def advance_status(
     if current is None:
         raise ValueError("A delivery status needs at least one event.")
     return current
+
+
+def summarize(events: Iterable[tuple[str, datetime]]) -> StatusSummary:
+    """``advance_status(None, ...)`` for distinct ``(event, UTC instant)`` pairs, faster.
+
+    The hot loop of an import's batch preparation: no objects per event, one pass.
+    """
+    final: tuple[datetime, int, str] | None = None
+    latest: tuple[datetime, int, str] | None = None
+    attempts = 0
+    for event, at in events:
+        key = (at, _LIFECYCLE_RANK[event], event)
+        if event == "delivery_exception":
+            attempts += 1
+        elif event in FINAL_EVENTS and (final is None or key < final):
+            final = key
+        if latest is None or key > latest:
+            latest = key
+    if latest is None:
+        raise ValueError("A delivery status needs at least one event.")
+    status = final or latest
+    return StatusSummary(status[2], status[0], attempts, latest[2], latest[0])
 
 
 def merge_summaries(earlier: StatusSummary | None, later: StatusSummary) -> StatusSummary:

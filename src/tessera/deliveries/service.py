@@ -291,6 +291,7 @@ def apply_batch(
 ) -> BatchOutcome:
     """Store a prepared batch of an import: events, statuses, outbox events, rejections, counts."""
     firm_id = job.firm_id
+    repository.prepare_import_connection(session)
     repository.lock_firm_imports(session, firm_id)
     inserted = repository.insert_new_events(session, batch.events, sqlite_times=batch.sqlite_times)
     # Usually every event is new and the batch's own folds apply as they are.
