@@ -9,6 +9,7 @@ stored statuses (``service.apply_batch``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any, NamedTuple
 
 from tessera.deliveries.parsing import ParsedRow, RowError
 from tessera.deliveries.rules import StatusSummary, summarize
+from tessera.kit.ids import new_id
 
 MAX_COMMENT = 500
 MAX_RECORD_ID = 64
@@ -23,12 +25,14 @@ MAX_RECORD_ID = 64
 
 class CardFold(NamedTuple):
     """One card's events in a batch, folded; ``rows`` are their line numbers (a tuple: cheap
-    to send between processes)."""
+    to send between processes). ``new_change`` is the ``card_delivery.status_changed`` event,
+    as ``(id, JSON)``, for the case where the card has no stored status yet (the usual one)."""
 
     card_id: str
     summary: StatusSummary
     phone: str  # the phone of the newest event
     rows: tuple[int, ...]
+    new_change: tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +100,7 @@ def prepare_batch(
             by_card[row.card_id] = [row]
         else:
             card.append(row)
-    cards = [_fold(card_id, rows) for card_id, rows in by_card.items()]
+    cards = [_fold(card_id, rows, import_id) for card_id, rows in by_card.items()]
     return PreparedBatch(
         events=events,
         cards=cards,
@@ -149,7 +153,34 @@ def prepared_batches(
         )
 
 
-def fold_rows(card_id: str, rows: Sequence[tuple[str, datetime, str, int]]) -> CardFold:
+def status_change(
+    card_id: str,
+    phone: str,
+    after: StatusSummary,
+    before: StatusSummary | None,
+    import_id: str,
+) -> dict[str, Any]:
+    """The data of a ``card_delivery.status_changed`` event."""
+    return {
+        "card_id": card_id,
+        "phone": phone,
+        "status": after.status,
+        "status_at": rfc3339(after.status_at),
+        "delivery_attempts": after.delivery_attempts,
+        "previous_status": before.status if before else None,
+        "previous_status_at": rfc3339(before.status_at) if before else None,
+        "import_id": import_id,
+    }
+
+
+def rfc3339(moment: datetime) -> str:
+    """``2023-11-13T09:34:56Z``: UTC, with microseconds only when there are some."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def fold_rows(
+    card_id: str, rows: Sequence[tuple[str, datetime, str, int]], *, import_id: str
+) -> CardFold:
     """Fold ``(event, instant, phone, line)`` rows of one card (distinct events)."""
     summary = summarize((event, at) for event, at, _, _ in rows)
     phone = next(
@@ -157,18 +188,23 @@ def fold_rows(card_id: str, rows: Sequence[tuple[str, datetime, str, int]]) -> C
         for event, at, phone, _ in rows
         if event == summary.latest_event and at == summary.latest_at
     )
-    return CardFold(card_id, summary, phone, tuple(line for _, _, _, line in rows))
+    return _card_fold(card_id, summary, phone, tuple(line for _, _, _, line in rows), import_id)
 
 
-def _fold(card_id: str, rows: list[ParsedRow]) -> CardFold:
+def _card_fold(
+    card_id: str, summary: StatusSummary, phone: str, rows: tuple[int, ...], import_id: str
+) -> CardFold:
+    change = json.dumps(status_change(card_id, phone, summary, None, import_id))
+    return CardFold(card_id, summary, phone, rows, (new_id("evt"), change))
+
+
+def _fold(card_id: str, rows: list[ParsedRow], import_id: str) -> CardFold:
     if len(rows) == 1:
         (only,) = rows
         at = only.occurred_at
         attempts = 1 if only.event == "delivery_exception" else 0
-        return CardFold(
-            card_id,
-            StatusSummary(only.event, at, attempts, only.event, at),
-            only.phone,
-            (only.row,),
-        )
-    return fold_rows(card_id, [(r.event, r.occurred_at, r.phone, r.row) for r in rows])
+        summary = StatusSummary(only.event, at, attempts, only.event, at)
+        return _card_fold(card_id, summary, only.phone, (only.row,), import_id)
+    return fold_rows(
+        card_id, [(r.event, r.occurred_at, r.phone, r.row) for r in rows], import_id=import_id
+    )

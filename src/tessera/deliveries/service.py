@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,7 +30,13 @@ from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.deliveries import repository
-from tessera.deliveries.batches import CardFold, PreparedBatch, fold_rows, read_time
+from tessera.deliveries.batches import (
+    CardFold,
+    PreparedBatch,
+    fold_rows,
+    read_time,
+    status_change,
+)
 from tessera.deliveries.parsing import (
     EXPECTED_COLUMNS,
     DeliveryFileError,
@@ -295,7 +301,7 @@ def apply_batch(
     repository.lock_firm_imports(session, firm_id)
     inserted = repository.insert_new_events(session, batch.events, sqlite_times=batch.sqlite_times)
     # Usually every event is new and the batch's own folds apply as they are.
-    folds = batch.cards if len(inserted) == len(batch.events) else _refold(batch, inserted)
+    folds = batch.cards if len(inserted) == len(batch.events) else _refold(batch, inserted, job.id)
     changes = _merge_into_statuses(session, firm_id=firm_id, import_id=job.id, folds=folds, now=now)
     repository.add_rejections(
         session,
@@ -325,7 +331,7 @@ def apply_batch(
     return outcome
 
 
-def _refold(batch: PreparedBatch, inserted: set[int]) -> list[CardFold]:
+def _refold(batch: PreparedBatch, inserted: set[int], import_id: str) -> list[CardFold]:
     # Some events were known already: fold again only what was really stored.
     by_line = {event[8]: event for event in batch.events}
     folds: list[CardFold] = []
@@ -338,7 +344,7 @@ def _refold(batch: PreparedBatch, inserted: set[int]) -> list[CardFold]:
                 (by_line[line][3], read_time(by_line[line][4]), by_line[line][2], line)
                 for line in new
             ]
-            folds.append(fold_rows(fold.card_id, rows))
+            folds.append(fold_rows(fold.card_id, rows, import_id=import_id))
     return folds
 
 
@@ -353,6 +359,7 @@ def _merge_into_statuses(
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     changes: list[dict[str, Any]] = []
+    new_cards: list[tuple[str, str]] = []  # prepared with the batch
     for fold in folds:
         card_id = fold.card_id
         old = stored.get(card_id)
@@ -382,25 +389,17 @@ def _merge_into_statuses(
                 now,
             )
         )
-        if before is None or (after.status, after.status_at) != (before.status, before.status_at):
-            changes.append(
-                {
-                    "card_id": card_id,
-                    "phone": phone,
-                    "status": after.status,
-                    "status_at": rfc3339(after.status_at),
-                    "delivery_attempts": after.delivery_attempts,
-                    "previous_status": before.status if before else None,
-                    "previous_status_at": rfc3339(before.status_at) if before else None,
-                    "import_id": import_id,
-                }
-            )
+        if before is None:
+            new_cards.append(fold.new_change)
+        elif (after.status, after.status_at) != (before.status, before.status_at):
+            changes.append(status_change(card_id, phone, after, before, import_id))
     repository.write_statuses(session, firm_id=firm_id, inserts=inserts, updates=updates)
     return record_events(
         session,
         firm_id=firm_id,
         type=EventType.CARD_DELIVERY_STATUS_CHANGED,
         items=changes,
+        encoded=new_cards,
         now=now,
     )
 
@@ -686,8 +685,3 @@ def _customer_phone(session: Session, principal: Principal) -> str | None:
         return None
     holder = holders.get(session, principal.holder_id, firm_id=principal.firm_id)
     return holder.phone if holder is not None else None
-
-
-def rfc3339(moment: datetime) -> str:
-    """``2023-11-13T09:34:56Z``: UTC, with microseconds only when there are some."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -41,50 +42,48 @@ _PG_COPY = "COPY events (id, firm_id, type, data, created_at) FROM STDIN"
 _SQLITE_INSERT = "INSERT INTO events (id, firm_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)"
 
 
-def add_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert many events in one ``executemany`` statement.
+def add_many(
+    session: Session,
+    *,
+    firm_id: str,
+    type: str,
+    created_at: datetime,
+    encoded: Sequence[tuple[str, str]],
+) -> None:
+    """Insert many events of one firm, type and instant: ``(id, data as JSON text)`` pairs.
 
     The rows go straight to the driver (``COPY`` on PostgreSQL; on SQLite stored as the column
     types store them: JSON text, naive UTC timestamps): SQLAlchemy's per-row parameter processing
     and PostgreSQL's statement per row cost more than the inserts themselves when an import
     writes a hundred thousand events.
     """
-    if not rows:
+    if not encoded:
         return
     connection = session.connection()
     driver: Any = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
         # COPY: one round trip for the lot (executemany sends a statement per row).
-        dumps = json.dumps
         with driver.cursor() as cursor, cursor.copy(_PG_COPY) as copy:
-            for row in rows:
-                copy.write_row(
-                    (row["id"], row["firm_id"], row["type"], dumps(row["data"]), row["created_at"])
-                )
+            for event_id, data in encoded:
+                copy.write_row((event_id, firm_id, type, data, created_at))
         return
     if connection.dialect.name != "sqlite":
-        connection.execute(sa.insert(cast(sa.Table, Event.__table__)), rows)
+        connection.execute(
+            sa.insert(cast(sa.Table, Event.__table__)),
+            [
+                {
+                    "id": event_id,
+                    "firm_id": firm_id,
+                    "type": type,
+                    "data": json.loads(data),
+                    "created_at": created_at,
+                }
+                for event_id, data in encoded
+            ],
+        )
         return
-    times: dict[datetime, str] = {}  # the rows of one call nearly always share one instant
-
-    def stored_time(moment: datetime) -> str:
-        text = times.get(moment)
-        if text is None:
-            text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-            times[moment] = text
-        return text
-
-    dumps = json.dumps
+    stored_at = created_at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
     driver.cursor().executemany(
         _SQLITE_INSERT,
-        [
-            (
-                row["id"],
-                row["firm_id"],
-                row["type"],
-                dumps(row["data"]),
-                stored_time(row["created_at"]),
-            )
-            for row in rows
-        ],
+        [(event_id, firm_id, type, data, stored_at) for event_id, data in encoded],
     )
