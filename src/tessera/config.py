@@ -68,6 +68,12 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_upload_bytes: int = Field(default=50 * 1_048_576, ge=1024)
+    # Courier files up to this size are imported while the upload waits (201); larger ones are
+    # queued for the worker (202). Rows are committed this many at a time.
+    delivery_sync_max_bytes: int = Field(default=1_048_576, ge=0)
+    delivery_batch_rows: int = Field(default=5_000, ge=1, le=50_000)
+    # Local files (CLI, watcher) from this size on are parsed by a child process, on another core.
+    delivery_parallel_parse_min_bytes: int = Field(default=4 * 1_048_576, ge=0)
 
     run_worker_in_process: bool = True
     db_pool_size: int = Field(default=10, ge=1)

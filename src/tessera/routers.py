@@ -10,8 +10,10 @@ from tessera.auth.router import router as auth
 from tessera.cards.router import router as cards
 from tessera.certificates.router import router as certificates
 from tessera.clients.router import router as clients
+from tessera.compat.card_status import router as compat_card_status
 from tessera.compat.credit_cards import router as compat_credit_cards
 from tessera.compat.registration_status import router as compat_registration_status
+from tessera.deliveries.router import router as deliveries
 from tessera.firms.router import router as firms
 from tessera.health.router import router as health
 from tessera.holders.router import router as holders
@@ -30,14 +32,16 @@ ROUTERS: list[APIRouter] = [
     cards,
     registrations,
     vault,
+    deliveries,
+    certificates,
     firms,
     staff,
     clients,
-    certificates,
     webhooks,
     events,
     audit,
     health,
     compat_credit_cards,
     compat_registration_status,
+    compat_card_status,
 ]

@@ -15,8 +15,12 @@ from tessera.deliveries.rules import (
     CardStatus,
     DeliveryEvent,
     StatusEvent,
+    StatusSummary,
+    advance_status,
     compat_status_label,
     fold_status,
+    merge_summaries,
+    summarize,
 )
 
 SAMPLES = Path("/work/shared/seed-data/zywa")
@@ -219,3 +223,69 @@ class TestCompatStatusLabel:
     def test_an_unknown_status_is_an_error(self) -> None:
         with pytest.raises(ValueError, match="Unknown delivery status"):
             compat_status_label("lost")
+
+
+_EVENTS = st.sampled_from([e.value for e in DeliveryEvent])
+_DISTINCT_EVENTS = st.lists(
+    st.tuples(_EVENTS, st.integers(min_value=0, max_value=40)),
+    min_size=1,
+    max_size=12,
+    unique=True,
+)
+
+
+class TestAdvanceStatus:
+    @given(events=_DISTINCT_EVENTS, cuts=st.lists(st.integers(min_value=0, max_value=12)))
+    def test_folding_forward_in_any_batches_equals_folding_everything(
+        self, events: list[tuple[str, int]], cuts: list[int]
+    ) -> None:
+        stream = [create_event(event, hours) for event, hours in events]
+        expected = fold_status(stream)
+        bounds = sorted({0, len(stream), *(c for c in cuts if c <= len(stream))})
+        summary: StatusSummary | None = None
+        for start, end in itertools.pairwise(bounds):
+            summary = advance_status(summary, stream[start:end])
+        assert summary is not None
+        assert (summary.status, summary.status_at, summary.delivery_attempts) == (
+            expected.status,
+            expected.status_at,
+            expected.delivery_attempts,
+        )
+        latest = expected.history[-1]
+        assert (summary.latest_event, summary.latest_at) == (latest.event, latest.occurred_at)
+
+    def test_an_earlier_final_event_replaces_a_later_one(self) -> None:
+        summary = advance_status(None, [create_event("returned", 10)])
+        summary = advance_status(summary, [create_event("delivered", 5)])
+        assert (summary.status, summary.status_at) == ("delivered", at(5))
+
+    def test_no_events_is_an_error(self) -> None:
+        with pytest.raises(ValueError, match="at least one event"):
+            advance_status(None, [])
+
+
+class TestMergeSummaries:
+    @given(events=_DISTINCT_EVENTS, cut=st.integers(min_value=0, max_value=12))
+    def test_merging_two_folds_equals_folding_everything(
+        self, events: list[tuple[str, int]], cut: int
+    ) -> None:
+        stream = [create_event(event, hours) for event, hours in events]
+        earlier, later = stream[:cut], stream[cut:]
+        if not later:
+            earlier, later = [], stream
+        merged = merge_summaries(
+            advance_status(None, earlier) if earlier else None, advance_status(None, later)
+        )
+        expected = advance_status(None, stream)
+        assert merged == expected
+
+
+class TestSummarize:
+    @given(events=_DISTINCT_EVENTS)
+    def test_equals_folding_forward(self, events: list[tuple[str, int]]) -> None:
+        stream = [create_event(event, hours) for event, hours in events]
+        assert summarize((e.event, e.occurred_at) for e in stream) == advance_status(None, stream)
+
+    def test_no_events_is_an_error(self) -> None:
+        with pytest.raises(ValueError, match="at least one event"):
+            summarize([])

@@ -54,6 +54,7 @@ __all__ = [
     "DeliveryFile",
     "DeliveryFileError",
     "DeliveryKind",
+    "EmptyFile",
     "ParsedRow",
     "RowError",
     "UndeterminedKind",
@@ -96,6 +97,10 @@ class DeliveryFileError(ValueError):
 
 class UnreadableFile(DeliveryFileError):
     """The file is empty, not UTF-8 text, or not CSV."""
+
+
+class EmptyFile(UnreadableFile):
+    """The file has no header: it is empty or holds only blank lines."""
 
 
 class UndeterminedKind(DeliveryFileError):
@@ -442,7 +447,7 @@ def _read_header(reader: CsvReader) -> tuple[list[str], int]:
         try:
             cells = next(reader)
         except StopIteration:
-            raise UnreadableFile("The file is empty.") from None
+            raise EmptyFile("The file is empty.") from None
         except csv.Error as exc:
             raise UnreadableFile(f"The header line is not valid CSV ({exc}).") from None
         joined = "".join(cells)

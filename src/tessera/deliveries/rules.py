@@ -22,14 +22,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 __all__ = [
     "FINAL_EVENTS",
     "CardStatus",
     "DeliveryEvent",
     "StatusEvent",
+    "StatusSummary",
+    "advance_status",
     "compat_status_label",
     "fold_status",
+    "merge_summaries",
+    "summarize",
 ]
 
 
@@ -101,6 +106,120 @@ def fold_status(events: Iterable[StatusEvent]) -> CardStatus:
         status_at=current.occurred_at,
         delivery_attempts=attempts,
         history=history,
+    )
+
+
+class StatusSummary(NamedTuple):
+    """What must be kept of a card's events to fold in new ones without reading them again.
+
+    ``status`` and ``status_at`` are what ``fold_status`` gives; ``latest_event`` and
+    ``latest_at`` name the newest event by the same order, final or not. A named tuple: imports
+    send thousands of them between processes, and a tuple pickles several times faster.
+    """
+
+    status: str
+    status_at: datetime
+    delivery_attempts: int
+    latest_event: str
+    latest_at: datetime
+
+
+def advance_status(
+    summary: StatusSummary | None, new_events: Iterable[StatusEvent]
+) -> StatusSummary:
+    """Fold events into a summary; the result equals ``fold_status`` over all the events.
+
+    ``new_events`` must be events the summary has not seen (the caller stores each event once
+    and passes only those it stored): a repeated exception would count as a second attempt.
+    Distinct events of one card differ in event or instant, so ``(instant, lifecycle rank)``
+    orders them totally and no comment or source is needed to break ties.
+    """
+    current = summary
+    for item in new_events:
+        event = _in_utc(item)
+        key = (event.occurred_at, _LIFECYCLE_RANK[event.event])
+        attempts = 1 if event.event == DeliveryEvent.DELIVERY_EXCEPTION else 0
+        if current is None:
+            current = StatusSummary(
+                status=event.event,
+                status_at=event.occurred_at,
+                delivery_attempts=attempts,
+                latest_event=event.event,
+                latest_at=event.occurred_at,
+            )
+            continue
+        status_key = (current.status_at, _LIFECYCLE_RANK[current.status])
+        if current.status in FINAL_EVENTS:
+            # Only an earlier final event can take the place of the current final one.
+            takes_over = event.event in FINAL_EVENTS and key < status_key
+        else:
+            # No final event yet: a final one always wins, otherwise the newest does.
+            takes_over = event.event in FINAL_EVENTS or key > status_key
+        newest = key > (current.latest_at, _LIFECYCLE_RANK[current.latest_event])
+        current = StatusSummary(
+            status=event.event if takes_over else current.status,
+            status_at=event.occurred_at if takes_over else current.status_at,
+            delivery_attempts=current.delivery_attempts + attempts,
+            latest_event=event.event if newest else current.latest_event,
+            latest_at=event.occurred_at if newest else current.latest_at,
+        )
+    if current is None:
+        raise ValueError("A delivery status needs at least one event.")
+    return current
+
+
+def summarize(events: Iterable[tuple[str, datetime]]) -> StatusSummary:
+    """``advance_status(None, ...)`` for distinct ``(event, UTC instant)`` pairs, faster.
+
+    The hot loop of an import's batch preparation: no objects per event, one pass.
+    """
+    final: tuple[datetime, int, str] | None = None
+    latest: tuple[datetime, int, str] | None = None
+    attempts = 0
+    for event, at in events:
+        key = (at, _LIFECYCLE_RANK[event], event)
+        if event == "delivery_exception":
+            attempts += 1
+        elif event in FINAL_EVENTS and (final is None or key < final):
+            final = key
+        if latest is None or key > latest:
+            latest = key
+    if latest is None:
+        raise ValueError("A delivery status needs at least one event.")
+    status = final or latest
+    return StatusSummary(status[2], status[0], attempts, latest[2], latest[0])
+
+
+def merge_summaries(earlier: StatusSummary | None, later: StatusSummary) -> StatusSummary:
+    """Combine the summaries of two disjoint sets of one card's events.
+
+    The result equals folding both sets together: an import folds each batch's new events on
+    their own (off the writing path) and merges the result into the stored summary.
+    """
+    if earlier is None:
+        return later
+    first = (earlier.status_at, _LIFECYCLE_RANK[earlier.status])
+    second = (later.status_at, _LIFECYCLE_RANK[later.status])
+    first_final = earlier.status in FINAL_EVENTS
+    second_final = later.status in FINAL_EVENTS
+    if first_final and second_final:
+        use_later = second < first  # the earliest final event stands
+    elif first_final or second_final:
+        use_later = second_final
+    else:
+        use_later = second > first  # the newest event stands
+    newest_is_later = (later.latest_at, _LIFECYCLE_RANK[later.latest_event]) > (
+        earlier.latest_at,
+        _LIFECYCLE_RANK[earlier.latest_event],
+    )
+    status = later if use_later else earlier
+    newest = later if newest_is_later else earlier
+    return StatusSummary(
+        status=status.status,
+        status_at=status.status_at,
+        delivery_attempts=earlier.delivery_attempts + later.delivery_attempts,
+        latest_event=newest.latest_event,
+        latest_at=newest.latest_at,
     )
 
 

@@ -6,6 +6,8 @@ from tessera.models.api_client import ApiClient
 from tessera.models.audit_event import AuditChain, AuditEvent
 from tessera.models.base import Base
 from tessera.models.card import Card
+from tessera.models.card_delivery_event import CardDeliveryEvent
+from tessera.models.card_delivery_status import CardDeliveryStatus
 from tessera.models.card_registration import CardRegistration
 from tessera.models.certificate import Certificate, CertificateStatus, KeySource
 from tessera.models.certificate_authority import (
@@ -13,6 +15,10 @@ from tessera.models.certificate_authority import (
     AuthorityStatus,
     CertificateAuthority,
 )
+from tessera.models.delivery_import import DeliveryImport
+from tessera.models.delivery_import_chunk import DeliveryImportChunk
+from tessera.models.delivery_import_rejection import DeliveryImportRejection
+from tessera.models.delivery_partner import DeliveryPartner
 from tessera.models.event import Event
 from tessera.models.firm import DEFAULT_FIRM_ID, DEFAULT_FIRM_SLUG, Firm
 from tessera.models.idempotency_key import IdempotencyKey
@@ -39,10 +45,16 @@ __all__ = [
     "AuthorityStatus",
     "Base",
     "Card",
+    "CardDeliveryEvent",
+    "CardDeliveryStatus",
     "CardRegistration",
     "Certificate",
     "CertificateAuthority",
     "CertificateStatus",
+    "DeliveryImport",
+    "DeliveryImportChunk",
+    "DeliveryImportRejection",
+    "DeliveryPartner",
     "DeliveryStatus",
     "DeliveryTrigger",
     "Event",

@@ -23,6 +23,13 @@ def rotate_vault_keys(runtime: Runtime) -> int:
     return rotation.rotation_step(runtime.db, runtime.keyring, clock=runtime.now)
 
 
+def process_delivery_imports(runtime: Runtime) -> int:
+    """Run one queued (or abandoned) uploaded courier file import."""
+    from tessera.deliveries.importer import process_next_upload
+
+    return process_next_upload(runtime)
+
+
 def default_jobs() -> list[Job]:
     """Every job, in the order a worker runs them."""
     webhooks = WebhookSender()
@@ -41,4 +48,5 @@ def default_jobs() -> list[Job]:
         ),
         Job("fan_out_webhook_events", fan_out_events, interval_seconds=1),
         Job("send_webhooks", webhooks.run, interval_seconds=1, stop=webhooks.stop),
+        Job("process_delivery_imports", process_delivery_imports, interval_seconds=2),
     ]

@@ -1,0 +1,314 @@
+"""`tessera deliveries ...`: import courier files, watch a folder for them, configure partners."""
+
+from __future__ import annotations
+
+import glob
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from tessera.cli.app import fail, load_settings
+from tessera.models import DEFAULT_FIRM_SLUG
+
+if TYPE_CHECKING:
+    from tessera.deliveries.importer import LocalImport
+    from tessera.deliveries.parsing import DeliveryKind
+    from tessera.runtime import Runtime
+
+app = typer.Typer(help="Courier delivery files: import, watch, partners.", no_args_is_help=True)
+partners_app = typer.Typer(help="Partners and how their files are read.", no_args_is_help=True)
+app.add_typer(partners_app, name="partners")
+console = Console()
+
+FirmOption = Annotated[
+    str, typer.Option("--firm", help="The firm's slug (the default firm otherwise).")
+]
+PartnerOption = Annotated[
+    str | None,
+    typer.Option(help="The courier partner; its phone region and time zone apply."),
+]
+KindOption = Annotated[
+    str | None,
+    typer.Option(help="pickup, delivery_exception, delivered or returned (detected when absent)."),
+]
+
+
+def _runtime() -> Runtime:
+    from tessera.observability import configure_logging
+    from tessera.runtime import build_runtime
+
+    settings = load_settings()
+    configure_logging("WARNING")
+    return build_runtime(settings)
+
+
+def _kind(value: str | None) -> DeliveryKind | None:
+    from tessera.deliveries.parsing import DeliveryKind
+
+    if value is None:
+        return None
+    try:
+        return DeliveryKind(value)
+    except ValueError:
+        fail(f"unknown kind {value!r}: use pickup, delivery_exception, delivered or returned", 2)
+
+
+def _firm(runtime: Runtime, slug: str) -> str:
+    from tessera.deliveries.importer import firm_id_for_slug
+    from tessera.errors import NotFound
+
+    try:
+        return firm_id_for_slug(runtime, slug)
+    except NotFound:
+        fail(f"no firm has the slug {slug!r}", 2)
+
+
+def expand_paths(patterns: list[str]) -> list[Path]:
+    """Files named directly, the CSV files in folders (recursively) and glob matches, in order."""
+    found: dict[Path, None] = {}
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            matches = sorted(p for p in path.rglob("*") if p.is_file() and _is_csv(p))
+        elif path.is_file():
+            matches = [path]
+        else:
+            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True))
+            matches = [p for p in matches if p.is_file()]
+        for match in matches:
+            found.setdefault(match.resolve(), None)
+    return list(found)
+
+
+def _is_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv" and not path.name.startswith(".")
+
+
+@app.command("import")
+def import_files(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns.")],
+    firm: FirmOption = DEFAULT_FIRM_SLUG,
+    partner: PartnerOption = None,
+    kind: KindOption = None,
+) -> None:
+    """Import courier CSV files, with a progress bar and a summary table."""
+    from tessera.deliveries.importer import import_local_file
+
+    files = expand_paths(paths)
+    if not files:
+        fail("no file matches", 2)
+    wanted_kind = _kind(kind)
+    runtime = _runtime()
+    results: list[LocalImport] = []
+    try:
+        firm_id = _firm(runtime, firm)
+        sizes = {path: path.stat().st_size for path in files}
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TextColumn("{task.fields[rows]:>10,} rows"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        ) as progress:
+            overall = progress.add_task("all files", total=sum(sizes.values()), rows=0)
+            done_before = 0
+            rows_before = 0
+            for path in files:
+                task = progress.add_task(path.name[:40], total=sizes[path] or 1, rows=0)
+
+                def on_progress(
+                    read: int,
+                    rows: int,
+                    task: TaskID = task,
+                    base: int = done_before,
+                    base_rows: int = rows_before,
+                ) -> None:
+                    progress.update(task, completed=read, rows=rows)
+                    progress.update(overall, completed=base + read, rows=base_rows + rows)
+
+                result = import_local_file(
+                    runtime,
+                    path,
+                    firm_id=firm_id,
+                    partner=partner,
+                    kind=wanted_kind,
+                    progress=on_progress,
+                )
+                results.append(result)
+                done_before += sizes[path]
+                rows_before += result.report.job.rows_total if result.report else 0
+                progress.update(task, completed=sizes[path] or 1)
+                progress.update(overall, completed=done_before, rows=rows_before)
+    finally:
+        runtime.db.dispose()
+    console.print(summary_table(results))
+    if any(
+        r.error is not None or (r.report and r.report.job.status != "completed") for r in results
+    ):
+        raise typer.Exit(1)
+
+
+def summary_table(results: list[LocalImport]) -> Table:
+    """One line per file: its kind, outcome and counts, and the first rejected line."""
+    table = Table(title="Delivery imports")
+    for column in ("file", "kind", "status", "total", "imported", "duplicate", "rejected"):
+        justify = "right" if column in {"total", "imported", "duplicate", "rejected"} else "left"
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table.add_column("import / problem")
+    totals = [0, 0, 0, 0]
+    for result in results:
+        if result.report is None:
+            message = result.error.message if result.error else ""
+            table.add_row(result.path.name, "", "[red]refused[/]", "", "", "", "", message)
+            continue
+        job = result.report.job
+        counts = [job.rows_total, job.rows_imported, job.rows_duplicate, job.rows_rejected]
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        note = job.id + (" (resumed)" if result.resumed else "")
+        if result.report.errors:
+            row, message = result.report.errors[0]
+            note += f"\nline {row}: {message}"
+        colour = "green" if job.status == "completed" else "red"
+        table.add_row(
+            job.file_name,
+            job.kind,
+            f"[{colour}]{job.status}[/]",
+            *(f"{c:,}" for c in counts),
+            note,
+        )
+    table.add_section()
+    table.add_row("total", "", "", *(f"{c:,}" for c in totals), "")
+    return table
+
+
+@app.command()
+def watch(
+    folder: Annotated[Path, typer.Argument(help="The folder couriers' files arrive in.")],
+    firm: FirmOption = DEFAULT_FIRM_SLUG,
+    partner: PartnerOption = None,
+    kind: KindOption = None,
+    interval: Annotated[float, typer.Option(help="Seconds between scans.")] = 2.0,
+    settle: Annotated[
+        float, typer.Option(help="A file must be unchanged this many seconds before import.")
+    ] = 2.0,
+    once: Annotated[bool, typer.Option(help="Process what is there, then exit.")] = False,
+) -> None:
+    """Import new files as they arrive; move each to processed/ or failed/ with its report."""
+    from tessera.deliveries.watch import FolderLocked, Watcher
+
+    if not folder.is_dir():
+        fail(f"{folder} is not a folder", 2)
+    wanted_kind = _kind(kind)
+    runtime = _runtime()
+    try:
+        firm_id = _firm(runtime, firm)
+        watcher = Watcher(
+            runtime,
+            folder,
+            firm_id=firm_id,
+            partner=partner,
+            kind=wanted_kind,
+            settle_seconds=settle,
+            on_result=_print_result,
+        )
+        try:
+            watcher.acquire()
+        except FolderLocked as exc:
+            fail(str(exc))
+
+        def _stop(signum: int, _frame: object) -> None:
+            watcher.stop()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        console.print(f"watching {folder.resolve()}", highlight=False)
+        if once:
+            watcher.recover()
+            watcher.scan_once(force=True)
+        else:
+            watcher.run(interval_seconds=interval)
+        watcher.release()
+    finally:
+        runtime.db.dispose()
+
+
+def _print_result(result: LocalImport, destination: Path) -> None:
+    if result.report is not None:
+        job = result.report.job
+        console.print(
+            f"{job.file_name}: {job.status}, {job.rows_imported:,} imported, "
+            f"{job.rows_duplicate:,} duplicate, {job.rows_rejected:,} rejected "
+            f"-> {destination}",
+            highlight=False,
+        )
+    else:
+        message = result.error.message if result.error else "refused"
+        console.print(f"{result.path.name}: refused ({message}) -> {destination}", highlight=False)
+
+
+@partners_app.command("set")
+def set_partner(
+    name: Annotated[str, typer.Argument(help="The partner's name, as imports give it.")],
+    region: Annotated[str, typer.Option(help="Phone region for numbers without +, e.g. AE.")],
+    timezone: Annotated[str, typer.Option(help="IANA zone for timestamps without one.")],
+    firm: FirmOption = DEFAULT_FIRM_SLUG,
+) -> None:
+    """Create or change a partner's phone region and time zone."""
+    from tessera.deliveries import service
+    from tessera.errors import TesseraError
+
+    runtime = _runtime()
+    try:
+        firm_id = _firm(runtime, firm)
+        with runtime.db.session_scope() as session:
+            partner = service.set_partner(
+                session,
+                firm_id=firm_id,
+                name=name,
+                phone_region=region,
+                timezone=timezone,
+                now=runtime.now(),
+            )
+            line = f"partner {partner.name}: {partner.phone_region}, {partner.timezone}"
+    except TesseraError as exc:
+        fail(exc.message, 2)
+    finally:
+        runtime.db.dispose()
+    console.print(line, highlight=False)
+
+
+@partners_app.command("list")
+def list_partners(firm: FirmOption = DEFAULT_FIRM_SLUG) -> None:
+    """List the firm's partners."""
+    from tessera.deliveries import service
+
+    runtime = _runtime()
+    try:
+        firm_id = _firm(runtime, firm)
+        with runtime.db.session_scope(write=False) as session:
+            rows = [
+                (p.name, p.phone_region, p.timezone)
+                for p in service.list_partners(session, firm_id=firm_id)
+            ]
+    finally:
+        runtime.db.dispose()
+    table = Table(title="Delivery partners")
+    for column in ("partner", "phone region", "time zone"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)

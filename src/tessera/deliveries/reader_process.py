@@ -1,0 +1,133 @@
+"""Parsing a large local file in a child process, so that parsing and storing use both cores.
+
+Parsing is pure Python (about 7 µs a row) and so is much of storing; threads would share one
+core under the GIL. For a file on disk of at least ``DELIVERY_PARALLEL_PARSE_MIN_BYTES`` (4 MiB)
+the rows are parsed by a child process
+and sent back in batches through a pipe, as plain tuples (cheaper to pickle than dataclasses).
+The pipe's buffer bounds what is in flight, so memory stays flat. Uploads are parsed in-process.
+
+The child is ``python -m tessera.deliveries.reader_process`` started with ``subprocess`` rather
+than ``multiprocessing``, whose spawn mode re-runs the parent's main module.
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from collections.abc import Generator
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from tessera.deliveries import parsing
+from tessera.deliveries.batches import PreparedBatch, prepared_batches
+from tessera.deliveries.parsing import DeliveryKind
+
+
+class ReaderFailed(RuntimeError):
+    """The child process failed for a reason other than an unreadable file."""
+
+
+def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
+    pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _child(out: IO[bytes], arguments: list[str]) -> None:
+    # Runs in the child: read the file and send ("batch", PreparedBatch, bytes read) messages.
+    path, kind, region, timezone, skip, size, firm_id, import_id, sqlite = arguments
+    try:
+        with Path(path).open("rb") as stream:
+            delivery_file = parsing.read_delivery_file(
+                stream,
+                filename=Path(path).name,
+                kind=DeliveryKind(kind),
+                region=region,
+                tz=ZoneInfo(timezone),
+            )
+            for batch in prepared_batches(
+                delivery_file.rows(),
+                skip_until=int(skip),
+                size=int(size),
+                firm_id=firm_id,
+                import_id=import_id,
+                sqlite_times=sqlite == "sqlite",
+            ):
+                _send(out, ("batch", batch, stream.tell()))
+            _send(out, ("end",))
+    except parsing.DeliveryFileError as exc:
+        _send(out, ("file_error", type(exc).__name__, str(exc)))
+    except BaseException as exc:
+        _send(out, ("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        out.flush()
+
+
+def parse_in_child(
+    path: Path,
+    *,
+    kind: DeliveryKind,
+    region: str,
+    timezone: str,
+    skip_until: int,
+    batch_rows: int,
+    firm_id: str,
+    import_id: str,
+    sqlite_times: bool,
+    bytes_read: list[int],
+) -> Generator[PreparedBatch, None, None]:
+    """Yield the file's batches as parsed by a child process; ``bytes_read[0]`` tracks progress.
+
+    Closing the generator early stops the child. A file found unreadable raises the same
+    ``DeliveryFileError`` subclass as parsing in-process would.
+    """
+    child = subprocess.Popen(  # noqa: S603 - our own module, arguments we built
+        [
+            sys.executable,
+            "-m",
+            "tessera.deliveries.reader_process",
+            str(path),
+            kind.value,
+            region,
+            timezone,
+            str(skip_until),
+            str(batch_rows),
+            firm_id,
+            import_id,
+            "sqlite" if sqlite_times else "postgresql",
+        ],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert child.stdout is not None  # noqa: S101 - stdout=PIPE
+    stream = child.stdout
+    try:
+        while True:
+            try:
+                # Our own child's output, never outside data.
+                message = pickle.load(stream)  # noqa: S301
+            except EOFError:
+                raise ReaderFailed("The file reader process ended without finishing.") from None
+            if message[0] == "end":
+                return
+            if message[0] == "file_error":
+                error_class = getattr(parsing, message[1], parsing.UnreadableFile)
+                if error_class is parsing.UnrecognisedHeader:
+                    error_class = parsing.UnreadableFile
+                raise error_class(message[2])
+            if message[0] == "failed":
+                raise ReaderFailed(message[1])
+            _, batch, position = message
+            bytes_read[0] = position
+            yield batch
+    finally:
+        stream.close()
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.terminate()
+            child.wait(timeout=5)
+
+
+if __name__ == "__main__":
+    _child(sys.stdout.buffer, sys.argv[1:10])

@@ -1,0 +1,124 @@
+"""What the delivery routes take and answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from tessera.deliveries.service import CardStatusView, ImportReport, LegacyCardStatus
+
+
+class ImportErrorRead(BaseModel):
+    """A rejected line: its number in the file (the header is line 1) and why."""
+
+    row: int
+    message: str
+
+
+class ImportRead(BaseModel):
+    """An import report. ``errors`` holds the first 100 rejected lines; all are kept."""
+
+    id: str
+    kind: str
+    status: str
+    partner: str | None
+    source: str
+    file_name: str
+    file_hash: str
+    file_size: int
+    phone_region: str
+    timezone: str
+    rows_total: int
+    rows_imported: int
+    rows_duplicate: int
+    rows_rejected: int
+    errors: list[ImportErrorRead]
+    failure: str | None
+    duplicate_of: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, report: ImportReport) -> ImportRead:
+        job = report.job
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            status=job.status,
+            partner=job.partner,
+            source=job.source,
+            file_name=job.file_name,
+            file_hash=job.file_hash,
+            file_size=job.file_size,
+            phone_region=job.phone_region,
+            timezone=job.timezone,
+            rows_total=job.rows_total,
+            rows_imported=job.rows_imported,
+            rows_duplicate=job.rows_duplicate,
+            rows_rejected=job.rows_rejected,
+            errors=[ImportErrorRead(row=row, message=message) for row, message in report.errors],
+            failure=job.failure,
+            duplicate_of=report.duplicate_of,
+            created_at=job.created_at,
+            completed_at=job.completed_at,
+        )
+
+
+class HistoryEntryRead(BaseModel):
+    """One event of a card's delivery; ``source`` is the id of the import that reported it."""
+
+    event: str
+    at: datetime
+    comment: str | None
+    source: str
+
+
+class CardStatusRead(BaseModel):
+    """A card's delivery status, its failed attempts and its history oldest first."""
+
+    card_id: str
+    phone: str
+    status: str
+    status_at: datetime
+    delivery_attempts: int
+    history: list[HistoryEntryRead]
+
+    @classmethod
+    def of(cls, view: CardStatusView) -> CardStatusRead:
+        delivery = view.delivery
+        return cls(
+            card_id=view.card_id,
+            phone=view.phone,
+            status=delivery.status,
+            status_at=delivery.status_at,
+            delivery_attempts=delivery.delivery_attempts,
+            history=[
+                HistoryEntryRead(event=h.event, at=h.at, comment=h.comment, source=h.source)
+                for h in delivery.history
+            ],
+        )
+
+
+class CardStatusList(BaseModel):
+    """Several cards share the phone that was looked up."""
+
+    items: list[CardStatusRead]
+
+
+class LegacyCardStatusRead(BaseModel):
+    """The source document's answer: status spelt ``Picked Up``, ``Delivered``..."""
+
+    card_id: str
+    user_phone: str
+    status: str
+    last_updated: datetime
+
+    @classmethod
+    def of(cls, status: LegacyCardStatus) -> LegacyCardStatusRead:
+        return cls(
+            card_id=status.card_id,
+            user_phone=status.user_phone,
+            status=status.status,
+            last_updated=status.last_updated,
+        )

@@ -1,0 +1,266 @@
+"""Watching a folder for courier files: import each, then move it out with its report beside it.
+
+Each ``*.csv`` file that appears in the folder is imported and moved to ``processed/`` (imported,
+possibly with rejected lines) or ``failed/`` (refused as a whole), next to
+``<name>.report.json``. Writers should write elsewhere and rename into the folder; as a second
+guard a file is taken only once it has not changed for ``settle_seconds``.
+
+Restarts neither skip nor repeat a file, because the steps are ordered and each is recognisable
+afterwards:
+
+1. import (committed batch by batch; the import row names the file's path and content hash);
+2. write the report beside the destination (a temporary name, then a rename);
+3. move the file (a rename, atomic on one file system);
+4. mark the import archived.
+
+A file still in the folder after a crash is matched to its import by path and hash: if that
+import completed, it is not imported again, only reported and moved (steps 2-4); if it was
+cut short, it is resumed from its last committed batch. A crash between 3 and 4 is found at
+start-up (the import's file is gone from the folder) and only the mark is written. A file whose
+header was refused leaves no trace in the database and is simply refused again. One watcher per
+folder: it holds an exclusive lock on ``.tessera-watch.lock`` in the folder while it runs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from tessera.audit.service import CLI
+from tessera.deliveries import repository, service
+from tessera.deliveries.importer import LocalImport, file_digest, import_local_file
+from tessera.deliveries.parsing import DeliveryKind
+from tessera.deliveries.schemas import ImportRead
+from tessera.observability import get_logger
+from tessera.runtime import Runtime
+
+log = get_logger(__name__)
+
+LOCK_NAME = ".tessera-watch.lock"
+_ERROR_PAGE = 1_000
+
+
+class FolderLocked(RuntimeError):
+    """Another watcher is running on the folder."""
+
+
+class Watcher:
+    """Imports the courier files that arrive in one folder (see the module doc)."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        folder: Path,
+        *,
+        firm_id: str,
+        partner: str | None = None,
+        kind: DeliveryKind | None = None,
+        settle_seconds: float = 2.0,
+        on_result: Callable[[LocalImport, Path], None] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.folder = folder.resolve()
+        self.processed = self.folder / "processed"
+        self.failed = self.folder / "failed"
+        self.firm_id = firm_id
+        self.partner = partner
+        self.kind = kind
+        self.settle_seconds = settle_seconds
+        self.on_result = on_result
+        self._seen: dict[Path, tuple[int, int]] = {}
+        self._stop = threading.Event()
+        self._lock: IO[str] | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def acquire(self) -> None:
+        """Take the folder's lock; ``FolderLocked`` if another watcher holds it."""
+        if self._lock is not None:
+            return
+        handle = (self.folder / LOCK_NAME).open("a", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.close()
+            raise FolderLocked(f"another watcher is running on {self.folder}") from exc
+        self._lock = handle
+
+    def release(self) -> None:
+        """Let go of the folder's lock."""
+        if self._lock is not None:
+            fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+    def stop(self) -> None:
+        """Ask ``run`` to return after the file in progress."""
+        self._stop.set()
+
+    def run(self, *, interval_seconds: float = 2.0) -> None:
+        """Recover, then scan every ``interval_seconds`` until ``stop()``."""
+        self.acquire()
+        try:
+            self.recover()
+            while not self._stop.is_set():
+                self.scan_once()
+                self._stop.wait(interval_seconds)
+        finally:
+            self.release()
+
+    def recover(self) -> int:
+        """Mark as archived the finished imports whose file already left the folder."""
+        prefix = str(self.folder) + os.sep
+        marked = 0
+        with self.runtime.db.session_scope() as session:
+            for job in repository.unarchived_watch_imports(
+                session, firm_id=self.firm_id, folder_prefix=prefix
+            ):
+                if job.source_path and not Path(job.source_path).exists():
+                    service.mark_archived(session, job=job, now=self.runtime.now())
+                    marked += 1
+        return marked
+
+    # --- one pass -------------------------------------------------------------------------------
+
+    def pending_files(self) -> list[Path]:
+        """The CSV files waiting in the folder, oldest name first."""
+        return sorted(
+            path
+            for path in self.folder.iterdir()
+            if path.is_file() and path.suffix.lower() == ".csv" and not path.name.startswith(".")
+        )
+
+    def scan_once(self, *, force: bool = False) -> int:
+        """Process every settled file in the folder; returns how many were processed."""
+        if self._lock is None:
+            raise RuntimeError("acquire() the folder before scanning it")
+        done = 0
+        for path in self.pending_files():
+            if self._stop.is_set():
+                break
+            if not force and not self._settled(path):
+                continue
+            self.process(path)
+            done += 1
+        return done
+
+    def _settled(self, path: Path) -> bool:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return False
+        key = (stat.st_size, stat.st_mtime_ns)
+        previous = self._seen.get(path)
+        self._seen[path] = key
+        if time.time() - stat.st_mtime >= self.settle_seconds:
+            return True
+        return previous == key
+
+    def process(self, path: Path) -> Path:
+        """Import (or resume, or recognise) one file, then archive it; returns where it went."""
+        path = path.resolve()
+        with path.open("rb") as stream:
+            digest, _ = file_digest(stream)
+        with self.runtime.db.session_scope(write=False) as session:
+            done = repository.find_unarchived_watch_import(
+                session, firm_id=self.firm_id, source_path=str(path), file_hash=digest
+            )
+            finished = (
+                service.report_of(session, done)
+                if done is not None and done.status in {"completed", "failed"}
+                else None
+            )
+        if finished is not None:
+            log.info("delivery_watch_recognised", import_id=finished.job.id)
+            result = LocalImport(path, finished, None)
+        else:
+            result = import_local_file(
+                self.runtime,
+                path,
+                firm_id=self.firm_id,
+                partner=self.partner,
+                kind=self.kind,
+                source="watch",
+                actor=CLI,
+            )
+        destination = self._archive(result, digest)
+        self._seen.pop(path, None)
+        if self.on_result is not None:
+            self.on_result(result, destination)
+        return destination
+
+    # --- archiving ------------------------------------------------------------------------------
+
+    def _archive(self, result: LocalImport, digest: str) -> Path:
+        imported = result.report is not None and result.report.job.status == "completed"
+        folder = self.processed if imported else self.failed
+        folder.mkdir(exist_ok=True)
+        path = result.path
+        destination = folder / path.name
+        if destination.exists():
+            # An earlier file of the same name: tell them apart by import id (or content).
+            tag = result.report.job.id if result.report is not None else digest[:12]
+            destination = folder / f"{path.stem}.{tag}{path.suffix}"
+        report_path = destination.with_name(destination.name + ".report.json")
+        self._write_report(report_path, result)
+        os.replace(path, destination)
+        if result.report is not None:
+            with self.runtime.db.session_scope() as session:
+                job = repository.get_import(session, result.report.job.id, firm_id=None)
+                if job is not None:
+                    service.mark_archived(session, job=job, now=self.runtime.now())
+        log.info("delivery_watch_archived", file=path.name, destination=str(destination))
+        return destination
+
+    def _write_report(self, report_path: Path, result: LocalImport) -> None:
+        temporary = report_path.with_name(report_path.name + ".tmp")
+        with temporary.open("w", encoding="utf-8") as out:
+            if result.report is None:
+                error = result.error
+                body: dict[str, Any] = {
+                    "file_name": result.path.name,
+                    "status": "failed",
+                    "error": {
+                        "code": error.code if error else "refused",
+                        "message": error.message if error else "The file was refused.",
+                        "details": error.details if error else {},
+                    },
+                }
+                json.dump(body, out, indent=2)
+            else:
+                self._write_import_report(out, result)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, report_path)
+
+    def _write_import_report(self, out: IO[str], result: LocalImport) -> None:
+        # Every rejected line, streamed a page at a time: a file can have millions.
+        assert result.report is not None  # noqa: S101 - checked by the caller
+        body = ImportRead.of(result.report).model_dump(mode="json")
+        body.pop("errors")
+        head = json.dumps(body, indent=2)
+        out.write(head[:-2] + ',\n  "errors": [')
+        offset = 0
+        first = True
+        import_id = result.report.job.id
+        while True:
+            with self.runtime.db.session_scope(write=False) as session:
+                page = repository.page_rejections(
+                    session, import_id, limit=_ERROR_PAGE, offset=offset
+                )
+            for row, message in page:
+                out.write(
+                    ("\n    " if first else ",\n    ")
+                    + json.dumps({"row": row, "message": message})
+                )
+                first = False
+            if len(page) < _ERROR_PAGE:
+                break
+            offset += _ERROR_PAGE
+        out.write("\n  ]\n}\n" if not first else "]\n}\n")

@@ -1,0 +1,164 @@
+"""`tessera deliveries ...` run as a real process against the test database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tessera.deliveries import service
+from tessera.models import DEFAULT_FIRM_ID, DeliveryImport, DeliveryPartner
+from tessera.runtime import Runtime
+from tests.conftest import TEST_JWT_SECRET, TEST_MASTER_KEY
+from tests.deliveries.conftest import SAMPLE_NAMES, SAMPLES
+
+TESSERA = str(Path(sys.executable).parent / "tessera")
+
+
+def run_cli(database_url: str, var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "APP_ENV": "test",
+        "JWT_SECRET": TEST_JWT_SECRET,
+        "TESSERA_MASTER_KEY": TEST_MASTER_KEY,
+        "VAR_DIR": str(var_dir),
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [TESSERA, "deliveries", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+class TestImportCommand:
+    def test_folders_and_globs_are_imported_with_a_summary(
+        self, database_url: str, tmp_path: Path, runtime: Runtime
+    ) -> None:
+        folder = tmp_path / "drop"
+        folder.mkdir()
+        for key in ("pickup", "exceptions"):
+            shutil.copy(SAMPLES / SAMPLE_NAMES[key], folder / SAMPLE_NAMES[key])
+        pattern = str(SAMPLES / "*Deliver*.csv")  # Delivered and (again) Delivery exceptions
+
+        result = run_cli(database_url, tmp_path, "import", str(folder), pattern)
+
+        assert result.returncode == 0, result.stderr + result.stdout
+        summary = result.stdout
+        assert "Delivery imports" in summary
+        for name in ("Pickup.csv", "Delivered.csv", "Delivery exceptions.csv"):
+            assert name in summary
+        with runtime.db.session_scope(write=False) as session:
+            jobs = list(
+                session.scalars(sa.select(DeliveryImport).order_by(DeliveryImport.created_at))
+            )
+            view = service.delivery_for_reference(
+                session, firm_id=DEFAULT_FIRM_ID, reference="ZYW7631"
+            )
+        # The exceptions file came twice (folder and glob, different paths): once imported.
+        assert [(j.kind, j.rows_imported, j.rows_duplicate) for j in jobs] == [
+            ("delivery_exception", 2, 0),
+            ("pickup", 3, 0),
+            ("delivered", 2, 0),
+            ("delivery_exception", 0, 2),
+        ]
+        assert all(j.source == "cli" and j.status == "completed" for j in jobs)
+        assert view is not None
+        assert view.status == "delivered"
+
+    def test_a_refused_file_is_reported_and_fails_the_command(
+        self, database_url: str, tmp_path: Path
+    ) -> None:
+        bad = tmp_path / "Bad - Pickup.csv"
+        bad.write_bytes(b"Name,Amount\r\nx,1\r\n")
+        result = run_cli(database_url, tmp_path, "import", str(bad))
+        assert result.returncode == 1
+        assert "refused" in result.stdout
+        assert "Card ID" in result.stdout
+
+    def test_nothing_matching_is_an_error(self, database_url: str, tmp_path: Path) -> None:
+        result = run_cli(database_url, tmp_path, "import", str(tmp_path / "none-*.csv"))
+        assert result.returncode == 2
+        assert "no file matches" in result.stderr
+
+
+class TestWatchCommand:
+    def test_once_processes_the_folder_and_exits(
+        self, database_url: str, tmp_path: Path, runtime: Runtime
+    ) -> None:
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        for name in SAMPLE_NAMES.values():
+            shutil.copy(SAMPLES / name, inbox / name)
+        result = run_cli(database_url, tmp_path, "watch", str(inbox), "--once")
+        assert result.returncode == 0, result.stderr + result.stdout
+        assert sorted(p.name for p in (inbox / "processed").iterdir()) == sorted(
+            [*SAMPLE_NAMES.values(), *(f"{n}.report.json" for n in SAMPLE_NAMES.values())]
+        )
+        assert "3 imported" in result.stdout
+        with runtime.db.session_scope(write=False) as session:
+            sources = set(session.scalars(sa.select(DeliveryImport.source)))
+        assert sources == {"watch"}
+
+
+class TestPartnersCommand:
+    def test_a_partner_region_and_zone_apply_to_its_files(
+        self, database_url: str, tmp_path: Path, runtime: Runtime
+    ) -> None:
+        result = run_cli(
+            database_url,
+            tmp_path,
+            "partners",
+            "set",
+            "UK Couriers",
+            "--region",
+            "GB",
+            "--timezone",
+            "Europe/London",
+        )
+        assert result.returncode == 0, result.stderr
+        listed = run_cli(database_url, tmp_path, "partners", "list")
+        assert "uk couriers" in listed.stdout
+        assert "Europe/London" in listed.stdout
+
+        drop = tmp_path / "uk - Pickup.csv"
+        drop.write_bytes(b"Card ID,Phone,Timestamp\r\nUK1001,07911 123456,12-11-2023 10:00\r\n")
+        imported = run_cli(database_url, tmp_path, "import", str(drop), "--partner", "uk couriers")
+        assert imported.returncode == 0, imported.stderr + imported.stdout
+        with runtime.db.session_scope(write=False) as session:
+            partner = session.scalar(sa.select(DeliveryPartner))
+            view = service.delivery_for_reference(
+                session, firm_id=DEFAULT_FIRM_ID, reference="UK1001"
+            )
+            status = service.repository.status_by_card(
+                session, firm_id=DEFAULT_FIRM_ID, card_id="UK1001"
+            )
+        assert partner is not None
+        assert (partner.name, partner.phone_region) == ("uk couriers", "GB")
+        assert view is not None
+        # 10:00 in London in November is 10:00 UTC (Dubai would have given 06:00).
+        assert view.status_at.isoformat() == "2023-11-12T10:00:00+00:00"
+        assert status[0].phone == "+447911123456"
+
+    def test_an_unknown_time_zone_is_refused(self, database_url: str, tmp_path: Path) -> None:
+        result = run_cli(
+            database_url,
+            tmp_path,
+            "partners",
+            "set",
+            "x",
+            "--region",
+            "AE",
+            "--timezone",
+            "Mars/Base",
+        )
+        assert result.returncode == 2
+        assert "time zone" in result.stderr

@@ -1,0 +1,233 @@
+"""Importing local files: the child-process reader, resuming, and memory that stays flat."""
+
+from __future__ import annotations
+
+import io
+import tracemalloc
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tessera.audit.service import CLI
+from tessera.config import Settings
+from tessera.deliveries import importer, service
+from tessera.deliveries.service import NewImport, ReadingRules
+from tessera.models import DEFAULT_FIRM_ID, CardDeliveryEvent, CardDeliveryStatus, DeliveryImport
+from tessera.runtime import Runtime
+from tests.deliveries.conftest import csv_bytes
+
+
+def pickup_lines(count: int, *, start: int = 0) -> list[str]:
+    """``count`` pickup lines, two per card, every 50th one broken."""
+    lines = []
+    for i in range(start, start + count):
+        stamp = "99-99-2023 10:00" if i % 50 == 49 else f"12-11-2023 {i % 24:02d}:{i % 60:02d}"
+        lines.append(f"{i},ZYW{i // 2:06d},0585949014,{stamp},")
+    return lines
+
+
+def write_file(path: Path, lines: list[str]) -> Path:
+    path.write_bytes(csv_bytes(*lines))
+    return path
+
+
+def job_of(runtime: Runtime, import_id: str) -> DeliveryImport:
+    with runtime.db.session_scope(write=False) as session:
+        job = session.get(DeliveryImport, import_id)
+        assert job is not None
+        return job
+
+
+def statuses(runtime: Runtime) -> list[tuple[object, ...]]:
+    with runtime.db.session_scope(write=False) as session:
+        return [
+            (s.card_id, s.status, s.status_at, s.delivery_attempts)
+            for s in session.scalars(
+                sa.select(CardDeliveryStatus).order_by(CardDeliveryStatus.card_id)
+            )
+        ]
+
+
+class _BreaksAfter(io.RawIOBase):
+    """A file that fails after ``limit`` bytes, as a disk or a killed process would."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self._data = path.read_bytes()
+        self._limit = limit
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        if self._position >= self._limit:
+            raise OSError("the process died here")
+        chunk = self._data[self._position : min(self._limit, self._position + len(buffer))]
+        buffer[: len(chunk)] = chunk
+        self._position += len(chunk)
+        return len(chunk)
+
+
+class TestChildProcessReader:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={"delivery_parallel_parse_min_bytes": 0, "delivery_batch_rows": 300}
+        )
+
+    def test_a_file_parsed_in_a_child_imports_like_one_parsed_in_process(
+        self, runtime: Runtime, tmp_path: Path
+    ) -> None:
+        path = write_file(tmp_path / "big - Pickup.csv", pickup_lines(1000))
+        result = importer.import_local_file(
+            runtime, path, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None
+        )
+        assert result.report is not None
+        job = result.report.job
+        assert (job.rows_total, job.rows_imported, job.rows_rejected) == (1000, 980, 20)
+        assert [row for row, _ in result.report.errors] == [51 + 50 * k for k in range(20)]
+        child_statuses = statuses(runtime)
+
+        # The same file parsed in-process gives the same statuses (after a fresh start).
+        with runtime.db.session_scope() as session:
+            for table in (CardDeliveryEvent, CardDeliveryStatus):
+                session.execute(sa.delete(table))
+        runtime.settings = runtime.settings.model_copy(
+            update={"delivery_parallel_parse_min_bytes": 10**9}
+        )
+        again = importer.import_local_file(
+            runtime, path, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None
+        )
+        assert again.report is not None
+        assert again.report.job.rows_imported == 980
+        assert statuses(runtime) == child_statuses
+
+    def test_a_file_that_cannot_be_read_fails_the_import(
+        self, runtime: Runtime, tmp_path: Path
+    ) -> None:
+        path = write_file(tmp_path / "x - Pickup.csv", pickup_lines(10))
+        result = importer.import_local_file(
+            runtime, path, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None
+        )
+        assert result.report is not None
+        # The file changes under our feet before a re-run: its header is gone.
+        path.write_bytes(b"\xff\xfe" + "garbage".encode("utf-16-le"))
+        with runtime.db.session_scope() as session:
+            job = service.create_import(
+                session,
+                NewImport(
+                    firm_id=DEFAULT_FIRM_ID,
+                    kind="pickup",
+                    source="cli",
+                    source_path=str(path),
+                    file_name=path.name,
+                    file_hash="0" * 64,
+                    file_size=path.stat().st_size,
+                    rules=ReadingRules(None, "AE", "Asia/Dubai"),
+                    created_by=None,
+                ),
+                status="processing",
+                actor=CLI,
+                now=runtime.now(),
+            )
+            import_id = job.id
+        importer.run_import(
+            runtime, import_id=import_id, open_stream=lambda: path.open("rb"), path=path
+        )
+        failed = job_of(runtime, import_id)
+        assert failed.status == "failed"
+        assert failed.failure is not None
+        assert "UTF-8" in failed.failure
+
+
+class TestResume:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={"delivery_parallel_parse_min_bytes": 0, "delivery_batch_rows": 100}
+        )
+
+    def test_rerunning_the_file_after_a_crash_resumes_the_same_import(
+        self, runtime: Runtime, tmp_path: Path
+    ) -> None:
+        path = write_file(tmp_path / "crash - Pickup.csv", pickup_lines(600))
+        with path.open("rb") as stream:
+            digest, size = importer.file_digest(stream)
+        with runtime.db.session_scope() as session:
+            import_id = service.create_import(
+                session,
+                NewImport(
+                    firm_id=DEFAULT_FIRM_ID,
+                    kind="pickup",
+                    source="cli",
+                    source_path=str(path),
+                    file_name=path.name,
+                    file_hash=digest,
+                    file_size=size,
+                    rules=ReadingRules(None, "AE", "Asia/Dubai"),
+                    created_by=None,
+                ),
+                status="processing",
+                actor=CLI,
+                now=runtime.now(),
+            ).id
+        with pytest.raises(OSError, match="died"):
+            importer.run_import(
+                runtime,
+                import_id=import_id,
+                open_stream=lambda: _BreaksAfter(path, size // 2),  # type: ignore[arg-type,return-value]
+            )
+        half = job_of(runtime, import_id)
+        assert 0 < half.rows_total < 600
+
+        # Within the lease the import may still be alive elsewhere: a new import starts.
+        # After it, `tessera deliveries import` of the same file picks the dead one up.
+        real_clock = runtime.clock
+        runtime.clock = lambda: real_clock() + timedelta(seconds=importer.LEASE_SECONDS + 1)
+        result = importer.import_local_file(
+            runtime, path, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None
+        )
+        assert result.resumed
+        assert result.report is not None
+        done = result.report.job
+        assert done.id == import_id
+        assert (done.status, done.rows_total, done.rows_imported, done.rows_duplicate) == (
+            "completed",
+            600,
+            588,
+            0,
+        )
+        assert done.rows_rejected == 12
+        with runtime.db.session_scope(write=False) as session:
+            stored = session.scalar(sa.select(sa.func.count()).select_from(CardDeliveryEvent))
+        assert stored == 588
+
+
+class TestMemory:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={"delivery_parallel_parse_min_bytes": 10**9, "delivery_batch_rows": 500}
+        )
+
+    def test_memory_does_not_grow_with_the_file(self, runtime: Runtime, tmp_path: Path) -> None:
+        def peak_for(rows: int, start: int) -> int:
+            path = write_file(tmp_path / f"m{rows} - Pickup.csv", pickup_lines(rows, start=start))
+            tracemalloc.start()
+            try:
+                result = importer.import_local_file(
+                    runtime, path, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None
+                )
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+            assert result.report is not None
+            assert result.report.job.rows_total == rows
+            return peak
+
+        small = peak_for(2_000, 0)
+        large = peak_for(16_000, 100_000)
+        # Eight times the rows, about the same memory: batches, not the file, are held.
+        assert large < small * 1.5, (small, large)
