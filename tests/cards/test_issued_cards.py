@@ -219,3 +219,62 @@ class TestListCards:
         assert (
             tenant.admin.patch("/v1/cards/card_nope", json={"status": "blocked"}).status_code == 404
         )
+
+
+def _import_courier_file(admin: Caller, name: str, text: str) -> None:
+    response = admin.post(
+        "/v1/deliveries/imports", files={"file": (name, text.encode(), "text/csv")}
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["rows_rejected"] == 0, response.text
+
+
+class TestCardDelivery:
+    def test_a_physical_card_shows_what_couriers_report(self, api: Api) -> None:
+        tenant = create_tenant(api)
+        customer, account = _customer_with_account(tenant)
+        card = _issue(customer, account, "physical")
+        virtual = _issue(customer, account)
+        reference = card["reference"]
+        _import_courier_file(
+            tenant.admin,
+            "Sample Card Status Info - Pickup.csv",
+            f"ID,Card ID,User Mobile,Timestamp\r\n1,{reference},585949014,12-11-2023 11:59 PM",
+        )
+        _import_courier_file(
+            tenant.admin,
+            "Sample Card Status Info - Delivery exceptions.csv",
+            f"ID ,Card ID,User contact,Timestamp,Comment\r\n"
+            f'A1,{reference},"""0585949014""",13-11-2023 14:00,User not available',
+        )
+        _import_courier_file(
+            tenant.admin,
+            "Sample Card Status Info - Delivered.csv",
+            f"ID ,Card ID,User contact,Timestamp,Comment\r\n"
+            f'A2,{reference},"""0585949014""",2023-11-14T09:34:56Z,DELIVERED',
+        )
+
+        fetched = customer.get(f"/v1/cards/{card['id']}").json()
+        assert fetched["delivery"] == {
+            "status": "delivered",
+            "status_at": "2023-11-14T09:34:56Z",
+            "delivery_attempts": 1,
+        }
+        listed = {c["id"]: c for c in customer.get("/v1/cards").json()["items"]}
+        assert listed[card["id"]]["delivery"]["status"] == "delivered"
+        assert listed[virtual["id"]]["delivery"] is None
+        blocked = customer.patch(f"/v1/cards/{card['id']}", json={"status": "blocked"}).json()
+        assert blocked["delivery"]["status"] == "delivered"
+
+    def test_another_firms_courier_files_do_not_leak_in(self, api: Api) -> None:
+        ours = create_tenant(api)
+        theirs = create_tenant(api)
+        customer, account = _customer_with_account(ours)
+        card = _issue(customer, account, "physical")
+        _import_courier_file(
+            theirs.admin,
+            "Sample Card Status Info - Returned.csv",
+            f"ID ,Card ID,User contact,Timestamp\r\nA9,{card['reference']},971534534534,"
+            "14-11-2023 12:00PM",
+        )
+        assert customer.get(f"/v1/cards/{card['id']}").json()["delivery"] is None

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from tessera.cards import service
-from tessera.cards.schemas import CardCreate, CardRead, CardStatus, CardType, CardUpdate
+from tessera.cards.schemas import (
+    CardCreate,
+    CardDeliveryRead,
+    CardRead,
+    CardStatus,
+    CardType,
+    CardUpdate,
+)
 from tessera.deps import CardsReader, CardsWriter, IdempotentDep, PageDep, RuntimeDep, SessionDep
 from tessera.kit.pagination import PageRead
 
@@ -16,10 +23,7 @@ router = APIRouter(prefix="/v1/cards", tags=["cards"])
 
 
 def card_read(issued: service.IssuedCard) -> CardRead:
-    """The API shape of an issued card.
-
-    ``delivery`` stays null here: the deliveries feature provides the lookup by ``reference``.
-    """
+    """The API shape of an issued card (``delivery`` once couriers have reported on it)."""
     card, vault_card = issued.card, issued.vault_card
     return CardRead(
         id=card.id,
@@ -35,7 +39,15 @@ def card_read(issued: service.IssuedCard) -> CardRead:
         token=vault_card.token,
         created_at=card.created_at,
         updated_at=card.updated_at,
-        delivery=None,
+        delivery=(
+            CardDeliveryRead(
+                status=issued.delivery.status,
+                status_at=issued.delivery.status_at,
+                delivery_attempts=issued.delivery.delivery_attempts,
+            )
+            if issued.delivery is not None
+            else None
+        ),
     )
 
 

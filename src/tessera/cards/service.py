@@ -31,6 +31,8 @@ from tessera.cards.rules import (
     validate_holder_name,
 )
 from tessera.cards.schemas import CardStatus, CardType
+from tessera.deliveries import service as deliveries
+from tessera.deliveries.service import CurrentDelivery
 from tessera.errors import Forbidden, InvalidStatusTransition, NotFound, ValidationFailed
 from tessera.events.service import record_event
 from tessera.events.types import EventType
@@ -63,10 +65,31 @@ _CUSTOMER_TRANSITIONS = _TRANSITIONS - {(CardStatus.BLOCKED, CardStatus.ACTIVE)}
 
 @dataclass(frozen=True, slots=True)
 class IssuedCard:
-    """An issued card and the vault card holding its number."""
+    """An issued card, the vault card holding its number, and (physical cards) its delivery."""
 
     card: Card
     vault_card: VaultCard
+    delivery: CurrentDelivery | None = None
+
+
+def _with_deliveries(session: Session, cards: list[IssuedCard]) -> list[IssuedCard]:
+    """Attach the couriers' latest status to the physical cards (one query per firm)."""
+    by_firm: dict[str, list[str]] = {}
+    for issued in cards:
+        if issued.card.reference:
+            by_firm.setdefault(issued.card.firm_id, []).append(issued.card.reference)
+    found: dict[tuple[str, str], CurrentDelivery] = {}
+    for firm_id, references in by_firm.items():
+        current = deliveries.current_deliveries(session, firm_id=firm_id, references=references)
+        found.update({(firm_id, ref): view for ref, view in current.items()})
+    return [
+        IssuedCard(
+            issued.card,
+            issued.vault_card,
+            found.get((issued.card.firm_id, issued.card.reference or "")),
+        )
+        for issued in cards
+    ]
 
 
 def card_event_data(card: Card, vault_card: VaultCard) -> dict[str, Any]:
@@ -211,9 +234,10 @@ def _visible(
 
 
 def get_card(session: Session, *, principal: Principal, card_id: str) -> IssuedCard:
-    """One card visible to the caller; 404 otherwise."""
+    """One card visible to the caller, with its delivery status; 404 otherwise."""
     principal.require(Scope.CARDS_READ)
-    return _visible(session, principal, card_id)
+    (card,) = _with_deliveries(session, [_visible(session, principal, card_id)])
+    return card
 
 
 def list_cards(
@@ -237,9 +261,8 @@ def list_cards(
         limit=page.limit,
         offset=page.offset,
     )
-    return Page(
-        items=[IssuedCard(*row) for row in rows], total=total, limit=page.limit, offset=page.offset
-    )
+    items = _with_deliveries(session, [IssuedCard(*row) for row in rows])
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 def change_status(
@@ -251,7 +274,7 @@ def change_status(
     card = found.card
     current = CardStatus(card.status)
     if current is status:
-        return found
+        return _with_deliveries(session, [found])[0]
     if (current, status) not in _TRANSITIONS:
         raise InvalidStatusTransition(current=current.value, requested=status.value)
     if principal.is_customer and (current, status) not in _CUSTOMER_TRANSITIONS:
@@ -274,4 +297,4 @@ def change_status(
         data={"from": current.value, "to": status.value},
         now=now,
     )
-    return found
+    return _with_deliveries(session, [found])[0]

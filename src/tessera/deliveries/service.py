@@ -20,6 +20,7 @@ How an import stays correct when it is cut short or repeated:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -550,6 +551,38 @@ class CardStatusView:
     card_id: str
     phone: str
     delivery: DeliveryView
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentDelivery:
+    """A card's current delivery status, without its history (for card reads)."""
+
+    status: str
+    status_at: datetime
+    delivery_attempts: int
+
+
+def current_deliveries(
+    session: Session, *, firm_id: str, references: Iterable[str]
+) -> dict[str, CurrentDelivery]:
+    """The current delivery status of the cards couriers know by these references, if any.
+
+    One query for a whole page of issued cards. The caller has checked visibility.
+    """
+    wanted = {ref: ref.strip().upper() for ref in references}
+    wanted = {ref: card_id for ref, card_id in wanted.items() if _CARD_ID.fullmatch(card_id)}
+    if not wanted:
+        return {}
+    rows = repository.statuses_for(session, firm_id=firm_id, card_ids=set(wanted.values()))
+    return {
+        ref: CurrentDelivery(
+            status=rows[card_id].status,
+            status_at=rows[card_id].status_at,
+            delivery_attempts=int(rows[card_id].delivery_attempts),
+        )
+        for ref, card_id in wanted.items()
+        if card_id in rows
+    }
 
 
 def delivery_for_reference(
