@@ -10,6 +10,7 @@ stored statuses (``service.apply_batch``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -175,7 +176,9 @@ def status_change(
 
 def rfc3339(moment: datetime) -> str:
     """``2023-11-13T09:34:56Z``: UTC, with microseconds only when there are some."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def fold_rows(
@@ -191,10 +194,31 @@ def fold_rows(
     return _card_fold(card_id, summary, phone, tuple(line for _, _, _, line in rows), import_id)
 
 
+def first_status_json(card_id: str, phone: str, summary: StatusSummary, import_id: str) -> str:
+    """``json.dumps(status_change(card_id, phone, summary, None, import_id))``, faster.
+
+    Built by hand because it runs for every new card of an import (half a million times for a
+    file of a million rows). Every value is already known to need no JSON escaping: card ids
+    match ``[A-Z0-9-]``, phones are E.164, statuses and import ids are ours; anything else falls
+    back to ``json.dumps``.
+    """
+    if not (_SAFE.fullmatch(card_id) and _SAFE.fullmatch(phone) and _SAFE.fullmatch(import_id)):
+        return json.dumps(status_change(card_id, phone, summary, None, import_id))
+    return (
+        f'{{"card_id": "{card_id}", "phone": "{phone}", "status": "{summary.status}", '
+        f'"status_at": "{rfc3339(summary.status_at)}", '
+        f'"delivery_attempts": {int(summary.delivery_attempts)}, "previous_status": null, '
+        f'"previous_status_at": null, "import_id": "{import_id}"}}'
+    )
+
+
+_SAFE = re.compile(r"[A-Za-z0-9_+.:-]*")
+
+
 def _card_fold(
     card_id: str, summary: StatusSummary, phone: str, rows: tuple[int, ...], import_id: str
 ) -> CardFold:
-    change = json.dumps(status_change(card_id, phone, summary, None, import_id))
+    change = first_status_json(card_id, phone, summary, import_id)
     return CardFold(card_id, summary, phone, rows, (new_id("evt"), change))
 
 

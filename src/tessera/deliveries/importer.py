@@ -15,6 +15,7 @@ with the same content, and the watcher resumes its own files at start-up.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import io
 import threading
@@ -192,7 +193,7 @@ def run_import(
                 ),
                 closing=reader,
             )
-        with contextlib.closing(batches):
+        with contextlib.closing(batches), _fewer_collections():
             for batch in batches:
                 _commit_batch(runtime, import_id, batch)
                 done += batch.lines
@@ -211,6 +212,23 @@ def run_import(
         service.complete_import(session, job=_job(session, import_id, lock=True), now=runtime.now())
     if progress is not None:
         progress(position[0], done)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cycle collector less often while batches stream in.
+
+    Every batch brings thousands of new, acyclic objects (unpickled rows, insert parameters);
+    at the default threshold the collector ran every 700 allocations and took a fifth of the
+    writer's time. Reference counting still frees everything at once; the threshold is put
+    back afterwards.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(max(previous[0], 100_000), *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def _read_ahead(

@@ -12,6 +12,7 @@ than ``multiprocessing``, whose spawn mode re-runs the parent's main module.
 
 from __future__ import annotations
 
+import gc
 import pickle
 import subprocess
 import sys
@@ -35,6 +36,10 @@ def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
 
 def _child(out: IO[bytes], arguments: list[str]) -> None:
     # Runs in the child: read the file and send ("batch", PreparedBatch, bytes read) messages.
+    # The child makes millions of short-lived, acyclic objects and lives only as long as the
+    # file: reference counting frees them all, and the cycle collector would only cost time
+    # (about a fifth of the parse).
+    gc.disable()
     path, kind, region, timezone, skip, size, firm_id, import_id, sqlite = arguments
     try:
         with Path(path).open("rb") as stream:
