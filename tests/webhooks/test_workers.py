@@ -74,6 +74,10 @@ class WorkerProcess:
         self._log.flush()
         return self.log_path.read_text(errors="replace")
 
+    def wait_started(self, timeout: float = 60) -> None:
+        """Wait until the worker loop runs (start-up takes seconds on a loaded machine)."""
+        wait_until(lambda: '"event": "worker_started"' in self.log(), timeout=timeout)
+
     def attempts_logged(self) -> int:
         return len(re.findall(r'"event": "webhook_attempt"', self.log()))
 
@@ -183,13 +187,15 @@ class TestWorkerProcesses:
         paths = [f"/endpoint-{n}" for n in range(4)]
         for path in paths:
             create_endpoint(admin, counting_receiver.url(path))
-        event_ids = record_events(runtime, 1000)
-        expected = {(path, event_id) for path in paths for event_id in event_ids}
-
+        # All three workers are running before the events exist, so that each gets a share.
         for n in range(3):
             workers.append(
                 WorkerProcess(database_url, tmp_path, f"worker-{n}", webhook_concurrency=2)
             )
+        for worker in workers:
+            worker.wait_started()
+        event_ids = record_events(runtime, 1000)
+        expected = {(path, event_id) for path in paths for event_id in event_ids}
         wait_until(
             lambda: delivery_counts(runtime).get("succeeded", 0) == len(expected),
             timeout=180,

@@ -51,7 +51,7 @@ class KeyRing:
         # waits on the primary key, fails once the winner commits, and then reads its version.
         try:
             with session.begin_nested():
-                return self.add_version(session)
+                return self._add(session, version=1)
         except IntegrityError:
             row = repository.lock_active_key(session)
             if row is None:  # pragma: no cover - the conflicting row cannot vanish
@@ -65,7 +65,9 @@ class KeyRing:
         """
         repository.lock_active_key(session, exclusive=True)
         current = max((k.version for k in repository.list_keys(session)), default=0)
-        version = current + 1
+        return self._add(session, version=current + 1)
+
+    def _add(self, session: Session, *, version: int) -> int:
         master = self.cipher.new_master_key()
         repository.add_key(
             session, version=version, wrapped_key=self.cipher.wrap_master_key(version, master)
