@@ -2,12 +2,14 @@
 # Install the Debian packages the test suite needs, only when they are missing.
 # PostgreSQL: a throwaway cluster is started by the tests themselves (tests/support/postgres.py).
 # Chromium: the browser tests drive Debian's build (no browser downloads are possible here).
+# Redis: the shared rate-limit storage of the scaled deployment is tested against a real server.
 set -euo pipefail
 
 missing=()
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
