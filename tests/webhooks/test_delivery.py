@@ -4,6 +4,7 @@ leases and stopping."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -182,8 +183,16 @@ class TestUnreachableReceiver:
         port = listener.getsockname()[1]
 
         def hang_up() -> None:
+            # Read the whole request first: closing with unread bytes would send a reset
+            # instead of a clean end of stream, and that is another failure (ReadError).
             connection, _ = listener.accept()
-            connection.recv(65536)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += connection.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+            while len(body) < length:
+                body += connection.recv(65536)
             connection.close()
 
         thread = threading.Thread(target=hang_up, daemon=True)
