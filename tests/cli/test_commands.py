@@ -51,7 +51,9 @@ class TestMigrateCommand:
         env = server_env(f"sqlite:///{tmp_path}/nested/dir/t.db", tmp_path)
         result = run_cli("migrate", env=env)
         assert result.returncode == 0, result.stderr
-        assert (tmp_path / "nested/dir/t.db").exists()
+        database = tmp_path / "nested/dir/t.db"
+        assert database.exists()
+        assert database.stat().st_mode & 0o777 == 0o600
         again = run_cli("migrate", env=env)
         assert again.returncode == 0
 

@@ -153,13 +153,19 @@ def generate_key() -> None:
 
 
 def _ensure_sqlite_dir(url: str) -> None:
+    import os
     from pathlib import Path
 
     from sqlalchemy.engine import make_url
 
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # Owner-only, like the secrets beside it; SQLite gives its -wal and -shm files the
+            # same mode.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _register_subcommands() -> None:
