@@ -43,12 +43,7 @@ def list_accounts(
 ) -> PageRead[AccountRead]:
     """List accounts with their current balances."""
     result = service.list_accounts(session, principal=principal, page=page)
-    return PageRead[AccountRead](
-        items=[AccountRead.model_validate(a) for a in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[AccountRead].of(result, AccountRead.model_validate)
 
 
 @router.get("/{account_id}", response_model=AccountRead)

@@ -23,9 +23,4 @@ def list_audit_events(
 ) -> PageRead[AuditEventRead]:
     """The firm's audit log, newest first (firm admins and `audit:read` clients)."""
     result = service.list_events(session, principal=principal, page=page, action=action)
-    return PageRead[AuditEventRead](
-        items=[AuditEventRead.model_validate(e) for e in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[AuditEventRead].of(result, AuditEventRead.model_validate)

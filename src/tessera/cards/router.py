@@ -89,12 +89,7 @@ def list_cards(
     result = service.list_cards(
         session, principal=principal, account_id=account_id, status=card_status, page=page
     )
-    return PageRead[CardRead](
-        items=[card_read(c) for c in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[CardRead].of(result, card_read)
 
 
 @router.get("/{card_id}", response_model=CardRead)

@@ -124,12 +124,7 @@ def list_certificates(
     result = service.list_certificates(
         session, principal=principal, owner_id=owner_id, status=status, page=page
     )
-    return PageRead[CertificateRead](
-        items=[_read(view) for view in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[CertificateRead].of(result, _read)
 
 
 @router.get(

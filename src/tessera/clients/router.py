@@ -68,12 +68,7 @@ def list_clients(
 ) -> PageRead[ClientRead]:
     """List the firm's machine clients (never their secrets)."""
     result = service.list_clients(session, principal=principal, firm_id=firm_id, page=page)
-    return PageRead[ClientRead](
-        items=[_client_read(c) for c in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[ClientRead].of(result, _client_read)
 
 
 @router.delete("/v1/firms/{firm_id}/clients/{client_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -135,12 +135,7 @@ def list_credit_cards(
     result = service.list_registrations(
         session, principal=principal, criteria=service.RegistrationFilter(), page=page
     )
-    return PageRead[CreditCardRead](
-        items=[_read(r) for r in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[CreditCardRead].of(result, _read)
 
 
 @router.get("/{card_number}", response_model=CreditCardRead)

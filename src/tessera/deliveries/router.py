@@ -91,12 +91,7 @@ def list_imports(
 ) -> PageRead[ImportRead]:
     """List the firm's import reports, newest first."""
     result = service.list_imports(session, principal=principal, page=page)
-    return PageRead[ImportRead](
-        items=[ImportRead.of(r) for r in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[ImportRead].of(result, ImportRead.of)
 
 
 @router.get("/v1/deliveries/imports/{import_id}", response_model=ImportRead)
@@ -113,11 +108,8 @@ def list_import_errors(
     result = service.list_import_errors(
         session, principal=principal, import_id=import_id, page=page
     )
-    return PageRead[ImportErrorRead](
-        items=[ImportErrorRead(row=row, message=message) for row, message in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
+    return PageRead[ImportErrorRead].of(
+        result, lambda error: ImportErrorRead(row=error[0], message=error[1])
     )
 
 

@@ -36,12 +36,7 @@ def list_firms(
 ) -> PageRead[FirmRead]:
     """List every firm (platform admins)."""
     result = service.list_firms(session, principal=principal, page=page)
-    return PageRead[FirmRead](
-        items=[FirmRead.model_validate(f) for f in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[FirmRead].of(result, FirmRead.model_validate)
 
 
 @router.get("/{firm_id}", response_model=FirmRead)

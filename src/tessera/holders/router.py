@@ -18,12 +18,7 @@ def list_account_holders(
 ) -> PageRead[HolderRead]:
     """List account holders (a customer sees only their own)."""
     result = service.list_holders(session, principal=principal, page=page)
-    return PageRead[HolderRead](
-        items=[HolderRead.model_validate(h) for h in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[HolderRead].of(result, HolderRead.model_validate)
 
 
 @router.get("/{holder_id}", response_model=HolderRead)

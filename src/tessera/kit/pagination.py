@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -40,3 +42,13 @@ class PageRead(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+    @classmethod
+    def of(cls, page: Page[S], read: Callable[[S], T]) -> PageRead[T]:
+        """The page of a service, each item turned into its API shape by ``read``."""
+        return cls(
+            items=[read(item) for item in page.items],
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+        )

@@ -66,12 +66,7 @@ def list_transactions(
     result = service.list_transactions(
         session, principal=principal, account_id=account_id, page=page
     )
-    return PageRead[TransactionRead](
-        items=[TransactionRead.model_validate(t) for t in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[TransactionRead].of(result, TransactionRead.model_validate)
 
 
 @router.post("/v1/transfers", status_code=status.HTTP_201_CREATED, response_model=TransferRead)

@@ -145,12 +145,7 @@ def list_registrations(
             headers={"Content-Disposition": 'attachment; filename="card-registrations.csv"'},
         )
     result = service.list_registrations(session, principal=principal, criteria=criteria, page=page)
-    return PageRead[RegistrationRead](
-        items=[registration_read(r) for r in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[RegistrationRead].of(result, registration_read)
 
 
 @router.get("/{registration_id}", response_model=RegistrationRead)

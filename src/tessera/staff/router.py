@@ -50,12 +50,7 @@ def list_staff(
 ) -> PageRead[StaffRead]:
     """List the firm's staff users."""
     result = service.list_staff(session, principal=principal, firm_id=firm_id, page=page)
-    return PageRead[StaffRead](
-        items=[StaffRead.model_validate(u) for u in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[StaffRead].of(result, StaffRead.model_validate)
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -83,12 +83,7 @@ def list_webhook_endpoints(
 ) -> PageRead[WebhookEndpointRead]:
     """List the firm's webhook endpoints, newest first."""
     result = service.list_endpoints(session, principal=principal, page=page)
-    return PageRead[WebhookEndpointRead](
-        items=[WebhookEndpointRead.model_validate(e) for e in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[WebhookEndpointRead].of(result, WebhookEndpointRead.model_validate)
 
 
 @router.get("/{endpoint_id}", response_model=WebhookEndpointRead)
@@ -145,12 +140,7 @@ def list_webhook_deliveries(
     result = service.list_deliveries(
         session, principal=principal, endpoint_id=endpoint_id, status=delivery_status, page=page
     )
-    return PageRead[WebhookDeliveryRead](
-        items=[_delivery_read(log) for log in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[WebhookDeliveryRead].of(result, _delivery_read)
 
 
 @events_router.get("", response_model=PageRead[EventRead])
@@ -164,12 +154,7 @@ def list_events(
     result = service.list_events(
         session, principal=principal, type=type.value if type else None, page=page
     )
-    return PageRead[EventRead](
-        items=[EventRead.of(e) for e in result.items],
-        total=result.total,
-        limit=result.limit,
-        offset=result.offset,
-    )
+    return PageRead[EventRead].of(result, EventRead.of)
 
 
 @events_router.get("/{event_id}", response_model=EventRead)
