@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -24,7 +24,11 @@ from tessera.runtime import Runtime
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies that neither block nor touch the database are ``async def``: FastAPI runs a
+# plain ``def`` dependency on a worker thread, and each such hop costs more than the work.
+
+
+async def get_runtime(request: Request) -> Runtime:
     """The process's runtime, built by ``create_app``."""
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -84,10 +88,10 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_scope(scope: Scope) -> Callable[[Principal], Principal]:
+def require_scope(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that returns the caller after checking it holds ``scope`` (else 403)."""
 
-    def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(principal: CurrentPrincipal) -> Principal:
         principal.require(scope)
         return principal
 
@@ -101,7 +105,7 @@ CardsRevealer = Annotated[Principal, Depends(require_scope(Scope.CARDS_REVEAL))]
 ClientsManager = Annotated[Principal, Depends(require_scope(Scope.CLIENTS_MANAGE))]
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> PageParams:

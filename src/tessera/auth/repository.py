@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -41,6 +42,32 @@ def get_user_with_holder(
         .where(User.id == user_id)
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalFacts:
+    """The few columns every authenticated request needs about its user."""
+
+    user_id: str
+    firm_id: str
+    email: str
+    role: str
+    status: str
+    holder_id: str | None
+
+
+def principal_facts(session: Session, user_id: str) -> PrincipalFacts | None:
+    """What authenticating a request needs, as plain columns (no ORM objects to build).
+
+    This runs on every authenticated request, so it selects six columns instead of loading two
+    entities into the session.
+    """
+    row = session.execute(
+        sa.select(User.id, User.firm_id, User.email, User.role, User.status, AccountHolder.id)
+        .outerjoin(AccountHolder, AccountHolder.user_id == User.id)
+        .where(User.id == user_id)
+    ).first()
+    return None if row is None else PrincipalFacts(*row)
 
 
 def add_refresh_token(session: Session, token: RefreshToken) -> RefreshToken:

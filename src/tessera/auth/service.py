@@ -248,21 +248,18 @@ def resolve_principal(session: Session, claims: AccessClaims) -> Principal:
     if claims.scope is not None:
         # Only machine-client tokens carry a scope claim (see clients.service).
         return resolve_client(session, claims)
-    found = repository.get_user_with_holder(session, claims.sub)
-    if found is None:
+    facts = repository.principal_facts(session, claims.sub)
+    if facts is None or facts.status != "active" or facts.firm_id != claims.firm:
         raise Unauthorized("The access token is not valid.")
-    user, holder = found
-    if user.status != "active" or user.firm_id != claims.firm:
-        raise Unauthorized("The access token is not valid.")
-    role = Role(user.role)
+    role = Role(facts.role)
     return Principal(
         kind="user",
-        id=user.id,
-        firm_id=user.firm_id,
+        id=facts.user_id,
+        firm_id=facts.firm_id,
         role=role,
         scopes=ROLE_SCOPES[role],
-        holder_id=holder.id if holder is not None else None,
-        email=user.email,
+        holder_id=facts.holder_id,
+        email=facts.email,
     )
 
 
