@@ -237,12 +237,6 @@ class Metrics:
         self.logins = Counter(
             "tessera_logins", "Login attempts by outcome.", ["outcome"], registry=self.registry
         )
-        self.domain_events = Counter(
-            "tessera_domain_events",
-            "Outbox events written, by type.",
-            ["type"],
-            registry=self.registry,
-        )
         self.webhook_attempts = Counter(
             "tessera_webhook_attempts",
             "Webhook delivery attempts, by outcome (succeeded or why they failed).",
