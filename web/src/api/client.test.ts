@@ -73,6 +73,23 @@ describe("ApiClient requests", () => {
     expect(server.requests[0]?.body).toBe("{}");
   });
 
+  it("sends a file as multipart/form-data, never as JSON, and does not retry it", async () => {
+    server.answer(() => ({ status: 503, body: envelope("unavailable", "Try later.") }));
+    const form = new FormData();
+    form.append("file", new Blob(["ID,Card ID\n1,ZYW1\n"], { type: "text/csv" }), "pickup.csv");
+    form.append("kind", "pickup");
+
+    const error = await caught(client.json({ method: "POST", path: "/v1/deliveries/imports", form, auth: false }));
+
+    expect(error.status).toBe(503);
+    expect(server.requests).toHaveLength(1);
+    const [sent] = server.requests;
+    expect(sent?.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
+    expect(sent?.body).toContain('name="file"; filename="pickup.csv"');
+    expect(sent?.body).toContain("ID,Card ID\n1,ZYW1\n");
+    expect(sent?.body).toContain('name="kind"');
+  });
+
   it("builds the query string and leaves out empty values", async () => {
     server.answer(() => ({ status: 200, body: { items: [] } }));
     await client.json({ path: "/v1/statements/acc_1", query: { from: "2026-01-01", to: "", limit: 5, x: undefined }, auth: false });

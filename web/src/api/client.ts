@@ -22,6 +22,8 @@ export interface RequestOptions {
   query?: Record<string, QueryValue>;
   /** Sent as JSON; POST and PATCH always send a JSON body (`{}` when none is given). */
   body?: unknown;
+  /** Sent as multipart/form-data instead of JSON (a file upload); the browser sets the boundary. */
+  form?: FormData;
   idempotencyKey?: string;
   accept?: string;
   /** true (default): the client's authenticator; false: no token; or a given authenticator. */
@@ -177,8 +179,10 @@ export class ApiClient {
   private init(options: RequestOptions, token: string | null): RequestInit {
     const method = options.method ?? "GET";
     const headers: Record<string, string> = { Accept: options.accept ?? "application/json" };
-    let body: string | undefined;
-    if (method === "POST" || method === "PATCH" || options.body !== undefined) {
+    let body: string | FormData | undefined;
+    if (options.form !== undefined) {
+      body = options.form;
+    } else if (method === "POST" || method === "PATCH" || options.body !== undefined) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(options.body ?? {});
     }

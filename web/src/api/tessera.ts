@@ -15,12 +15,23 @@ import type {
   CertificateCreate,
   CertificateQuery,
   CertificateStatus,
+  CertificateUpdate,
+  DeliveryImport,
+  DeliveryImportCreate,
+  ImportRowError,
+  IssuedCard,
+  IssuedCardCreate,
+  IssuedCardQuery,
+  IssuedCardStatus,
   Page,
   PageQuery,
   RegistrationQuery,
+  RevealedCard,
   SignupRequest,
   SignupResponse,
   Statement,
+  StaffGrant,
+  StaffMember,
   StatementQuery,
   Transaction,
   TransactionCreate,
@@ -108,10 +119,54 @@ export class TesseraApi {
     });
   }
 
+  /** The full number of a vault card (firm admins; audited). Never keep the answer. */
+  revealCard(token: string): Promise<RevealedCard> {
+    return this.client.json({ method: "POST", path: `/v1/vault/cards/${segment(token)}/reveal`, body: {} });
+  }
+
+  // --- issued cards -----------------------------------------------------------------------
+
+  listCards(query: IssuedCardQuery = {}): Promise<Page<IssuedCard>> {
+    return this.client.json({ path: "/v1/cards", query: { ...query } });
+  }
+
+  issueCard(body: IssuedCardCreate, idempotencyKey: string): Promise<IssuedCard> {
+    return this.client.json({ method: "POST", path: "/v1/cards", body, idempotencyKey });
+  }
+
+  setCardStatus(id: string, status: IssuedCardStatus): Promise<IssuedCard> {
+    return this.client.json({ method: "PATCH", path: `/v1/cards/${segment(id)}`, body: { status } });
+  }
+
   // --- deliveries -------------------------------------------------------------------------
 
   cardStatus(query: CardStatusQuery): Promise<CardStatusAnswer> {
     return this.client.json({ path: "/v1/card-status", query: { ...query } });
+  }
+
+  /** Upload a courier CSV file: its report (201), or a queued import to poll (202). */
+  importDeliveries(upload: DeliveryImportCreate): Promise<DeliveryImport> {
+    const form = new FormData();
+    form.append("file", upload.file, upload.file.name);
+    if (upload.kind) {
+      form.append("kind", upload.kind);
+    }
+    if (upload.partner) {
+      form.append("partner", upload.partner);
+    }
+    return this.client.json({ method: "POST", path: "/v1/deliveries/imports", form });
+  }
+
+  listDeliveryImports(query: PageQuery = {}): Promise<Page<DeliveryImport>> {
+    return this.client.json({ path: "/v1/deliveries/imports", query: { ...query } });
+  }
+
+  getDeliveryImport(id: string): Promise<DeliveryImport> {
+    return this.client.json({ path: `/v1/deliveries/imports/${segment(id)}` });
+  }
+
+  listDeliveryImportErrors(id: string, query: PageQuery = {}): Promise<Page<ImportRowError>> {
+    return this.client.json({ path: `/v1/deliveries/imports/${segment(id)}/errors`, query: { ...query } });
   }
 
   // --- certificates -----------------------------------------------------------------------
@@ -125,11 +180,25 @@ export class TesseraApi {
   }
 
   setCertificateStatus(id: string, status: CertificateStatus): Promise<Certificate> {
-    return this.client.json({
-      method: "PATCH",
-      path: `/v1/certificates/${segment(id)}`,
-      body: { status },
-    });
+    return this.updateCertificate(id, { status });
+  }
+
+  updateCertificate(id: string, body: CertificateUpdate): Promise<Certificate> {
+    return this.client.json({ method: "PATCH", path: `/v1/certificates/${segment(id)}`, body });
+  }
+
+  // --- staff ------------------------------------------------------------------------------
+
+  listStaff(firmId: string, query: PageQuery = {}): Promise<Page<StaffMember>> {
+    return this.client.json({ path: `/v1/firms/${segment(firmId)}/staff`, query: { ...query } });
+  }
+
+  grantStaffRole(firmId: string, body: StaffGrant): Promise<StaffMember> {
+    return this.client.json({ method: "POST", path: `/v1/firms/${segment(firmId)}/staff`, body });
+  }
+
+  revokeStaffRole(firmId: string, userId: string): Promise<undefined> {
+    return this.client.json({ method: "DELETE", path: `/v1/firms/${segment(firmId)}/staff/${segment(userId)}` });
   }
 
   // --- audit ------------------------------------------------------------------------------

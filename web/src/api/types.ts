@@ -176,6 +176,10 @@ export interface CardRegistrationCreate {
   external_ref?: string;
 }
 
+export interface RevealedCard {
+  card_number: string;
+}
+
 export interface CardRegistration {
   id: string;
   status: RegistrationStatus;
@@ -219,14 +223,103 @@ export type CardStatusAnswer = CardDeliveryStatus | { items: CardDeliveryStatus[
 
 export type CardStatusQuery = { card_id: string } | { phone: string };
 
+export type DeliveryKind = "pickup" | "delivery_exception" | "delivered" | "returned";
+
+export interface ImportRowError {
+  /** The line number in the file (the header is line 1). */
+  row: number;
+  message: string;
+}
+
+export interface DeliveryImport {
+  id: string;
+  kind: string;
+  /** `queued`, `processing`, `completed` or `failed`. */
+  status: string;
+  partner: string | null;
+  source: string;
+  file_name: string;
+  file_size: number;
+  phone_region: string;
+  timezone: string;
+  rows_total: number;
+  rows_imported: number;
+  rows_duplicate: number;
+  rows_rejected: number;
+  /** The first 100 rejected lines; every one is kept at /errors. */
+  errors: ImportRowError[];
+  failure: string | null;
+  /** An earlier import of the same file, when this one repeated it. */
+  duplicate_of: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface DeliveryImportCreate {
+  file: File;
+  kind?: DeliveryKind;
+  partner?: string;
+}
+
+// --- issued cards -------------------------------------------------------------------------
+
+export type IssuedCardType = "virtual" | "physical";
+export type IssuedCardStatus = "active" | "blocked" | "closed";
+
+export interface IssuedCardDelivery {
+  status: string;
+  status_at: string | null;
+  delivery_attempts: number;
+}
+
+export interface IssuedCard {
+  id: string;
+  account_id: string;
+  holder_id: string;
+  type: IssuedCardType;
+  brand: string;
+  last4: string;
+  expiry: string;
+  status: IssuedCardStatus;
+  /** Physical cards: the id couriers use in their files. */
+  reference: string | null;
+  cardholder_name: string;
+  token: string;
+  created_at: string;
+  updated_at: string;
+  delivery: IssuedCardDelivery | null;
+}
+
+export interface IssuedCardCreate {
+  account_id: string;
+  type: IssuedCardType;
+  cardholder_name?: string;
+}
+
+export interface IssuedCardQuery extends PageQuery {
+  account_id?: string;
+  status?: IssuedCardStatus;
+}
+
 // --- certificates -------------------------------------------------------------------------
 
 export type CertificateStatus = "active" | "inactive" | "revoked";
 export type KeyAlgorithm = "ec-p256" | "rsa-2048" | "rsa-3072";
 
+export type RevocationReason =
+  | "unspecified"
+  | "key_compromise"
+  | "ca_compromise"
+  | "affiliation_changed"
+  | "superseded"
+  | "cessation_of_operation"
+  | "certificate_hold"
+  | "privilege_withdrawn"
+  | "aa_compromise";
+
 export interface Certificate {
   id: string;
-  owner_id: string;
+  owner_id: string | null;
   serial_number: string;
   common_name: string;
   subject_alt_names: string[];
@@ -234,6 +327,9 @@ export interface Certificate {
   not_after: string;
   status: CertificateStatus;
   fingerprint_sha256: string;
+  key_algorithm?: string;
+  revocation_reason?: RevocationReason | null;
+  revoked_at?: string | null;
   certificate_pem?: string;
   chain_pem?: string;
   private_key_pem?: string;
@@ -250,6 +346,30 @@ export interface CertificateCreate {
 export interface CertificateQuery extends PageQuery {
   owner_id?: string;
   status?: CertificateStatus;
+}
+
+export interface CertificateUpdate {
+  status: CertificateStatus;
+  revocation_reason?: RevocationReason;
+}
+
+// --- staff --------------------------------------------------------------------------------
+
+export type StaffRole = "firm_admin" | "firm_operator";
+
+export interface StaffMember {
+  id: string;
+  email: string;
+  role: Role;
+  firm: string;
+  created_at: string;
+}
+
+export interface StaffGrant {
+  email: string;
+  role: StaffRole;
+  /** Only to create a user who does not exist yet. */
+  password?: string;
 }
 
 // --- audit --------------------------------------------------------------------------------
