@@ -19,11 +19,21 @@ const TIME = new Intl.DateTimeFormat("en-GB", {
   minute: "2-digit",
 });
 
-/** A timestamp from the API (RFC 3339, UTC), shown in UTC. */
-export function Timestamp({ value }: { value: string }) {
+const TIME_SECONDS = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "UTC",
+  year: "numeric",
+  month: "short",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+
+/** A timestamp from the API (RFC 3339, UTC), shown in UTC (to the second where that matters). */
+export function Timestamp({ value, seconds = false }: { value: string; seconds?: boolean }) {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
     return <span>{value}</span>;
   }
-  return <time dateTime={value}>{`${TIME.format(date)} UTC`}</time>;
+  return <time dateTime={value}>{`${(seconds ? TIME_SECONDS : TIME).format(date)} UTC`}</time>;
 }
