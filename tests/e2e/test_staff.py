@@ -1,18 +1,18 @@
-"""Firm staff: their own navigation, the audit log for admins, and pages customers cannot open.
-
-The registration queue, card registration and delivery lookup call endpoints that other
-branches add (cards, registrations, deliveries); the tests of those screens run once the
-endpoints answer and are skipped, saying so, while they do not.
-"""
+"""Firm staff: their own navigation, the audit log for admins, pages customers cannot open, the
+registration queue (approve, or reject with a reason through a dialog), and the admin-only reveal
+of a registered card's number, audited and gone once hidden."""
 
 from __future__ import annotations
 
-import httpx2 as httpx
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.api_setup import call, create_firm, login
+from tests.e2e.conftest import BrowserLog
 from tests.e2e.screens import check_accessibility, heading, log_in, nav
-from tests.e2e.service import ADMIN_PASSWORD, LiveService
+from tests.e2e.service import ADMIN_PASSWORD, PASSWORD, LiveService
 
 pytestmark = pytest.mark.e2e
 
@@ -21,29 +21,7 @@ pytestmark = pytest.mark.e2e
 VISA = "4012888888881881"
 MASTERCARD = "5200828282828210"
 CUSTOMER_MASTERCARD = "5105 1051 0510 5100"
-
-
-def api_token(live_service: LiveService, email: str, password: str) -> str:
-    answer = httpx.post(
-        f"{live_service.base_url}/v1/auth/login",
-        json={"email": email, "password": password},
-        timeout=10,
-    )
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
-
-
-def require_endpoint(live_service: LiveService, token: str, path: str) -> None:
-    """Skip when the service has no route for ``path`` (a feature not merged yet)."""
-    answer = httpx.get(
-        f"{live_service.base_url}{path}",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    if answer.status_code == 404 and answer.json()["error"]["message"] == (
-        "No route matches this path."
-    ):
-        pytest.skip(f"the service has no {path} yet (built on another branch)")
+DISCOVER = "6011000990139424"  # registered in a firm of its own
 
 
 class TestStaffScreens:
@@ -112,16 +90,17 @@ class TestRegistrationQueue:
     def test_staff_approve_one_registration_and_reject_another(
         self, page: Page, live_service: LiveService, platform_admin: str
     ) -> None:
-        token = api_token(live_service, platform_admin, ADMIN_PASSWORD)
-        require_endpoint(live_service, token, "/v1/card-registrations")
+        headers = login(live_service, platform_admin)
         for number, name in ((VISA, "Queue Visa"), (MASTERCARD, "Queue Master")):
-            created = httpx.post(
-                f"{live_service.base_url}/v1/card-registrations",
-                headers={"Authorization": f"Bearer {token}"},
+            created = call(
+                live_service,
+                "POST",
+                "/v1/card-registrations",
+                headers,
+                expect=201,
                 json={"card_number": number, "expiry_date": "12/39", "cardholder_name": name},
-                timeout=10,
             )
-            assert created.status_code == 201, created.text
+            assert created["status"] == "pending"
 
         log_in(page, live_service.base_url, platform_admin, ADMIN_PASSWORD)
         heading(page, "Card registrations")
@@ -131,19 +110,37 @@ class TestRegistrationQueue:
         expect(visa_row).to_contain_text("Visa ending 1881")
         check_accessibility(page, "staff: registration queue")
 
+        outcome = page.get_by_test_id("registrations-outcome")
         visa_row.get_by_role("button", name="Approve Visa ending 1881").click()
         expect(visa_row).to_have_count(0)  # no longer pending
+        # The button went with its row: focus is on what happened, not lost on the page.
+        expect(outcome).to_be_focused()
+        expect(outcome).to_have_text("Registration of the Visa ending 1881 card approved.")
 
-        master_row.get_by_role("button", name="Reject Mastercard ending 8210").click()
+        reject = master_row.get_by_role("button", name="Reject Mastercard ending 8210")
+        reject.click()
         dialog = page.get_by_role("dialog", name="Reject the Mastercard ending 8210 card")
         expect(dialog).to_be_visible()
+        reason = dialog.get_by_label("Reason")
+        expect(reason).to_be_focused()  # the dialog's first control
+        page.keyboard.press("Escape")  # changed my mind
+        expect(dialog).not_to_be_visible()
+        expect(reject).to_be_focused()
+
+        reject.click()
         dialog.get_by_role("button", name="Reject registration").click()
-        expect(dialog.get_by_label("Reason")).to_have_attribute("aria-invalid", "true")
+        expect(reason).to_have_attribute("aria-invalid", "true")
+        expect(reason).to_be_focused()
+        expect(page.get_by_test_id("reject-reason-error")).to_have_text(
+            "Error: Enter the reason; the customer and the firm's systems see it."
+        )
         check_accessibility(page, "staff: reject dialog")
-        dialog.get_by_label("Reason").fill("Name does not match the customer")
+        reason.fill("Name does not match the customer")
         dialog.get_by_role("button", name="Reject registration").click()
         expect(dialog).not_to_be_visible()
         expect(master_row).to_have_count(0)
+        expect(outcome).to_be_focused()
+        expect(outcome).to_have_text("Registration of the Mastercard ending 8210 card rejected.")
 
         page.get_by_label("Status").select_option("all")
         page.get_by_role("button", name="Show").click()
@@ -152,23 +149,102 @@ class TestRegistrationQueue:
             "rejected — Name does not match the customer"
         )
 
-    def test_a_customer_registers_a_card_and_sees_it_masked(
-        self, page: Page, live_service: LiveService
+    def test_a_customer_registers_a_card_and_staff_see_it_pending_and_masked(
+        self, page: Page, live_service: LiveService, platform_admin: str, browser_log: BrowserLog
     ) -> None:
-        created = live_service.signup()
+        created = live_service.signup(first_name="Mary", last_name="Somerville")
         email = created["user"]["email"]
-        require_endpoint(
-            live_service,
-            api_token(live_service, email, "correct horse battery"),
-            "/v1/card-registrations",
-        )
         log_in(page, live_service.base_url, email)
         nav(page, "Register a card")
+        expect(page.get_by_label("Name on the card")).to_have_value("Mary Somerville")
         page.get_by_label("Card number").fill(CUSTOMER_MASTERCARD)
         page.get_by_label("Expiry date").fill("12/39")
         page.get_by_label("Security code").fill("123")
-        page.get_by_role("button", name="Register card").click()
-        expect(page.get_by_test_id("registration-result")).to_contain_text(
-            "Mastercard card ending 5100 registered"
+        with page.expect_response("**/v1/card-registrations") as answer:
+            page.get_by_role("button", name="Register card").click()
+        expect(page.get_by_test_id("registration-result")).to_have_text(
+            "Mastercard card ending 5100 registered;"
+            " its registration is pending review by the firm."
         )
-        assert CUSTOMER_MASTERCARD.replace(" ", "") not in page.content()
+        digits = CUSTOMER_MASTERCARD.replace(" ", "")
+        body = answer.value.text()
+        assert answer.value.status == 201
+        assert digits not in body  # the service answers masked
+        assert '"cvv"' not in body
+        registration_id = answer.value.json()["id"]
+        expect(page.get_by_text(registration_id)).to_be_visible()
+        for text in (page.content(), *browser_log.console):
+            assert digits not in text.replace(" ", "")
+            assert CUSTOMER_MASTERCARD not in text
+
+        # It is in the firm's queue, masked, under the customer's name.
+        log_in(page, live_service.base_url, platform_admin, ADMIN_PASSWORD)
+        row = page.get_by_test_id("registrations-table").locator("tr", has_text="Mary Somerville")
+        expect(row.get_by_role("rowheader")).to_have_text("Mastercard ending 5100")
+        expect(row).to_contain_text(re.compile(r"pending"))
+        assert digits not in page.content()
+        mine = call(
+            live_service,
+            "GET",
+            "/v1/card-registrations",
+            login(live_service, email, PASSWORD),
+            expect=200,
+        )
+        assert [r["id"] for r in mine["items"]] == [registration_id]
+
+
+class TestReveal:
+    def test_an_admin_reveals_a_number_which_is_audited_and_then_gone(
+        self,
+        page: Page,
+        live_service: LiveService,
+        platform_admin: str,
+        browser_log: BrowserLog,
+    ) -> None:
+        firm = create_firm(live_service, platform_admin, "reveal")
+        call(
+            live_service,
+            "POST",
+            "/v1/card-registrations",
+            firm.admin,
+            expect=201,
+            json={"card_number": DISCOVER, "expiry_date": "12/39", "cardholder_name": "Shown Once"},
+        )
+        log_in(page, live_service.base_url, firm.admin_email, ADMIN_PASSWORD)
+        heading(page, "Card registrations")
+        opener = page.get_by_role("button", name="Reveal number of the Discover ending 9424 card")
+        opener.click()
+        dialog = page.get_by_role("dialog", name="Full number of the Discover ending 9424 card")
+        expect(dialog).to_contain_text("Each reveal is recorded in the audit log")
+        assert DISCOVER not in page.content()  # nothing is fetched until asked for
+
+        with page.expect_response("**/reveal") as answer:
+            dialog.get_by_role("button", name="Reveal the number").click()
+        assert answer.value.headers["cache-control"] == "no-store"
+        number = dialog.get_by_test_id("revealed-number")
+        expect(number).to_have_text("6011 0009 9013 9424")
+        hide = dialog.get_by_role("button", name="Hide the number")
+        expect(hide).to_be_focused()
+        check_accessibility(page, "registrations: revealed number")
+
+        hide.click()
+        expect(dialog).not_to_be_visible()
+        expect(opener).to_be_focused()
+        html = page.content()
+        assert DISCOVER not in html
+        assert "6011 0009 9013 9424" not in html
+        stored = page.evaluate(
+            "async () => JSON.stringify([Object.entries(localStorage),"
+            " Object.entries(sessionStorage), document.cookie, await indexedDB.databases(),"
+            " location.href])"
+        )
+        assert "9013" not in stored
+        for line in browser_log.console:
+            assert "9013" not in line
+
+        nav(page, "Audit log")
+        page.get_by_label("Action").fill("vault.card_revealed")
+        page.get_by_role("button", name="Filter").click()
+        entries = page.get_by_test_id("audit-table").locator("tbody tr")
+        expect(entries).to_have_count(1)
+        expect(entries.first).to_contain_text(re.compile(r"vault\.card_revealed.*user"))

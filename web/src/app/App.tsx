@@ -50,7 +50,7 @@ const ROUTES: readonly RouteDef[] = [
   { path: "/cards/register", access: "signed-in", render: signedIn((s) => <CardRegistrationPage session={s} />) },
   { path: "/cards/status", access: "signed-in", render: () => <CardStatusPage /> },
   { path: "/certificates", access: "signed-in", render: signedIn((s) => <CertificatesPage session={s} />) },
-  { path: "/staff/registrations", access: "staff", render: () => <RegistrationsPage /> },
+  { path: "/staff/registrations", access: "staff", render: signedIn((s) => <RegistrationsPage session={s} />) },
   { path: "/staff/holders", access: "staff", render: () => <HoldersPage /> },
   { path: "/staff/audit", access: "admin", render: () => <AuditLogPage /> },
 ];

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 
 import {
+  brandName,
   checkCardNumber,
   checkCvv,
   checkExpiry,
   checkHolderName,
   detectBrand,
+  formatCardNumber,
   luhnValid,
 } from "./validation";
 
@@ -172,5 +174,22 @@ describe("checkHolderName", () => {
     expect(checkHolderName("A  B").ok).toBe(true);
     expect(checkHolderName("x".repeat(101)).ok).toBe(false);
     expect(message(checkHolderName("   "))).toBe("Enter the name as it is printed on the card.");
+  });
+});
+
+describe("brandName", () => {
+  it("names a scheme as people write it, and an unknown one as it comes", () => {
+    expect(brandName("amex")).toBe("American Express");
+    expect(brandName("mastercard")).toBe("Mastercard");
+    expect(brandName("newscheme")).toBe("newscheme");
+  });
+});
+
+describe("formatCardNumber", () => {
+  it("groups the digits as the card prints them", () => {
+    expect(formatCardNumber("4012888888881881")).toBe("4012 8888 8888 1881");
+    expect(formatCardNumber("4012-8888 8888-1881")).toBe("4012 8888 8888 1881");
+    expect(formatCardNumber("378282246310005")).toBe("3782 822463 10005");
+    expect(formatCardNumber("6304000000000000018")).toBe("6304 0000 0000 0000 018");
   });
 });

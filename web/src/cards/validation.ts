@@ -73,6 +73,23 @@ export function cardDigits(raw: string): string {
   return raw.replace(/[ -]/g, "").trim();
 }
 
+/** The brand's name for an API value ("amex" -> "American Express"); an unknown one as it is. */
+export function brandName(brand: string): string {
+  return (BRAND_NAMES as Partial<Record<string, string>>)[brand] ?? brand;
+}
+
+/**
+ * Digits in the groups printed on the card, for reading aloud or copying: 4-6-5 for American
+ * Express's fifteen digits, fours for everything else ("4012 8888 8888 1881").
+ */
+export function formatCardNumber(raw: string): string {
+  const digits = cardDigits(raw);
+  if (digits.length === 15 && detectBrand(digits) === "amex") {
+    return `${digits.slice(0, 4)} ${digits.slice(4, 10)} ${digits.slice(10)}`;
+  }
+  return (digits.match(/.{1,4}/g) ?? []).join(" ");
+}
+
 /** Whether a string of ASCII digits passes the Luhn (mod 10) check. */
 export function luhnValid(number: string): boolean {
   if (!DIGITS.test(number)) {

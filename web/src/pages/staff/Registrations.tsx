@@ -1,32 +1,34 @@
-import { type SyntheticEvent, useRef, useState } from "react";
+import { type SyntheticEvent, useCallback, useEffect, useRef, useState } from "react";
 
 import { describeError } from "../../api/errors";
 import type { CardRegistration, RegistrationStatus } from "../../api/types";
 import { useApi } from "../../app/services";
-import { BRAND_NAMES, type Brand } from "../../cards/validation";
+import { brandName, formatCardNumber } from "../../cards/validation";
+import { isAdmin, type SessionView } from "../../session/sessions";
 import { announce } from "../../ui/announcer";
+import { Dialog } from "../../ui/Dialog";
 import { SelectField, SubmitButton, TextAreaField } from "../../ui/fields";
 import { useLoad, useSubmitting } from "../../ui/hooks";
 import { LoadState } from "../../ui/LoadState";
 import { Timestamp } from "../../ui/Money";
 import { Notice } from "../../ui/Notice";
+import { OutcomeNotice, useOutcome } from "../../ui/Outcome";
 import { Page } from "../../ui/Page";
 import { Pager } from "../../ui/Pager";
 import { TableRegion } from "../../ui/TableRegion";
 
 const PAGE = 25;
+/** A revealed number stays on screen this long at most. */
+const REVEAL_SECONDS = 60;
 type Filter = RegistrationStatus | "all";
-
-function brandName(brand: string): string {
-  return (BRAND_NAMES as Partial<Record<string, string>>)[brand as Brand] ?? brand;
-}
 
 function cardLabel(registration: CardRegistration): string {
   return `${brandName(registration.card.brand)} ending ${registration.card.last4}`;
 }
 
-export function RegistrationsPage() {
+export function RegistrationsPage({ session }: { session: SessionView }) {
   const api = useApi();
+  const admin = isAdmin(session.role);
   const [filter, setFilter] = useState<Filter>("pending");
   const [shown, setShown] = useState<Filter>("pending");
   const [offset, setOffset] = useState(0);
@@ -34,12 +36,15 @@ export function RegistrationsPage() {
     api.listRegistrations({ status: shown === "all" ? undefined : shown, limit: PAGE, offset }),
   );
   const action = useSubmitting();
-  const [actionError, setActionError] = useState<string | null>(null);
+  const result = useOutcome();
   const [rejecting, setRejecting] = useState<CardRegistration | null>(null);
+  const [rejected, setRejected] = useState(false);
   const [reason, setReason] = useState("");
   const [reasonError, setReasonError] = useState<string | undefined>(undefined);
-  const dialog = useRef<HTMLDialogElement>(null);
-  const returnFocus = useRef<HTMLElement | null>(null);
+  const [revealing, setRevealing] = useState<CardRegistration | null>(null);
+  const closeReveal = useCallback(() => {
+    setRevealing(null);
+  }, []);
 
   const applyFilter = (event: SyntheticEvent) => {
     event.preventDefault();
@@ -48,28 +53,22 @@ export function RegistrationsPage() {
   };
 
   const approve = (registration: CardRegistration) => {
-    setActionError(null);
     void action.run(async () => {
       try {
         await api.approveRegistration(registration.id);
-        announce(`Registration of the ${cardLabel(registration)} card approved.`);
+        result.show("success", `Registration of the ${cardLabel(registration)} card approved.`);
         list.reload();
       } catch (error) {
-        setActionError(describeError(error));
+        result.show("error", describeError(error));
       }
     });
   };
 
-  const openReject = (registration: CardRegistration, opener: HTMLElement) => {
-    returnFocus.current = opener;
+  const openReject = (registration: CardRegistration) => {
     setRejecting(registration);
+    setRejected(false);
     setReason("");
     setReasonError(undefined);
-    dialog.current?.showModal();
-  };
-
-  const closeReject = () => {
-    dialog.current?.close();
   };
 
   const confirmReject = (event: SyntheticEvent) => {
@@ -86,8 +85,10 @@ export function RegistrationsPage() {
     void action.run(async () => {
       try {
         await api.rejectRegistration(registration.id, reason.trim());
-        closeReject();
-        announce(`Registration of the ${cardLabel(registration)} card rejected.`);
+        // The Reject button goes with its row: focus moves to the message instead.
+        setRejected(true);
+        setRejecting(null);
+        result.show("success", `Registration of the ${cardLabel(registration)} card rejected.`);
         list.reload();
       } catch (error) {
         setReasonError(describeError(error));
@@ -115,8 +116,8 @@ export function RegistrationsPage() {
         </SelectField>
         <SubmitButton busy={false}>Show</SubmitButton>
       </form>
+      <OutcomeNotice outcome={result.outcome} testId="registrations-outcome" />
       <LoadState loading={list.loading && !list.data} error={list.error} what="Registrations" retry={list.reload} />
-      {actionError ? <Notice kind="error">{actionError}</Notice> : null}
       {list.data && items.length === 0 ? <p>No registrations with this status.</p> : null}
       {items.length ? (
         <TableRegion labelledBy="registrations-caption">
@@ -132,7 +133,7 @@ export function RegistrationsPage() {
                 <th scope="col">Received</th>
                 <th scope="col">Status</th>
                 <th scope="col">
-                  <span className="visually-hidden">Decision</span>
+                  <span className="visually-hidden">Actions</span>
                 </th>
               </tr>
             </thead>
@@ -149,29 +150,42 @@ export function RegistrationsPage() {
                     <span className={`badge badge-${registration.status}`}>{registration.status}</span>
                     {registration.reason ? <span className="muted"> — {registration.reason}</span> : null}
                   </td>
-                  <td className="row-actions">
-                    {registration.status === "pending" ? (
-                      <>
+                  <td>
+                    <div className="row-actions">
+                      {registration.status === "pending" ? (
+                        <>
+                          <button
+                            type="button"
+                            className="button button-small"
+                            onClick={() => {
+                              approve(registration);
+                            }}
+                          >
+                            Approve<span className="visually-hidden"> {cardLabel(registration)}</span>
+                          </button>
+                          <button
+                            type="button"
+                            className="button button-small button-danger"
+                            onClick={() => {
+                              openReject(registration);
+                            }}
+                          >
+                            Reject<span className="visually-hidden"> {cardLabel(registration)}</span>
+                          </button>
+                        </>
+                      ) : null}
+                      {admin ? (
                         <button
                           type="button"
-                          className="button button-small"
+                          className="button button-small button-secondary"
                           onClick={() => {
-                            approve(registration);
+                            setRevealing(registration);
                           }}
                         >
-                          Approve<span className="visually-hidden"> {cardLabel(registration)}</span>
+                          Reveal number<span className="visually-hidden"> of the {cardLabel(registration)} card</span>
                         </button>
-                        <button
-                          type="button"
-                          className="button button-small button-danger"
-                          onClick={(event) => {
-                            openReject(registration, event.currentTarget);
-                          }}
-                        >
-                          Reject<span className="visually-hidden"> {cardLabel(registration)}</span>
-                        </button>
-                      </>
-                    ) : null}
+                      ) : null}
+                    </div>
                   </td>
                 </tr>
               ))}
@@ -181,17 +195,16 @@ export function RegistrationsPage() {
       ) : null}
       {list.data ? <Pager label="Registration pages" offset={offset} limit={PAGE} total={list.data.total} onChange={setOffset} /> : null}
 
-      <dialog
-        ref={dialog}
-        className="dialog"
-        aria-labelledby="reject-title"
+      <Dialog
+        open={rejecting !== null}
+        titleId="reject-title"
+        title={`Reject the ${rejecting ? cardLabel(rejecting) : ""} card`}
+        returnFocus={!rejected}
         onClose={() => {
           setRejecting(null);
-          returnFocus.current?.focus();
         }}
       >
         <form onSubmit={confirmReject} noValidate>
-          <h2 id="reject-title">Reject the {rejecting ? cardLabel(rejecting) : ""} card</h2>
           <TextAreaField
             id="reject-reason"
             label="Reason"
@@ -208,12 +221,95 @@ export function RegistrationsPage() {
             <SubmitButton busy={action.busy} className="button-danger" busyLabel="Rejecting…">
               Reject registration
             </SubmitButton>
-            <button type="button" className="button button-secondary" onClick={closeReject}>
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => {
+                setRejecting(null);
+              }}
+            >
               Cancel
             </button>
           </div>
         </form>
-      </dialog>
+      </Dialog>
+
+      <Dialog
+        open={revealing !== null}
+        titleId="reveal-title"
+        title={`Full number of the ${revealing ? cardLabel(revealing) : ""} card`}
+        testId="reveal-dialog"
+        onClose={closeReveal}
+      >
+        {revealing ? <RevealCard token={revealing.card.token} onDone={closeReveal} /> : null}
+      </Dialog>
     </Page>
+  );
+}
+
+/**
+ * The audited reveal: asked for on purpose, shown for a minute at most, and gone from the page
+ * (and from the app's memory) as soon as the dialog closes. It is never stored or logged.
+ */
+function RevealCard({ token, onDone }: { token: string; onDone: () => void }) {
+  const api = useApi();
+  const [number, setNumber] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const { busy, run } = useSubmitting();
+  const hide = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (number === null) {
+      return undefined;
+    }
+    // The Reveal button has gone: focus moves to the one that hides the number again.
+    hide.current?.focus();
+    const timer = setTimeout(onDone, REVEAL_SECONDS * 1000);
+    return () => {
+      clearTimeout(timer);
+    };
+  }, [number, onDone]);
+
+  const reveal = () => {
+    setError(null);
+    void run(async () => {
+      try {
+        const revealed = await api.revealCard(token);
+        setNumber(revealed.card_number);
+        announce("The full card number is shown.");
+      } catch (caught) {
+        setError(describeError(caught));
+      }
+    });
+  };
+
+  if (number === null) {
+    return (
+      <>
+        <p>Each reveal is recorded in the audit log with your name. Reveal the number only when you need it.</p>
+        {error ? <Notice kind="error">{error}</Notice> : null}
+        <div className="actions">
+          <button type="button" className="button" onClick={reveal} aria-disabled={busy ? true : undefined}>
+            {busy ? "Revealing…" : "Reveal the number"}
+          </button>
+          <button type="button" className="button button-secondary" onClick={onDone}>
+            Cancel
+          </button>
+        </div>
+      </>
+    );
+  }
+  return (
+    <>
+      <p className="revealed-number" data-testid="revealed-number">
+        {formatCardNumber(number)}
+      </p>
+      <p className="field-hint">It is hidden again when you close this dialog, or after {REVEAL_SECONDS} seconds.</p>
+      <div className="actions">
+        <button type="button" className="button" onClick={onDone} ref={hide}>
+          Hide the number
+        </button>
+      </div>
+    </>
   );
 }
