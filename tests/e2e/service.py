@@ -32,6 +32,7 @@ PASSWORD = "correct horse battery"
 ADMIN_PASSWORD = "staff-password-0123"
 E2E_JWT_SECRET = "e2e-jwt-secret-0123456789-abcdefghijklmnop"
 E2E_MASTER_KEY = "ZTJlLXRlc3NlcmEtbWFzdGVyLWtleS0zMi1ieXRlcyE="  # 32 bytes, base64
+QUEUED_IMPORT_BYTES = 8192
 STARTUP_SECONDS = 30
 STOP_SECONDS = 15
 
@@ -121,6 +122,9 @@ def start_service(workdir: Path) -> LiveService:
         "ARGON2_PARALLELISM": "1",
         "LOG_LEVEL": "INFO",
         "CORS_ORIGINS": "",
+        # Courier files above 8 KiB are queued for the in-process worker (202), so that a test
+        # can upload one and watch the screen follow its import; the samples are far smaller.
+        "DELIVERY_SYNC_MAX_BYTES": str(QUEUED_IMPORT_BYTES),
     }
     subprocess.run(
         [_tessera(), "migrate"], env=env, cwd=workdir, check=True, capture_output=True, timeout=60

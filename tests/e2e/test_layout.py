@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.screens import check_accessibility, heading, log_in, nav, open_account
-from tests.e2e.service import LiveService
+from tests.e2e.service import ADMIN_PASSWORD, LiveService
 
 pytestmark = pytest.mark.e2e
 
@@ -20,6 +20,12 @@ CUSTOMER_SCREENS = [
     ("Register a card", "Register a card"),
     ("Card delivery", "Card delivery status"),
     ("Certificates", "Certificates"),
+]
+STAFF_SCREENS = [
+    ("Registrations", "Card registrations"),
+    ("Courier files", "Courier files"),
+    ("Account holders", "Account holders"),
+    ("Audit log", "Audit log"),
 ]
 
 
@@ -45,5 +51,21 @@ class TestNarrowScreens:
                 expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
                 assert_no_sideways_scroll(page, title)
                 check_accessibility(page, f"{title.lower()} (320 px)")
+        finally:
+            context.close()
+
+    def test_staff_screens_reflow_at_320_px(
+        self, browser: Browser, live_service: LiveService, platform_admin: str
+    ) -> None:
+        context = browser.new_context(viewport={"width": 320, "height": 640})
+        try:
+            page = context.new_page()
+            log_in(page, live_service.base_url, platform_admin, ADMIN_PASSWORD)
+            for link, title in STAFF_SCREENS:
+                nav(page, link)
+                heading(page, title)
+                expect(page.get_by_role("status").filter(has_text="Loading")).to_have_count(0)
+                assert_no_sideways_scroll(page, title)
+                check_accessibility(page, f"staff: {title.lower()} (320 px)")
         finally:
             context.close()

@@ -38,6 +38,7 @@ class TestStaffScreens:
                 "Registrations",
                 "Register a card",
                 "Card delivery",
+                "Courier files",
                 "Accounts",
                 "Account holders",
                 "Certificates",

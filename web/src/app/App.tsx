@@ -14,6 +14,7 @@ import { ForbiddenPage, NotFoundPage } from "../pages/Simple";
 import { SignupPage } from "../pages/Signup";
 import { StatementPage } from "../pages/Statement";
 import { AuditLogPage } from "../pages/staff/AuditLog";
+import { DeliveryImportsPage } from "../pages/staff/DeliveryImports";
 import { HoldersPage } from "../pages/staff/Holders";
 import { RegistrationsPage } from "../pages/staff/Registrations";
 import { TransferPage } from "../pages/Transfer";
@@ -48,9 +49,10 @@ const ROUTES: readonly RouteDef[] = [
     render: signedIn((s, p) => <StatementPage key={p["accountId"]} session={s} accountId={p["accountId"] ?? null} />),
   },
   { path: "/cards/register", access: "signed-in", render: signedIn((s) => <CardRegistrationPage session={s} />) },
-  { path: "/cards/status", access: "signed-in", render: () => <CardStatusPage /> },
+  { path: "/cards/status", access: "signed-in", render: signedIn((s) => <CardStatusPage session={s} />) },
   { path: "/certificates", access: "signed-in", render: signedIn((s) => <CertificatesPage session={s} />) },
   { path: "/staff/registrations", access: "staff", render: signedIn((s) => <RegistrationsPage session={s} />) },
+  { path: "/staff/deliveries", access: "staff", render: () => <DeliveryImportsPage /> },
   { path: "/staff/holders", access: "staff", render: () => <HoldersPage /> },
   { path: "/staff/audit", access: "admin", render: () => <AuditLogPage /> },
 ];
@@ -72,6 +74,7 @@ function navItems(session: SessionView | null): NavItem[] {
       { to: "/staff/registrations", label: "Registrations" },
       { to: "/cards/register", label: "Register a card" },
       { to: "/cards/status", label: "Card delivery" },
+      { to: "/staff/deliveries", label: "Courier files" },
       { to: "/accounts", label: "Accounts" },
       { to: "/staff/holders", label: "Account holders" },
       { to: "/certificates", label: "Certificates" },

@@ -1,8 +1,11 @@
-import { type SyntheticEvent, useState } from "react";
+import { type SyntheticEvent, useEffect, useRef, useState } from "react";
 
 import { ApiError } from "../api/errors";
 import type { CardDeliveryStatus, CardStatusQuery } from "../api/types";
+import { Link, useLocation } from "../app/router";
 import { useApi } from "../app/services";
+import { eventName } from "../deliveries/events";
+import { isStaff, type SessionView } from "../session/sessions";
 import { announce } from "../ui/announcer";
 import { RadioGroup, SubmitButton, TextField } from "../ui/fields";
 import { ErrorSummary, useFormErrors } from "../ui/form";
@@ -16,34 +19,39 @@ type Field = "by" | "value";
 const FIELDS: readonly Field[] = ["by", "value"];
 const idFor = (field: Field) => (field === "by" ? "status-by-card_id" : "status-value");
 
-const EVENT_NAMES: Readonly<Record<string, string>> = {
-  picked_up: "Picked up",
-  delivery_exception: "Delivery exception",
-  delivered: "Delivered",
-  returned: "Returned",
-};
+/** The lookup a link asked for (`?card_id=ZYW8827` or `?phone=...`), if any. */
+function queryFromSearch(search: string): { by: By; value: string } | null {
+  const params = new URLSearchParams(search);
+  const cardId = params.get("card_id");
+  if (cardId) {
+    return { by: "card_id", value: cardId };
+  }
+  const phone = params.get("phone");
+  return phone ? { by: "phone", value: phone } : null;
+}
 
-const eventName = (event: string): string => EVENT_NAMES[event] ?? event;
-
-export function CardStatusPage() {
+export function CardStatusPage({ session }: { session: SessionView }) {
   const api = useApi();
-  const [by, setBy] = useState<By>("card_id");
-  const [value, setValue] = useState("");
+  const { search } = useLocation();
+  const [initial] = useState(() => queryFromSearch(search));
+  const [by, setBy] = useState<By>(initial?.by ?? "card_id");
+  const [value, setValue] = useState(initial?.value ?? "");
   const [results, setResults] = useState<CardDeliveryStatus[] | null>(null);
+  const staff = isStaff(session.role);
+  const looked = useRef(false);
   const form = useFormErrors<Field>(FIELDS, idFor, {
     fields: { card_id: "value", phone: "value" },
     codes: { validation_error: "value" },
   });
   const { busy, run } = useSubmitting();
 
-  const submit = (event: SyntheticEvent) => {
-    event.preventDefault();
+  const lookUp = (kind: By, typed: string) => {
     void run(async () => {
-      const text = value.trim();
-      if (form.showClientErrors(text ? {} : { value: by === "card_id" ? "Enter the card id." : "Enter the phone number." })) {
+      const text = typed.trim();
+      if (form.showClientErrors(text ? {} : { value: kind === "card_id" ? "Enter the card id." : "Enter the phone number." })) {
         return;
       }
-      const query: CardStatusQuery = by === "card_id" ? { card_id: text } : { phone: text };
+      const query: CardStatusQuery = kind === "card_id" ? { card_id: text } : { phone: text };
       try {
         const answer = await api.cardStatus(query);
         const found = "items" in answer ? answer.items : [answer];
@@ -53,7 +61,7 @@ export function CardStatusPage() {
         setResults(null);
         if (error instanceof ApiError && error.status === 404) {
           form.showClientErrors({
-            value: by === "card_id" ? "No delivery is known for this card id." : "No delivery is known for this phone number.",
+            value: kind === "card_id" ? "No delivery is known for this card id." : "No delivery is known for this phone number.",
           });
         } else {
           form.showApiError(error);
@@ -61,6 +69,19 @@ export function CardStatusPage() {
       }
     });
   };
+
+  const submit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    lookUp(by, value);
+  };
+
+  // A link to this page with a card id (from the cards page) looks it up at once.
+  useEffect(() => {
+    if (initial && !looked.current) {
+      looked.current = true;
+      lookUp(initial.by, initial.value);
+    }
+  });
 
   return (
     <Page title="Card delivery status" lead="Follow a card on its way to its holder, from the courier's reports.">
@@ -99,12 +120,15 @@ export function CardStatusPage() {
           Look up
         </SubmitButton>
       </form>
-      {results?.map((status) => <DeliveryCard key={status.card_id} status={status} />)}
+      {results && results.length > 1 ? (
+        <p data-testid="delivery-count">{results.length} cards are sent to this phone number.</p>
+      ) : null}
+      {results?.map((status) => <DeliveryCard key={status.card_id} status={status} showSource={staff} />)}
     </Page>
   );
 }
 
-function DeliveryCard({ status }: { status: CardDeliveryStatus }) {
+function DeliveryCard({ status, showSource }: { status: CardDeliveryStatus; showSource: boolean }) {
   const titleId = `delivery-${status.card_id}`;
   return (
     <section className="panel" aria-labelledby={titleId} data-testid="delivery-status">
@@ -119,7 +143,7 @@ function DeliveryCard({ status }: { status: CardDeliveryStatus }) {
         <div>
           <dt>Since</dt>
           <dd>
-            <Timestamp value={status.status_at} />
+            <Timestamp value={status.status_at} seconds />
           </dd>
         </div>
         <div>
@@ -136,24 +160,35 @@ function DeliveryCard({ status }: { status: CardDeliveryStatus }) {
       {status.history.length ? (
         <TableRegion label={`History of card ${status.card_id}`}>
           <table className="table">
-            <caption>History, oldest first</caption>
+            <caption>History of card {status.card_id}, oldest first</caption>
             <thead>
               <tr>
                 <th scope="col">When</th>
                 <th scope="col">Event</th>
-                <th scope="col">Comment</th>
-                <th scope="col">Source</th>
+                <th scope="col">Courier's comment</th>
+                {showSource ? <th scope="col">Reported by</th> : null}
               </tr>
             </thead>
             <tbody>
               {status.history.map((entry, index) => (
                 <tr key={`${entry.at}-${entry.event}-${index}`}>
                   <td>
-                    <Timestamp value={entry.at} />
+                    <Timestamp value={entry.at} seconds />
                   </td>
                   <th scope="row">{eventName(entry.event)}</th>
                   <td>{entry.comment ?? "—"}</td>
-                  <td>{entry.source ?? "—"}</td>
+                  {showSource ? (
+                    <td>
+                      {entry.source ? (
+                        <Link to={`/staff/deliveries?import=${encodeURIComponent(entry.source)}`}>
+                          Import <span className="visually-hidden">report </span>
+                          <code>{entry.source.slice(-6)}</code>
+                        </Link>
+                      ) : (
+                        "—"
+                      )}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
