@@ -17,12 +17,14 @@ CUSTOMER_SCREENS = [
     ("Deposit or withdraw", "Deposit or withdraw"),
     ("Transfer", "Transfer money"),
     ("Statements", "Statement"),
+    ("Cards", "Your cards"),
     ("Register a card", "Register a card"),
     ("Card delivery", "Card delivery status"),
     ("Certificates", "Certificates"),
 ]
 STAFF_SCREENS = [
     ("Registrations", "Card registrations"),
+    ("Cards", "Cards of the firm"),
     ("Courier files", "Courier files"),
     ("Account holders", "Account holders"),
     ("Audit log", "Audit log"),

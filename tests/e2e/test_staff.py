@@ -37,6 +37,7 @@ class TestStaffScreens:
             [
                 "Registrations",
                 "Register a card",
+                "Cards",
                 "Card delivery",
                 "Courier files",
                 "Accounts",

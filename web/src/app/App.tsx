@@ -5,6 +5,7 @@ import { type MouseEvent, type ReactNode, useEffect } from "react";
 
 import { AccountsPage } from "../pages/Accounts";
 import { CardRegistrationPage } from "../pages/CardRegistration";
+import { CardsPage } from "../pages/Cards";
 import { CardStatusPage } from "../pages/CardStatus";
 import { CertificatesPage } from "../pages/Certificates";
 import { LoginPage } from "../pages/Login";
@@ -48,6 +49,7 @@ const ROUTES: readonly RouteDef[] = [
     access: "signed-in",
     render: signedIn((s, p) => <StatementPage key={p["accountId"]} session={s} accountId={p["accountId"] ?? null} />),
   },
+  { path: "/cards", access: "signed-in", render: signedIn((s) => <CardsPage session={s} />) },
   { path: "/cards/register", access: "signed-in", render: signedIn((s) => <CardRegistrationPage session={s} />) },
   { path: "/cards/status", access: "signed-in", render: signedIn((s) => <CardStatusPage session={s} />) },
   { path: "/certificates", access: "signed-in", render: signedIn((s) => <CertificatesPage session={s} />) },
@@ -73,6 +75,7 @@ function navItems(session: SessionView | null): NavItem[] {
     return [
       { to: "/staff/registrations", label: "Registrations" },
       { to: "/cards/register", label: "Register a card" },
+      { to: "/cards", label: "Cards" },
       { to: "/cards/status", label: "Card delivery" },
       { to: "/staff/deliveries", label: "Courier files" },
       { to: "/accounts", label: "Accounts" },
@@ -87,6 +90,7 @@ function navItems(session: SessionView | null): NavItem[] {
     { to: "/money", label: "Deposit or withdraw" },
     { to: "/transfer", label: "Transfer" },
     { to: "/statements", label: "Statements" },
+    { to: "/cards", label: "Cards" },
     { to: "/cards/register", label: "Register a card" },
     { to: "/cards/status", label: "Card delivery" },
     { to: "/certificates", label: "Certificates" },
@@ -101,8 +105,9 @@ function homeFor(session: SessionView | null): string {
 }
 
 function isCurrent(item: NavItem, pathname: string): boolean {
-  if (item.to === "/accounts") {
-    return pathname === "/accounts";
+  // Pages under these have their own navigation entries ("/accounts/new", "/cards/status").
+  if (item.to === "/accounts" || item.to === "/cards") {
+    return pathname === item.to;
   }
   return pathname === item.to || pathname.startsWith(`${item.to}/`);
 }
