@@ -14,7 +14,6 @@ import type {
   Certificate,
   CertificateCreate,
   CertificateQuery,
-  CertificateStatus,
   CertificateUpdate,
   DeliveryImport,
   DeliveryImportCreate,
@@ -177,10 +176,6 @@ export class TesseraApi {
 
   createCertificate(body: CertificateCreate, idempotencyKey: string): Promise<Certificate> {
     return this.client.json({ method: "POST", path: "/v1/certificates", body, idempotencyKey });
-  }
-
-  setCertificateStatus(id: string, status: CertificateStatus): Promise<Certificate> {
-    return this.updateCertificate(id, { status });
   }
 
   updateCertificate(id: string, body: CertificateUpdate): Promise<Certificate> {
