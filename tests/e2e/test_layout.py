@@ -27,6 +27,7 @@ STAFF_SCREENS = [
     ("Cards", "Cards of the firm"),
     ("Courier files", "Courier files"),
     ("Account holders", "Account holders"),
+    ("Staff", "Staff"),
     ("Audit log", "Audit log"),
 ]
 

@@ -43,6 +43,7 @@ class TestStaffScreens:
                 "Accounts",
                 "Account holders",
                 "Certificates",
+                "Staff",
                 "Audit log",
             ]
         )

@@ -18,6 +18,7 @@ import { AuditLogPage } from "../pages/staff/AuditLog";
 import { DeliveryImportsPage } from "../pages/staff/DeliveryImports";
 import { HoldersPage } from "../pages/staff/Holders";
 import { RegistrationsPage } from "../pages/staff/Registrations";
+import { TeamPage } from "../pages/staff/Team";
 import { TransferPage } from "../pages/Transfer";
 import { isAdmin, isStaff, type SessionView } from "../session/sessions";
 import { Announcer } from "../ui/announcer";
@@ -56,6 +57,7 @@ const ROUTES: readonly RouteDef[] = [
   { path: "/staff/registrations", access: "staff", render: signedIn((s) => <RegistrationsPage session={s} />) },
   { path: "/staff/deliveries", access: "staff", render: () => <DeliveryImportsPage /> },
   { path: "/staff/holders", access: "staff", render: () => <HoldersPage /> },
+  { path: "/staff/team", access: "admin", render: signedIn((s) => <TeamPage session={s} />) },
   { path: "/staff/audit", access: "admin", render: () => <AuditLogPage /> },
 ];
 
@@ -81,7 +83,12 @@ function navItems(session: SessionView | null): NavItem[] {
       { to: "/accounts", label: "Accounts" },
       { to: "/staff/holders", label: "Account holders" },
       { to: "/certificates", label: "Certificates" },
-      ...(isAdmin(session.role) ? [{ to: "/staff/audit", label: "Audit log" }] : []),
+      ...(isAdmin(session.role)
+        ? [
+            { to: "/staff/team", label: "Staff" },
+            { to: "/staff/audit", label: "Audit log" },
+          ]
+        : []),
     ];
   }
   return [
