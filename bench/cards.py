@@ -129,12 +129,12 @@ def measure(url: str, label: str, *, rows: int, registrations_n: int) -> Table:
                 session,
                 keyring,
                 principal=admin,
-                card_number=number,
-                expiry_date="12/30",
-                cvv="123",
-                cardholder_name="Ada Lovelace",
-                holder_id=None,
-                external_ref=None,
+                submission=registrations.CardSubmission(
+                    card_number=number,
+                    expiry_date="12/30",
+                    cvv="123",
+                    cardholder_name="Ada Lovelace",
+                ),
                 now=NOW,
             )
         timings.append(time.perf_counter() - started)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from tessera.cards.rules import luhn_check_digit, luhn_valid, month_end
 from tessera.events import repository as events
 from tessera.kit.idempotency import request_fingerprint
+from tessera.registrations.service import CardSubmission
 from tessera.runtime import Runtime
 from tests.support.api import Api
 from tests.support.cards import (
@@ -492,3 +493,14 @@ class TestIdempotentRegistration:
         naive = {**body, "holder_id": None, "external_ref": None}
         assert stored != request_fingerprint("POST", "/v1/card-registrations", naive)
         assert stored != request_fingerprint("POST", "/v1/card-registrations", body)
+
+
+class TestSubmissionRepr:
+    def test_the_number_and_cvv_stay_out_of_repr(self) -> None:
+        submission = CardSubmission(
+            card_number=VISA, expiry_date="12/30", cvv="987", cardholder_name="Ada Lovelace"
+        )
+        shown = repr(submission)
+        assert VISA not in shown
+        assert "987" not in shown
+        assert "Ada Lovelace" in shown  # the rest is there to help whoever reads a traceback

@@ -95,15 +95,14 @@ def store_credit_card(
     idempotent: IdempotentDep,
 ) -> Response:
     """Store a credit card (registered in the caller's firm, like POST /v1/card-registrations)."""
-    identity = service.registration_identity(
-        runtime.keyring,
-        principal=principal,
+    submission = service.CardSubmission(
         card_number=body.card_number,
         expiry_date=body.exp_date,
         cvv=body.cvv,
         cardholder_name=body.holder_name,
-        holder_id=None,
-        external_ref=None,
+    )
+    identity = service.registration_identity(
+        runtime.keyring, principal=principal, submission=submission
     )
 
     def store() -> CreditCardStored:
@@ -112,12 +111,7 @@ def store_credit_card(
                 session,
                 runtime.keyring,
                 principal=principal,
-                card_number=body.card_number,
-                expiry_date=body.exp_date,
-                cvv=body.cvv,
-                cardholder_name=body.holder_name,
-                holder_id=None,
-                external_ref=None,
+                submission=submission,
                 now=runtime.now(),
             )
         except ValidationFailed as exc:

@@ -42,15 +42,14 @@ def register(
     idempotent: IdempotentDep,
 ) -> Response:
     """Submit a card for registration (like POST /v1/card-registrations)."""
-    identity = service.registration_identity(
-        runtime.keyring,
-        principal=principal,
+    submission = service.CardSubmission(
         card_number=body.card_number,
         expiry_date=body.expiry_date,
         cvv=body.cvv,
         cardholder_name=body.cardholder_name,
-        holder_id=None,
-        external_ref=None,
+    )
+    identity = service.registration_identity(
+        runtime.keyring, principal=principal, submission=submission
     )
 
     def submit() -> RegistrationStatusRead:
@@ -58,12 +57,7 @@ def register(
             session,
             runtime.keyring,
             principal=principal,
-            card_number=body.card_number,
-            expiry_date=body.expiry_date,
-            cvv=body.cvv,
-            cardholder_name=body.cardholder_name,
-            holder_id=None,
-            external_ref=None,
+            submission=submission,
             now=runtime.now(),
         )
         return RegistrationStatusRead(

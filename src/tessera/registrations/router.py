@@ -64,9 +64,7 @@ def register_card(
     idempotent: IdempotentDep,
 ) -> Response:
     """Register a card: validated, sealed in the vault; the CVV is checked and dropped."""
-    identity = service.registration_identity(
-        runtime.keyring,
-        principal=principal,
+    submission = service.CardSubmission(
         card_number=body.card_number,
         expiry_date=body.expiry_date,
         cvv=body.cvv,
@@ -75,19 +73,14 @@ def register_card(
         external_ref=body.external_ref,
     )
     return idempotent.run(
-        identity,
+        service.registration_identity(runtime.keyring, principal=principal, submission=submission),
         status.HTTP_201_CREATED,
         lambda: registration_read(
             service.register_card(
                 session,
                 runtime.keyring,
                 principal=principal,
-                card_number=body.card_number,
-                expiry_date=body.expiry_date,
-                cvv=body.cvv,
-                cardholder_name=body.cardholder_name,
-                holder_id=body.holder_id,
-                external_ref=body.external_ref,
+                submission=submission,
                 now=runtime.now(),
             )
         ),

@@ -11,7 +11,7 @@ Firms that auto-approve get ``approved`` at once (decided by the system, and aud
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -88,28 +88,35 @@ def check_card(
     return CheckedCard(card=card, expiry=expiry, cardholder_name=name)
 
 
+@dataclass(frozen=True, slots=True)
+class CardSubmission:
+    """A card as a firm or customer submits it, whichever route it came through.
+
+    The number and the CVV stay out of ``repr`` so that no traceback or log line shows them.
+    """
+
+    card_number: str = field(repr=False)
+    expiry_date: str
+    cvv: str | None = field(repr=False)
+    cardholder_name: str
+    holder_id: str | None = None
+    external_ref: str | None = None
+
+
 def registration_identity(
-    keyring: KeyRing,
-    *,
-    principal: Principal,
-    card_number: str,
-    expiry_date: str,
-    cvv: str | None,
-    cardholder_name: str,
-    holder_id: str | None,
-    external_ref: str | None,
+    keyring: KeyRing, *, principal: Principal, submission: CardSubmission
 ) -> RegistrationIdentity:
     """The request as the idempotency record hashes it: a fingerprint instead of the number."""
-    number = normalize_card_number(card_number)
+    number = normalize_card_number(submission.card_number)
     return RegistrationIdentity(
         card_fingerprint=card_store.card_fingerprint(
             keyring, firm_id=principal.firm_id, number=number
         ),
-        expiry_date=expiry_date,
-        cvv_given=cvv is not None,
-        cardholder_name=cardholder_name,
-        holder_id=holder_id,
-        external_ref=external_ref,
+        expiry_date=submission.expiry_date,
+        cvv_given=submission.cvv is not None,
+        cardholder_name=submission.cardholder_name,
+        holder_id=submission.holder_id,
+        external_ref=submission.external_ref,
     )
 
 
@@ -147,25 +154,20 @@ def register_card(
     keyring: KeyRing,
     *,
     principal: Principal,
-    card_number: str,
-    expiry_date: str,
-    cvv: str | None,
-    cardholder_name: str,
-    holder_id: str | None,
-    external_ref: str | None,
+    submission: CardSubmission,
     now: datetime,
 ) -> Registration:
     """Register a card in the caller's firm; see the module doc for the rules."""
     principal.require(Scope.CARDS_WRITE)
     checked = check_card(
-        card_number=card_number,
-        expiry_date=expiry_date,
-        cvv=cvv,
-        cardholder_name=cardholder_name,
+        card_number=submission.card_number,
+        expiry_date=submission.expiry_date,
+        cvv=submission.cvv,
+        cardholder_name=submission.cardholder_name,
         today=now.date(),
     )
     firm = firms.get_firm(session, principal.firm_id)
-    owner = _holder_for(session, principal, holder_id)
+    owner = _holder_for(session, principal, submission.holder_id)
     fingerprint = card_store.card_fingerprint(keyring, firm_id=firm.id, number=checked.card.number)
     existing = repository.find_live_by_fingerprint(
         session, firm_id=firm.id, fingerprint=fingerprint
@@ -192,7 +194,7 @@ def register_card(
         vault_card_id=card.id,
         card_fingerprint=fingerprint,
         holder_id=owner,
-        external_ref=external_ref,
+        external_ref=submission.external_ref,
         status=(RegistrationStatus.APPROVED if automatic else RegistrationStatus.PENDING).value,
         created_by=principal.id,
         decided_by="system" if automatic else None,
