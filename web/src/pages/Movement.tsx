@@ -3,15 +3,16 @@ import { type SyntheticEvent, useState } from "react";
 import type { Account, MovementType, Transaction } from "../api/types";
 import { useSearchParam } from "../app/router";
 import { useApi } from "../app/services";
-import { currencyExponent, formatMoney, parseAmount } from "../money/amount";
+import { formatMoney, parseAmount } from "../money/amount";
 import type { SessionView } from "../session/sessions";
 import { accountName, accountOption } from "../ui/accounts";
 import { announce } from "../ui/announcer";
-import { RadioGroup, SelectField, SubmitButton, TextField } from "../ui/fields";
+import { RadioGroup, SelectField, SubmitButton } from "../ui/fields";
 import { ErrorSummary, type FieldErrors, useFormErrors } from "../ui/form";
 import { useIdempotencyKey, useLoad, useSubmitting } from "../ui/hooks";
 import { LoadState } from "../ui/LoadState";
 import { Notice } from "../ui/Notice";
+import { AmountField, DescriptionField } from "../ui/moneyFields";
 import { Page } from "../ui/Page";
 
 type Field = "account" | "type" | "amount" | "description";
@@ -26,19 +27,6 @@ const MAPPING = {
     not_found: "account" as const,
   },
 };
-
-/** Hint under an amount field: the currency and how many decimals it takes. */
-export function amountHint(currency: string | undefined): string {
-  if (!currency) {
-    return "Choose an account first.";
-  }
-  const exponent = currencyExponent(currency) ?? 2;
-  if (exponent === 0) {
-    return `In ${currency}, a whole number, for example 1500.`;
-  }
-  const example = `25.${"0".repeat(exponent)}`;
-  return `In ${currency}, up to ${exponent} decimal places, for example ${example}.`;
-}
 
 export function MovementPage({ session }: { session: SessionView }) {
   const api = useApi();
@@ -141,30 +129,22 @@ export function MovementPage({ session }: { session: SessionView }) {
             { value: "withdrawal", label: "Withdraw" },
           ]}
         />
-        <TextField
+        <AmountField
           id={idFor("amount")}
-          label="Amount"
-          inputMode="decimal"
-          autoComplete="off"
-          hint={amountHint(account?.currency)}
+          currency={account?.currency}
           value={amount}
           error={form.errors.amount}
-          className="input-amount"
-          after={account ? <span className="unit" aria-hidden="true">{account.currency}</span> : null}
-          onChange={(event) => {
-            setAmount(event.target.value);
+          onChange={(value) => {
+            setAmount(value);
             changed("amount");
           }}
         />
-        <TextField
+        <DescriptionField
           id={idFor("description")}
-          label="Description"
-          optional
-          maxLength={500}
           value={description}
           error={form.errors.description}
-          onChange={(event) => {
-            setDescription(event.target.value);
+          onChange={(value) => {
+            setDescription(value);
             changed("description");
           }}
         />

@@ -11,8 +11,8 @@ import { ErrorSummary, type FieldErrors, useFormErrors } from "../ui/form";
 import { useIdempotencyKey, useLoad, useSubmitting } from "../ui/hooks";
 import { LoadState } from "../ui/LoadState";
 import { Notice } from "../ui/Notice";
+import { AmountField, DescriptionField } from "../ui/moneyFields";
 import { Page } from "../ui/Page";
-import { amountHint } from "./Movement";
 
 type Field = "from" | "to" | "other" | "amount" | "description";
 const FIELDS: readonly Field[] = ["from", "to", "other", "amount", "description"];
@@ -162,30 +162,22 @@ export function TransferPage({ session }: { session: SessionView }) {
             }}
           />
         ) : null}
-        <TextField
+        <AmountField
           id={idFor("amount")}
-          label="Amount"
-          inputMode="decimal"
-          autoComplete="off"
-          hint={amountHint(from?.currency)}
+          currency={from?.currency}
           value={amount}
           error={form.errors.amount}
-          className="input-amount"
-          after={from ? <span className="unit" aria-hidden="true">{from.currency}</span> : null}
-          onChange={(event) => {
-            setAmount(event.target.value);
+          onChange={(value) => {
+            setAmount(value);
             changed("amount");
           }}
         />
-        <TextField
+        <DescriptionField
           id={idFor("description")}
-          label="Description"
-          optional
-          maxLength={500}
           value={description}
           error={form.errors.description}
-          onChange={(event) => {
-            setDescription(event.target.value);
+          onChange={(value) => {
+            setDescription(value);
             changed("description");
           }}
         />
