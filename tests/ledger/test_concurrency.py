@@ -169,7 +169,11 @@ def _record(
 @pytest.mark.slow
 class TestConcurrentMoneyMovements:
     def test_money_is_conserved_under_load(
-        self, database_url: str, tmp_path: Path, backend: str
+        self,
+        database_url: str,
+        tmp_path: Path,
+        backend: str,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
         env = server_env(database_url, tmp_path)
         admin_email, admin_password = "ops-admin@example.com", "platform admin password"
@@ -233,13 +237,15 @@ class TestConcurrentMoneyMovements:
         total_requests = sum(ledger.statuses.values())
         latencies = sorted(ledger.latencies)
         p99 = latencies[int(len(latencies) * 0.99) - 1]
-        print(
-            f"\n[{backend}] {total_requests} requests from {CLIENTS} clients in {duration:.1f}s "
-            f"({total_requests / duration:.0f} req/s, p99 {p99 * 1000:.0f} ms); "
-            f"statuses {dict(sorted(ledger.statuses.items()))}; replays {ledger.replays}; "
-            f"deposits {len(ledger.deposits)}, withdrawals {len(ledger.withdrawals)}, "
-            f"transfers {len(ledger.transfers)}"
-        )
+        with capsys.disabled():  # the figures are part of what ``make test`` reports
+            print(
+                f"\n[{backend}] {total_requests} requests from {CLIENTS} clients "
+                f"in {duration:.1f}s "
+                f"({total_requests / duration:.0f} req/s, p99 {p99 * 1000:.0f} ms); "
+                f"statuses {dict(sorted(ledger.statuses.items()))}; replays {ledger.replays}; "
+                f"deposits {len(ledger.deposits)}, withdrawals {len(ledger.withdrawals)}, "
+                f"transfers {len(ledger.transfers)}"
+            )
         assert total_requests >= 2_000
         assert ledger.server_errors == []
         assert ledger.replay_mismatches == []
