@@ -13,7 +13,8 @@ from tessera.models import Event, Role
 from tessera.runtime import Runtime
 from tests.support.api import Api, Caller
 
-SAMPLES = Path("/work/shared/seed-data/zywa")
+# The partner's four sample files, byte for byte as they were given (CRLF, no final newline).
+SAMPLES = Path(__file__).parent / "samples"
 SAMPLE_NAMES = {
     "pickup": "Sample Card Status Info - Pickup.csv",
     "exceptions": "Sample Card Status Info - Delivery exceptions.csv",

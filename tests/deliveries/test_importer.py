@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,9 @@ import sqlalchemy as sa
 
 from tessera.audit.service import CLI
 from tessera.config import Settings
-from tessera.deliveries import importer, service
+from tessera.deliveries import importer, parsing, service
+from tessera.deliveries.batches import prepared_batches
+from tessera.deliveries.reader_process import from_wire, to_wire
 from tessera.deliveries.service import NewImport, ReadingRules
 from tessera.models import DEFAULT_FIRM_ID, CardDeliveryEvent, CardDeliveryStatus, DeliveryImport
 from tessera.runtime import Runtime
@@ -71,6 +74,20 @@ class _BreaksAfter(io.RawIOBase):
 
 
 class TestChildProcessReader:
+    def test_a_batch_arrives_as_it_was_sent(self, tmp_path: Path) -> None:
+        path = write_file(tmp_path / "x - Pickup.csv", pickup_lines(200))
+        with path.open("rb") as stream:
+            rows = parsing.read_delivery_file(stream, filename=path.name, kind=None).rows()
+            batches = list(
+                prepared_batches(
+                    rows, skip_until=0, size=80, firm_id="f", import_id="i", sqlite_times=True
+                )
+            )
+        assert len(batches) == 3
+        assert all(batch.cards and batch.rejected for batch in batches)
+        for batch in batches:
+            assert from_wire(pickle.loads(pickle.dumps(to_wire(batch)))) == batch  # noqa: S301 - our own bytes
+
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
         return settings.model_copy(

@@ -7,12 +7,14 @@ import re
 import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tessera.deliveries.batches import sqlite_time, sqlite_time_of_iso
 from tessera.deliveries.parsing import (
     DeliveryFile,
     DeliveryKind,
@@ -26,11 +28,11 @@ from tessera.deliveries.parsing import (
     read_delivery_file,
     read_timestamp,
 )
+from tests.deliveries.conftest import SAMPLES
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-SAMPLES = Path("/work/shared/seed-data/zywa")
 HEADER = "ID ,Card ID,User contact,Timestamp,Comment"
 
 
@@ -548,3 +550,19 @@ class TestReadTimestamp:
     def test_other_formats_are_rejected_not_guessed(self, raw: str) -> None:
         with pytest.raises(ValueError, match=r"empty|not in a known format"):
             read_timestamp(raw)
+
+
+class TestSqliteTimeOfIso:
+    @given(
+        moment=st.datetimes(
+            min_value=datetime(1000, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+            max_value=datetime(9999, 12, 31),  # noqa: DTZ001
+            timezones=st.just(UTC),
+        )
+    )
+    def test_matches_formatting_the_instant(self, moment: datetime) -> None:
+        assert sqlite_time_of_iso(moment.isoformat()) == sqlite_time(moment)
+
+    def test_refuses_an_instant_that_is_not_utc(self) -> None:
+        with pytest.raises(ValueError, match="not a UTC instant"):
+            sqlite_time_of_iso("2023-11-13T09:34:56+04:00")

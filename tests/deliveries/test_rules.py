@@ -22,9 +22,10 @@ from tessera.deliveries.rules import (
     merge_summaries,
     summarize,
 )
+from tests.deliveries.conftest import SAMPLES
 
-SAMPLES = Path("/work/shared/seed-data/zywa")
 SAMPLE_FILES = sorted(SAMPLES.glob("*.csv"))
+assert len(SAMPLE_FILES) == 4, SAMPLE_FILES  # never an empty parametrisation
 
 T0 = datetime(2023, 11, 12, 8, 0, tzinfo=UTC)
 

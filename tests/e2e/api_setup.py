@@ -16,7 +16,7 @@ import httpx2 as httpx
 
 from tests.e2e.service import ADMIN_PASSWORD, LiveService, unique_email
 
-SEED_DATA = Path("/work/shared/seed-data/zywa")
+SEED_DATA = Path(__file__).parents[1] / "deliveries" / "samples"
 # The courier's sample files, imported unmodified; each line's card, phone and time is known.
 SAMPLE_FILES = {
     "pickup": SEED_DATA / "Sample Card Status Info - Pickup.csv",

@@ -138,6 +138,8 @@ class ParsedRow:
     occurred_at: datetime
     comment: str | None
     natural_key: str
+    # ``occurred_at.isoformat()``, made once for the key and reused to store the instant.
+    occurred_at_iso: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,6 +409,7 @@ class _RowReader:
         record_id = "" if self._record is None else cells[self._record].strip()
         comment = None if self._comment is None else cells[self._comment].strip() or None
         event = self._event
+        iso = occurred_at.isoformat()
         return ParsedRow(
             row=row,
             record_id=record_id,
@@ -415,7 +418,8 @@ class _RowReader:
             event=event,
             occurred_at=occurred_at,
             comment=comment,
-            natural_key=_natural_key(event, card_id, occurred_at.isoformat()),
+            natural_key=_natural_key(event, card_id, iso),
+            occurred_at_iso=iso,
         )
 
 
@@ -574,28 +578,29 @@ _TIMESTAMP_FORMATS = (
 
 
 class _TimestampReader:
-    """Reads timestamps, trying first the format that worked last (files keep one style)."""
+    """Reads timestamps, trying first the format that worked last (files mostly keep one)."""
 
-    __slots__ = ("_formats", "_tz")
+    __slots__ = ("_last", "_tz")
 
     def __init__(self, tz: ZoneInfo) -> None:
         self._tz = tz
-        self._formats = list(_TIMESTAMP_FORMATS)
+        self._last = _TIMESTAMP_FORMATS[0]
 
     def read(self, raw: str) -> datetime:
         """Return ``raw`` as a UTC datetime or raise ``ValueError`` saying why it cannot be read."""
         if not raw:
             raise _InvalidTimestamp("The timestamp is empty.")
-        formats = self._formats
-        for fmt in formats:
-            match = fmt.pattern.fullmatch(raw)
-            if match is None:
-                continue
-            if fmt is not formats[0]:
-                formats.remove(fmt)
-                formats.insert(0, fmt)
-            try:
-                return fmt.build(match, self._tz)
-            except ValueError:
-                raise _InvalidTimestamp(_IMPOSSIBLE_TIMESTAMP) from None
-        raise _InvalidTimestamp(_UNKNOWN_TIMESTAMP)
+        fmt = self._last
+        match = fmt.pattern.fullmatch(raw)
+        if match is None:
+            for fmt in _TIMESTAMP_FORMATS:
+                match = fmt.pattern.fullmatch(raw)
+                if match is not None:
+                    self._last = fmt
+                    break
+            else:
+                raise _InvalidTimestamp(_UNKNOWN_TIMESTAMP)
+        try:
+            return fmt.build(match, self._tz)
+        except ValueError:
+            raise _InvalidTimestamp(_IMPOSSIBLE_TIMESTAMP) from None

@@ -3,8 +3,9 @@
 Parsing is pure Python (about 7 µs a row) and so is much of storing; threads would share one
 core under the GIL. For a file on disk of at least ``DELIVERY_PARALLEL_PARSE_MIN_BYTES`` (4 MiB)
 the rows are parsed by a child process
-and sent back in batches through a pipe, as plain tuples (cheaper to pickle than dataclasses).
-The pipe's buffer bounds what is in flight, so memory stays flat. Uploads are parsed in-process.
+and sent back in batches through a pipe, as plain tuples: a named tuple pickles as a call of its
+class, which took a tenth of the child's time for a batch's card folds. The pipe's buffer bounds
+what is in flight, so memory stays flat. Uploads are parsed in-process.
 
 The child is ``python -m tessera.deliveries.reader_process`` started with ``subprocess`` rather
 than ``multiprocessing``, whose spawn mode re-runs the parent's main module.
@@ -22,8 +23,9 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from tessera.deliveries import parsing
-from tessera.deliveries.batches import PreparedBatch, prepared_batches
+from tessera.deliveries.batches import CardFold, PreparedBatch, prepared_batches
 from tessera.deliveries.parsing import DeliveryKind
+from tessera.deliveries.rules import StatusSummary
 
 
 class ReaderFailed(RuntimeError):
@@ -32,6 +34,35 @@ class ReaderFailed(RuntimeError):
 
 def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
     pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def to_wire(batch: PreparedBatch) -> tuple[Any, ...]:
+    """``batch`` as built-in types only, which pickle several times faster than named tuples."""
+    return (
+        batch.events,
+        [(c.card_id, tuple(c.summary), c.phone, c.rows, c.new_change) for c in batch.cards],
+        batch.rejected,
+        batch.lines,
+        batch.last_line,
+        batch.sqlite_times,
+    )
+
+
+def from_wire(wire: tuple[Any, ...]) -> PreparedBatch:
+    """The batch ``to_wire`` sent."""
+    events, cards, rejected, lines, last_line, sqlite_times = wire
+    new = tuple.__new__  # what ``_make`` does, without a call per field
+    return PreparedBatch(
+        events=events,
+        cards=[
+            new(CardFold, (card_id, new(StatusSummary, summary), phone, rows, change))
+            for card_id, summary, phone, rows, change in cards
+        ],
+        rejected=rejected,
+        lines=lines,
+        last_line=last_line,
+        sqlite_times=sqlite_times,
+    )
 
 
 def _child(out: IO[bytes], arguments: list[str]) -> None:
@@ -58,7 +89,7 @@ def _child(out: IO[bytes], arguments: list[str]) -> None:
                 import_id=import_id,
                 sqlite_times=sqlite == "sqlite",
             ):
-                _send(out, ("batch", batch, stream.tell()))
+                _send(out, ("batch", to_wire(batch), stream.tell()))
             _send(out, ("end",))
     except parsing.DeliveryFileError as exc:
         _send(out, ("file_error", type(exc).__name__, str(exc)))
@@ -122,9 +153,9 @@ def parse_in_child(
                 raise error_class(message[2])
             if message[0] == "failed":
                 raise ReaderFailed(message[1])
-            _, batch, position = message
+            _, wire, position = message
             bytes_read[0] = position
-            yield batch
+            yield from_wire(wire)
     finally:
         stream.close()
         try:
