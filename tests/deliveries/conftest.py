@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,23 @@ def event_payloads(runtime: Runtime, *, firm_id: str, type: str) -> list[dict[st
 def staff(api: Api) -> Caller:
     """A firm admin of the default firm."""
     return api.staff(Role.FIRM_ADMIN)
+
+
+class BreaksAfter(io.RawIOBase):
+    """A file that fails after ``limit`` bytes, as a disk or a killed process would."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self._data = path.read_bytes()
+        self._limit = limit
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        if self._position >= self._limit:
+            raise OSError("the process died here")
+        chunk = self._data[self._position : min(self._limit, self._position + len(buffer))]
+        buffer[: len(chunk)] = chunk
+        self._position += len(chunk)
+        return len(chunk)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import pickle
 import tracemalloc
 from datetime import timedelta
@@ -19,7 +18,7 @@ from tessera.deliveries.reader_process import from_wire, to_wire
 from tessera.deliveries.service import NewImport, ReadingRules
 from tessera.models import DEFAULT_FIRM_ID, CardDeliveryEvent, CardDeliveryStatus, DeliveryImport
 from tessera.runtime import Runtime
-from tests.deliveries.conftest import csv_bytes
+from tests.deliveries.conftest import BreaksAfter, csv_bytes
 
 
 def pickup_lines(count: int, *, start: int = 0) -> list[str]:
@@ -51,26 +50,6 @@ def statuses(runtime: Runtime) -> list[tuple[object, ...]]:
                 sa.select(CardDeliveryStatus).order_by(CardDeliveryStatus.card_id)
             )
         ]
-
-
-class _BreaksAfter(io.RawIOBase):
-    """A file that fails after ``limit`` bytes, as a disk or a killed process would."""
-
-    def __init__(self, path: Path, limit: int) -> None:
-        self._data = path.read_bytes()
-        self._limit = limit
-        self._position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
-        if self._position >= self._limit:
-            raise OSError("the process died here")
-        chunk = self._data[self._position : min(self._limit, self._position + len(buffer))]
-        buffer[: len(chunk)] = chunk
-        self._position += len(chunk)
-        return len(chunk)
 
 
 class TestChildProcessReader:
@@ -194,7 +173,7 @@ class TestResume:
             importer.run_import(
                 runtime,
                 import_id=import_id,
-                open_stream=lambda: _BreaksAfter(path, size // 2),  # type: ignore[arg-type,return-value]
+                open_stream=lambda: BreaksAfter(path, size // 2),  # type: ignore[arg-type,return-value]
             )
         half = job_of(runtime, import_id)
         assert 0 < half.rows_total < 600

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from pathlib import Path
@@ -17,7 +16,7 @@ from tessera.deliveries.service import NewImport, ReadingRules
 from tessera.deliveries.watch import FolderLocked, Watcher
 from tessera.models import DEFAULT_FIRM_ID, CardDeliveryEvent, DeliveryImport
 from tessera.runtime import Runtime
-from tests.deliveries.conftest import SAMPLE_NAMES, SAMPLES, csv_bytes
+from tests.deliveries.conftest import SAMPLE_NAMES, SAMPLES, BreaksAfter, csv_bytes
 
 STATUS_CHANGED = "card_delivery.status_changed"
 
@@ -43,26 +42,6 @@ def imports(runtime: Runtime) -> list[DeliveryImport]:
 def stored_events(runtime: Runtime) -> int:
     with runtime.db.session_scope(write=False) as session:
         return int(session.scalar(sa.select(sa.func.count()).select_from(CardDeliveryEvent)) or 0)
-
-
-class _BreaksAfter(io.RawIOBase):
-    """A file that fails after ``limit`` bytes, as a disk or a killed process would."""
-
-    def __init__(self, path: Path, limit: int) -> None:
-        self._data = path.read_bytes()
-        self._limit = limit
-        self._position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
-        if self._position >= self._limit:
-            raise OSError("the process died here")
-        chunk = self._data[self._position : min(self._limit, self._position + len(buffer))]
-        buffer[: len(chunk)] = chunk
-        self._position += len(chunk)
-        return len(chunk)
 
 
 class TestWatcher:
@@ -200,7 +179,7 @@ class TestWatcherRestarts:
             importer.run_import(
                 runtime,
                 import_id=import_id,
-                open_stream=lambda: _BreaksAfter(path, size // 2),  # type: ignore[arg-type,return-value]
+                open_stream=lambda: BreaksAfter(path, size // 2),  # type: ignore[arg-type,return-value]
             )
         (half,) = imports(runtime)
         assert half.status == "processing"
