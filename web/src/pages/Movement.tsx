@@ -5,14 +5,14 @@ import { useSearchParam } from "../app/router";
 import { useApi } from "../app/services";
 import { formatMoney, parseAmount } from "../money/amount";
 import type { SessionView } from "../session/sessions";
-import { accountName, accountOption } from "../ui/accounts";
+import { accountName } from "../ui/accounts";
 import { announce } from "../ui/announcer";
 import { RadioGroup, SelectField, SubmitButton } from "../ui/fields";
 import { ErrorSummary, type FieldErrors, useFormErrors } from "../ui/form";
 import { useIdempotencyKey, useLoad, useSubmitting } from "../ui/hooks";
 import { LoadState } from "../ui/LoadState";
 import { Notice } from "../ui/Notice";
-import { AmountField, DescriptionField } from "../ui/moneyFields";
+import { AccountOptions, AmountField, DescriptionField } from "../ui/moneyFields";
 import { Page } from "../ui/Page";
 
 type Field = "account" | "type" | "amount" | "description";
@@ -106,12 +106,7 @@ export function MovementPage({ session }: { session: SessionView }) {
             changed("account");
           }}
         >
-          <option value="">Choose an account</option>
-          {items.map((a) => (
-            <option key={a.id} value={a.id}>
-              {accountOption(a)}
-            </option>
-          ))}
+          <AccountOptions accounts={items} />
         </SelectField>
         <RadioGroup<MovementType>
           id="movement-type"

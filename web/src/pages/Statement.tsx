@@ -5,7 +5,7 @@ import type { Statement } from "../api/types";
 import { navigate, useLocation } from "../app/router";
 import { useApi } from "../app/services";
 import type { SessionView } from "../session/sessions";
-import { accountName, accountOption, isCredit, MOVEMENT_NAMES } from "../ui/accounts";
+import { accountName, isCredit, MOVEMENT_NAMES } from "../ui/accounts";
 import { announce } from "../ui/announcer";
 import { saveFile } from "../ui/download";
 import { SelectField, SubmitButton, TextField } from "../ui/fields";
@@ -14,6 +14,7 @@ import { useLoad, useSubmitting } from "../ui/hooks";
 import { LoadState } from "../ui/LoadState";
 import { Money, Timestamp } from "../ui/Money";
 import { Notice } from "../ui/Notice";
+import { AccountOptions } from "../ui/moneyFields";
 import { Page } from "../ui/Page";
 import { TableRegion } from "../ui/TableRegion";
 
@@ -101,12 +102,7 @@ export function StatementPage({ session, accountId }: { session: SessionView; ac
             setSelected(event.target.value);
           }}
         >
-          <option value="">Choose an account</option>
-          {items.map((a) => (
-            <option key={a.id} value={a.id}>
-              {accountOption(a)}
-            </option>
-          ))}
+          <AccountOptions accounts={items} />
         </SelectField>
         <TextField
           id={idFor("from")}

@@ -4,14 +4,14 @@ import type { Transfer, TransferCreate } from "../api/types";
 import { useApi } from "../app/services";
 import { formatMoney, parseAmount } from "../money/amount";
 import type { SessionView } from "../session/sessions";
-import { accountOption, shortId } from "../ui/accounts";
+import { shortId } from "../ui/accounts";
 import { announce } from "../ui/announcer";
 import { SelectField, SubmitButton, TextField } from "../ui/fields";
 import { ErrorSummary, type FieldErrors, useFormErrors } from "../ui/form";
 import { useIdempotencyKey, useLoad, useSubmitting } from "../ui/hooks";
 import { LoadState } from "../ui/LoadState";
 import { Notice } from "../ui/Notice";
-import { AmountField, DescriptionField } from "../ui/moneyFields";
+import { AccountOptions, AmountField, DescriptionField } from "../ui/moneyFields";
 import { Page } from "../ui/Page";
 
 type Field = "from" | "to" | "other" | "amount" | "description";
@@ -121,12 +121,7 @@ export function TransferPage({ session }: { session: SessionView }) {
             changed("from");
           }}
         >
-          <option value="">Choose an account</option>
-          {items.map((a) => (
-            <option key={a.id} value={a.id}>
-              {accountOption(a)}
-            </option>
-          ))}
+          <AccountOptions accounts={items} />
         </SelectField>
         <SelectField
           id={idFor("to")}
@@ -138,14 +133,7 @@ export function TransferPage({ session }: { session: SessionView }) {
             changed("to");
           }}
         >
-          <option value="">Choose an account</option>
-          {items
-            .filter((a) => a.id !== fromId)
-            .map((a) => (
-              <option key={a.id} value={a.id}>
-                {accountOption(a)}
-              </option>
-            ))}
+          <AccountOptions accounts={items.filter((a) => a.id !== fromId)} />
           <option value={OTHER}>Another account (enter its id)</option>
         </SelectField>
         {toId === OTHER ? (

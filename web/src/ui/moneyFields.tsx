@@ -1,4 +1,6 @@
+import type { Account } from "../api/types";
 import { currencyExponent } from "../money/amount";
+import { accountOption } from "./accounts";
 import { TextField } from "./fields";
 
 /** Hint under an amount field: the currency and how many decimals it takes. */
@@ -55,5 +57,19 @@ export function DescriptionField({ id, value, error, onChange }: MoneyFieldProps
         onChange(event.target.value);
       }}
     />
+  );
+}
+
+/** The options of an account picker: a prompt to choose, then one option per account. */
+export function AccountOptions({ accounts }: { accounts: readonly Account[] }) {
+  return (
+    <>
+      <option value="">Choose an account</option>
+      {accounts.map((account) => (
+        <option key={account.id} value={account.id}>
+          {accountOption(account)}
+        </option>
+      ))}
+    </>
   );
 }
