@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     login_failures_per_email: str = "5/5 minutes"
     login_failures_per_address: str = "20/5 minutes"
+    client_auth_failures_per_client: str = "10/5 minutes"
+    client_auth_failures_per_address: str = "20/5 minutes"
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_upload_bytes: int = Field(default=50 * 1_048_576, ge=1024)

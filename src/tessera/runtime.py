@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tessera.auth.throttle import LoginThrottle
+from tessera.auth.throttle import Throttles
 from tessera.config import Settings
 from tessera.crypto.passwords import PasswordHashing
 from tessera.crypto.tokens import AccessTokens
@@ -30,7 +30,7 @@ class Runtime:
     passwords: PasswordHashing
     access_tokens: AccessTokens
     keyring: KeyRing
-    login_throttle: LoginThrottle
+    throttles: Throttles
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = utcnow
 
@@ -61,9 +61,11 @@ def build_runtime(settings: Settings, *, db: Database | None = None) -> Runtime:
             issuer=settings.jwt_issuer,
         ),
         keyring=KeyRing(EnvelopeCipher(settings.master_key_bytes())),
-        login_throttle=LoginThrottle(
+        throttles=Throttles(
             storage_uri=settings.rate_limit_storage,
-            per_email=settings.login_failures_per_email,
-            per_address=settings.login_failures_per_address,
+            login_per_email=settings.login_failures_per_email,
+            login_per_address=settings.login_failures_per_address,
+            client_per_id=settings.client_auth_failures_per_client,
+            client_per_address=settings.client_auth_failures_per_address,
         ),
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tessera.auth.throttle import LoginThrottle
+from tessera.auth.throttle import Throttles
 from tessera.errors import RateLimited
 from tests.support.postgres import free_port
 
@@ -49,17 +49,21 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 class TestSharedThrottle:
     def test_two_processes_share_one_count(self, redis_url: str) -> None:
         # Two throttles stand for two API processes behind a load balancer.
-        first = LoginThrottle(storage_uri=redis_url, per_email="3/minute", per_address="100/minute")
-        second = LoginThrottle(
-            storage_uri=redis_url, per_email="3/minute", per_address="100/minute"
-        )
+        limits = {
+            "storage_uri": redis_url,
+            "login_per_email": "3/minute",
+            "login_per_address": "100/minute",
+            "client_per_id": "3/minute",
+            "client_per_address": "100/minute",
+        }
+        first, second = Throttles(**limits).login, Throttles(**limits).login
         for throttle in (first, second, first):
-            throttle.check(email="ada@example.com", address="10.0.0.1")
-            throttle.record_failure(email="ada@example.com", address="10.0.0.1")
+            throttle.check(subject="ada@example.com", address="10.0.0.1")
+            throttle.record_failure(subject="ada@example.com", address="10.0.0.1")
         with pytest.raises(RateLimited) as refused:
-            second.check(email="ada@example.com", address="10.0.0.2")
+            second.check(subject="ada@example.com", address="10.0.0.2")
         assert 1 <= int(refused.value.headers["Retry-After"]) <= 60
         # Another email is untouched, and a success clears the count everywhere.
-        second.check(email="bob@example.com", address="10.0.0.1")
-        first.record_success(email="ada@example.com")
-        second.check(email="ada@example.com", address="10.0.0.1")
+        second.check(subject="bob@example.com", address="10.0.0.1")
+        first.record_success(subject="ada@example.com")
+        second.check(subject="ada@example.com", address="10.0.0.1")

@@ -5,11 +5,22 @@ from __future__ import annotations
 import base64
 import hashlib
 
+import httpx2 as httpx
 import sqlalchemy as sa
 
 from tessera.runtime import Runtime
 from tests.support.api import Api
 from tests.support.firms import create_tenant, machine_client
+
+
+def firm_client(api: Api) -> tuple[str, str, str]:
+    """A new firm and a client of it with cards scopes: (firm id, client id, secret)."""
+    tenant = create_tenant(api)
+    body = tenant.admin.post(
+        f"/v1/firms/{tenant.id}/clients",
+        json={"name": "x", "scopes": ["cards:read", "cards:write"]},
+    ).json()
+    return tenant.id, body["client_id"], body["client_secret"]
 
 
 class TestCreateClient:
@@ -67,16 +78,8 @@ class TestCreateClient:
 
 
 class TestOAuthToken:
-    def _client(self, api: Api) -> tuple[str, str, str]:
-        tenant = create_tenant(api)
-        body = tenant.admin.post(
-            f"/v1/firms/{tenant.id}/clients",
-            json={"name": "x", "scopes": ["cards:read", "cards:write"]},
-        ).json()
-        return tenant.id, body["client_id"], body["client_secret"]
-
     def test_form_credentials_give_a_bearer_token_with_the_client_scopes(self, api: Api) -> None:
-        _, client_id, secret = self._client(api)
+        _, client_id, secret = firm_client(api)
         response = api.client.post(
             "/v1/oauth/token",
             data={
@@ -97,7 +100,7 @@ class TestOAuthToken:
         assert me.status_code == 200
 
     def test_http_basic_authentication_works_too(self, api: Api) -> None:
-        _, client_id, secret = self._client(api)
+        _, client_id, secret = firm_client(api)
         basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
         response = api.client.post(
             "/v1/oauth/token",
@@ -118,7 +121,7 @@ class TestOAuthToken:
         assert denied.json()["error"]["details"]["scope"] == "cards:write"
 
     def test_scope_beyond_the_client_is_invalid_scope(self, api: Api) -> None:
-        _, client_id, secret = self._client(api)
+        _, client_id, secret = firm_client(api)
         response = api.client.post(
             "/v1/oauth/token",
             data={
@@ -134,7 +137,7 @@ class TestOAuthToken:
     def test_wrong_secret_unknown_client_and_missing_credentials_are_invalid_client(
         self, api: Api
     ) -> None:
-        _, client_id, secret = self._client(api)
+        _, client_id, secret = firm_client(api)
         for form in (
             {"client_id": client_id, "client_secret": secret + "x"},
             {"client_id": "cli_nope", "client_secret": secret},
@@ -149,7 +152,7 @@ class TestOAuthToken:
             assert response.headers["www-authenticate"].startswith("Basic")
 
     def test_other_grants_are_unsupported_grant_type(self, api: Api) -> None:
-        _, client_id, secret = self._client(api)
+        _, client_id, secret = firm_client(api)
         response = api.client.post(
             "/v1/oauth/token",
             data={"grant_type": "password", "client_id": client_id, "client_secret": secret},
@@ -158,7 +161,7 @@ class TestOAuthToken:
         assert response.json()["error"]["code"] == "unsupported_grant_type"
 
     def test_missing_grant_type_or_a_json_body_is_invalid_request(self, api: Api) -> None:
-        _, client_id, secret = self._client(api)
+        _, client_id, secret = firm_client(api)
         missing = api.client.post(
             "/v1/oauth/token", data={"client_id": client_id, "client_secret": secret}
         )
@@ -176,7 +179,7 @@ class TestOAuthToken:
         assert as_json.json()["error"]["code"] == "invalid_request"
 
     def test_two_ways_of_authenticating_at_once_is_invalid_request(self, api: Api) -> None:
-        _, client_id, secret = self._client(api)
+        _, client_id, secret = firm_client(api)
         basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
         response = api.client.post(
             "/v1/oauth/token",
@@ -185,6 +188,53 @@ class TestOAuthToken:
         )
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "invalid_request"
+
+
+class TestClientAuthRateLimit:
+    """Failed client authentications are limited like failed logins (10 per client id and 20
+    per address in 5 minutes by default), apart from them."""
+
+    def _token(self, api: Api, client_id: str, secret: str) -> httpx.Response:
+        return api.client.post(
+            "/v1/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": secret,
+            },
+        )
+
+    def test_the_eleventh_failure_for_a_client_is_refused_with_retry_after(self, api: Api) -> None:
+        _, client_id, secret = firm_client(api)
+        _, other_id, other_secret = firm_client(api)
+        codes = [self._token(api, client_id, secret + "x").status_code for _ in range(10)]
+        assert codes == [401] * 10
+        limited = self._token(api, client_id, secret + "x")
+        assert limited.status_code == 429
+        assert limited.json()["error"]["code"] == "rate_limited"
+        assert 1 <= int(limited.headers["Retry-After"]) <= 300
+        # Even the right secret waits; another client of the same address does not.
+        assert self._token(api, client_id, secret).status_code == 429
+        assert self._token(api, other_id, other_secret).status_code == 200
+
+    def test_a_success_clears_the_client_count(self, api: Api) -> None:
+        _, client_id, secret = firm_client(api)
+        first = [self._token(api, client_id, "wrong").status_code for _ in range(9)]
+        assert self._token(api, client_id, secret).status_code == 200
+        again = [self._token(api, client_id, "wrong").status_code for _ in range(9)]
+        assert first + again == [401] * 18
+
+    def test_one_address_is_limited_across_many_client_ids(self, api: Api) -> None:
+        codes = [self._token(api, f"cli_guess{n}", "secret").status_code for n in range(21)]
+        assert codes[:20] == [401] * 20
+        assert codes[20] == 429
+
+    def test_failed_logins_do_not_count_against_clients(self, api: Api) -> None:
+        _, client_id, secret = firm_client(api)
+        for n in range(20):
+            body = {"email": f"spray{n}@example.com", "password": "wrong-password"}
+            assert api.client.post("/v1/auth/login", json=body).status_code == 401
+        assert self._token(api, client_id, secret).status_code == 200
 
 
 class TestDisableClient:

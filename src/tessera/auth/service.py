@@ -176,12 +176,12 @@ def login(
     Failures count towards the per-email and per-address limits (429 with Retry-After).
     """
     email = email.strip().lower()
-    runtime.login_throttle.check(email=email, address=address)
+    runtime.throttles.login.check(subject=email, address=address)
     user = repository.get_user_by_email(session, email)
     password_hash = user.password_hash if user is not None and user.status == "active" else None
     end_read_transaction(session)
     if not runtime.passwords.verify(password_hash, password) or user is None:
-        runtime.login_throttle.record_failure(email=email, address=address)
+        runtime.throttles.login.record_failure(subject=email, address=address)
         runtime.metrics.logins.labels("failure").inc()
         if user is not None:
             audit.record(
@@ -194,7 +194,7 @@ def login(
                 now=runtime.now(),
             )
         raise LoginFailed()
-    runtime.login_throttle.record_success(email=email)
+    runtime.throttles.login.record_success(subject=email)
     runtime.metrics.logins.labels("success").inc()
     tokens = _issue(session, runtime, user, family_id=new_id("fam"))
     audit.record(

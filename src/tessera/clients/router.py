@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Response, status
+from fastapi import APIRouter, Form, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from tessera.clients import service
@@ -92,9 +92,11 @@ def disable_client(
     responses={
         400: {"description": "invalid_request, unsupported_grant_type or invalid_scope"},
         401: {"description": "invalid_client"},
+        429: {"description": "rate_limited: too many failed client authentications"},
     },
 )
 def issue_token(
+    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     grant_type: Annotated[str | None, Form(description="Must be client_credentials.")] = None,
@@ -114,6 +116,7 @@ def issue_token(
         client_secret=client_secret,
         scope=scope,
         authorization=authorization,
+        address=request.client.host if request.client else None,
     )
     payload = TokenResponse(
         access_token=issued.access_token, expires_in=issued.expires_in, scope=issued.scope

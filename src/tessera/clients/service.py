@@ -187,8 +187,13 @@ def issue_token(
     client_secret: str | None,
     scope: str | None,
     authorization: str | None,
+    address: str | None,
 ) -> IssuedClientToken:
-    """Exchange client credentials for an access token (RFC 6749 section 4.4)."""
+    """Exchange client credentials for an access token (RFC 6749 section 4.4).
+
+    Failed client authentications count per client id and per address, like failed logins:
+    once either limit is used up the answer is 429 with Retry-After, even for the right secret.
+    """
     if not grant_type:
         raise OAuthError("grant_type is required.", details={"parameter": "grant_type"})
     if grant_type != CLIENT_CREDENTIALS:
@@ -202,13 +207,17 @@ def issue_token(
         client_id, client_secret = basic
     if not client_id or not client_secret:
         raise InvalidClient()
+    throttle = runtime.throttles.client_auth
+    throttle.check(subject=client_id, address=address)
     client = repository.get(session, client_id)
     if (
         client is None
         or not secrets_match(client_secret, client.secret_hash)
         or client.status != "active"
     ):
+        throttle.record_failure(subject=client_id, address=address)
         raise InvalidClient()
+    throttle.record_success(subject=client_id)
     allowed = parse_scopes(client.scopes)
     if scope is None or not scope.strip():
         granted = allowed
