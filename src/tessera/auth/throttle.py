@@ -31,7 +31,6 @@ class FailureThrottle:
         per_address: str,
         message: str,
     ) -> None:
-        self._storage = storage
         self._limiter = MovingWindowRateLimiter(storage)
         self._namespace = namespace
         self._per_subject = parse(per_subject)
