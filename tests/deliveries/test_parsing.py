@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tessera.deliveries.batches import sqlite_time, sqlite_time_of_iso
+from tessera.deliveries.batches import sqlite_time_of_iso
 from tessera.deliveries.parsing import (
     DeliveryFile,
     DeliveryKind,
@@ -28,6 +28,7 @@ from tessera.deliveries.parsing import (
     read_delivery_file,
     read_timestamp,
 )
+from tessera.deliveries.repository import sqlite_datetime
 from tests.deliveries.conftest import SAMPLES
 
 if TYPE_CHECKING:
@@ -561,7 +562,7 @@ class TestSqliteTimeOfIso:
         )
     )
     def test_matches_formatting_the_instant(self, moment: datetime) -> None:
-        assert sqlite_time_of_iso(moment.isoformat()) == sqlite_time(moment)
+        assert sqlite_time_of_iso(moment.isoformat()) == sqlite_datetime(moment)
 
     def test_refuses_an_instant_that_is_not_utc(self) -> None:
         with pytest.raises(ValueError, match="not a UTC instant"):

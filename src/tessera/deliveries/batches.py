@@ -52,16 +52,10 @@ class PreparedBatch:
     sqlite_times: bool
 
 
-def sqlite_time(moment: datetime) -> str:
-    """A UTC instant as ``UTCDateTime`` stores it on SQLite."""
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
 def sqlite_time_of_iso(iso: str) -> str:
-    """``sqlite_time`` of a UTC instant, from its ``isoformat()`` (string slicing is cheaper than
-    formatting again, and this runs for every row of an import)."""
+    """A UTC instant as ``UTCDateTime`` stores it on SQLite (``repository.sqlite_datetime``),
+    from its ``isoformat()``: slicing is cheaper than formatting again, and this runs for every
+    row of an import."""
     # 2023-11-13T09:34:56+00:00 or 2023-11-13T09:34:56.123456+00:00
     if not iso.endswith("+00:00"):
         raise ValueError(f"not a UTC instant: {iso}")
