@@ -78,7 +78,6 @@ class Throttles:
             raise ValueError(
                 "RATE_LIMIT_STORAGE must name a synchronous storage (memory://, redis://)."
             )
-        self._storage = storage
         self.login = FailureThrottle(
             storage=storage,
             namespace="login",
@@ -93,7 +92,3 @@ class Throttles:
             per_address=client_per_address,
             message="Too many failed client authentications; wait before trying again.",
         )
-
-    def reset(self) -> None:
-        """Forget every count (tests)."""
-        self._storage.reset()
