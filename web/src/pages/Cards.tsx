@@ -12,7 +12,7 @@ import { type CardAction, cardActions, deliveryText, expiryText, groupByAccount,
 import { isStaff, type SessionView } from "../session/sessions";
 import { accountName, shortId } from "../ui/accounts";
 import { announce } from "../ui/announcer";
-import { Dialog } from "../ui/Dialog";
+import { ConfirmActions, Dialog } from "../ui/Dialog";
 import { RadioGroup, SelectField, SubmitButton, TextField } from "../ui/fields";
 import { ErrorSummary, type FieldErrors, useFormErrors } from "../ui/form";
 import { useIdempotencyKey, useLoad, useSubmitting } from "../ui/hooks";
@@ -115,32 +115,22 @@ export function CardsPage({ session }: { session: SessionView }) {
         }}
       >
         <p>A closed card can never be used or reopened. To stop it for a while, block it instead.</p>
-        <div className="actions">
-          <button
-            type="button"
-            className="button button-danger"
-            onClick={() => {
-              const card = closing;
-              setCloseConfirmed(true);
-              setClosing(null);
-              if (card) {
-                setStatus(card, { status: "closed", verb: "Close", confirm: true });
-              }
-            }}
-          >
-            Close the card
-          </button>
-          <button
-            id="keep-card"
-            type="button"
-            className="button button-secondary"
-            onClick={() => {
-              setClosing(null);
-            }}
-          >
-            Keep the card
-          </button>
-        </div>
+        <ConfirmActions
+          confirm="Close the card"
+          onConfirm={() => {
+            const card = closing;
+            setCloseConfirmed(true);
+            setClosing(null);
+            if (card) {
+              setStatus(card, { status: "closed", verb: "Close", confirm: true });
+            }
+          }}
+          cancel="Keep the card"
+          cancelId="keep-card"
+          onCancel={() => {
+            setClosing(null);
+          }}
+        />
       </Dialog>
     </Page>
   );

@@ -10,7 +10,7 @@ import { useApi } from "../app/services";
 import { type CertificateAction, certificateActions, pemFileStem, REVOCATION_REASONS, revocationReasonName } from "../certificates/status";
 import { isStaff, type SessionView } from "../session/sessions";
 import { announce } from "../ui/announcer";
-import { Dialog } from "../ui/Dialog";
+import { ConfirmActions, Dialog } from "../ui/Dialog";
 import { saveFile } from "../ui/download";
 import { SelectField, SubmitButton, TextAreaField, TextField } from "../ui/fields";
 import { ErrorSummary, type FieldErrors, useFormErrors } from "../ui/form";
@@ -308,32 +308,21 @@ export function CertificatesPage({ session }: { session: SessionView }) {
             </option>
           ))}
         </SelectField>
-        <div className="actions">
-          <button
-            type="button"
-            className="button button-danger"
-            onClick={() => {
-              const certificate = revoking;
-              setRevoked(true);
-              setRevoking(null);
-              if (certificate) {
-                change(certificate, "revoked", reason);
-              }
-            }}
-          >
-            Revoke certificate
-          </button>
-          <button
-            id="revoke-cancel"
-            type="button"
-            className="button button-secondary"
-            onClick={() => {
-              setRevoking(null);
-            }}
-          >
-            Cancel
-          </button>
-        </div>
+        <ConfirmActions
+          confirm="Revoke certificate"
+          onConfirm={() => {
+            const certificate = revoking;
+            setRevoked(true);
+            setRevoking(null);
+            if (certificate) {
+              change(certificate, "revoked", reason);
+            }
+          }}
+          cancelId="revoke-cancel"
+          onCancel={() => {
+            setRevoking(null);
+          }}
+        />
       </Dialog>
     </Page>
   );

@@ -69,3 +69,30 @@ export function Dialog({ open, titleId, title, onClose, returnFocus = true, init
     </dialog>
   );
 }
+
+interface ConfirmActionsProps {
+  /** The label of the button that does the irreversible thing. */
+  confirm: ReactNode;
+  onConfirm: () => void;
+  /** While the action runs, the confirm button shows this and is marked disabled. */
+  busyLabel?: ReactNode;
+  busy?: boolean;
+  /** The safe choice, which the dialog should focus first (pass its id as ``initialFocus``). */
+  cancel?: ReactNode;
+  cancelId: string;
+  onCancel: () => void;
+}
+
+/** The two buttons of a dialog that confirms a destructive action: do it, or back out. */
+export function ConfirmActions({ confirm, onConfirm, busyLabel, busy = false, cancel = "Cancel", cancelId, onCancel }: ConfirmActionsProps) {
+  return (
+    <div className="actions">
+      <button type="button" className="button button-danger" onClick={onConfirm} aria-disabled={busy ? true : undefined}>
+        {busy && busyLabel ? busyLabel : confirm}
+      </button>
+      <button id={cancelId} type="button" className="button button-secondary" onClick={onCancel}>
+        {cancel}
+      </button>
+    </div>
+  );
+}

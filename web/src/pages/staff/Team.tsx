@@ -9,7 +9,7 @@ import type { StaffMember, StaffRole } from "../../api/types";
 import { useApi } from "../../app/services";
 import type { SessionView } from "../../session/sessions";
 import { checkGrant, type GrantValues, STAFF_ROLE_NAMES } from "../../staff/grant";
-import { Dialog } from "../../ui/Dialog";
+import { ConfirmActions, Dialog } from "../../ui/Dialog";
 import { RadioGroup, SubmitButton, TextField } from "../../ui/fields";
 import { ErrorSummary, useFormErrors } from "../../ui/form";
 import { useLoad, useSubmitting } from "../../ui/hooks";
@@ -213,21 +213,16 @@ export function TeamPage({ session }: { session: SessionView }) {
         }}
       >
         <p>They keep their login, as a customer without any staff rights, from their next request.</p>
-        <div className="actions">
-          <button type="button" className="button button-danger" onClick={confirmRemove} aria-disabled={revoke.busy ? true : undefined}>
-            {revoke.busy ? "Removing…" : "Remove staff role"}
-          </button>
-          <button
-            id="remove-staff-cancel"
-            type="button"
-            className="button button-secondary"
-            onClick={() => {
-              setRemoving(null);
-            }}
-          >
-            Cancel
-          </button>
-        </div>
+        <ConfirmActions
+          confirm="Remove staff role"
+          onConfirm={confirmRemove}
+          busy={revoke.busy}
+          busyLabel="Removing…"
+          cancelId="remove-staff-cancel"
+          onCancel={() => {
+            setRemoving(null);
+          }}
+        />
       </Dialog>
     </Page>
   );
