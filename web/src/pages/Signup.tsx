@@ -3,6 +3,7 @@ import { type SyntheticEvent, useState } from "react";
 import { useApi } from "../app/services";
 import { Link, navigate } from "../app/router";
 import type { SignupRequest } from "../api/types";
+import { emailProblem, passwordProblem } from "../session/credentials";
 import { setFlash } from "../ui/announcer";
 import { SubmitButton, TextField } from "../ui/fields";
 import { ErrorSummary, type FieldErrors, useFormErrors } from "../ui/form";
@@ -15,8 +16,6 @@ const FIELDS: readonly Field[] = ["email", "password", "first_name", "last_name"
 const idFor = (field: Field) => `signup-${field}`;
 const MAPPING = { codes: { email_taken: "email" as const } };
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 function todayIso(): string {
   const now = new Date();
   const month = String(now.getMonth() + 1).padStart(2, "0");
@@ -28,14 +27,10 @@ export function checkSignup(values: Record<Field, string>): FieldErrors<Field> {
   const problems: FieldErrors<Field> = {};
   if (!values.email.trim()) {
     problems.email = "Enter your email address.";
-  } else if (!EMAIL.test(values.email.trim())) {
-    problems.email = "Enter an email address like name@example.com.";
+  } else {
+    problems.email = emailProblem(values.email.trim());
   }
-  if (values.password.length < 8) {
-    problems.password = "The password must have at least 8 characters.";
-  } else if (values.password.length > 128) {
-    problems.password = "The password must have at most 128 characters.";
-  }
+  problems.password = passwordProblem(values.password);
   if (!values.first_name.trim()) {
     problems.first_name = "Enter your first name.";
   }
