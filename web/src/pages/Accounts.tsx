@@ -6,7 +6,7 @@ import { useLoad } from "../ui/hooks";
 import { LoadState } from "../ui/LoadState";
 import { Money } from "../ui/Money";
 import { Page } from "../ui/Page";
-import { TableRegion } from "../ui/TableRegion";
+import { ActionsHeader, TableRegion } from "../ui/TableRegion";
 
 export function AccountsPage({ session }: { session: SessionView }) {
   const api = useApi();
@@ -50,9 +50,7 @@ export function AccountsPage({ session }: { session: SessionView }) {
                   Balance
                 </th>
                 <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                <ActionsHeader />
               </tr>
             </thead>
             <tbody>

@@ -21,7 +21,7 @@ import { Timestamp } from "../ui/Money";
 import { Notice } from "../ui/Notice";
 import { OutcomeNotice, useOutcome } from "../ui/Outcome";
 import { Page } from "../ui/Page";
-import { TableRegion } from "../ui/TableRegion";
+import { ActionsHeader, TableRegion } from "../ui/TableRegion";
 
 type Field = "account_id" | "type" | "cardholder_name";
 const FIELDS: readonly Field[] = ["account_id", "type", "cardholder_name"];
@@ -165,9 +165,7 @@ function AccountCardsSection({ accountId, account, cards, session, onAction }: S
                 <th scope="col">Expires</th>
                 <th scope="col">Status</th>
                 <th scope="col">Delivery</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                <ActionsHeader />
               </tr>
             </thead>
             <tbody>

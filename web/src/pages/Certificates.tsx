@@ -20,7 +20,7 @@ import { Timestamp } from "../ui/Money";
 import { OutcomeNotice, useOutcome } from "../ui/Outcome";
 import { Page } from "../ui/Page";
 import { Pager } from "../ui/Pager";
-import { TableRegion } from "../ui/TableRegion";
+import { ActionsHeader, TableRegion } from "../ui/TableRegion";
 
 type Field = "common_name" | "subject_alt_names" | "validity_days" | "key_algorithm" | "key_passphrase";
 const FIELDS: readonly Field[] = ["common_name", "subject_alt_names", "validity_days", "key_algorithm", "key_passphrase"];
@@ -182,9 +182,7 @@ export function CertificatesPage({ session }: { session: SessionView }) {
                   <th scope="col">Status</th>
                   <th scope="col">Valid until</th>
                   <th scope="col">Serial number</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+                  <ActionsHeader />
                 </tr>
               </thead>
               <tbody>

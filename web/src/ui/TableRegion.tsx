@@ -12,3 +12,12 @@ export function TableRegion({ id, labelledBy, label, children }: { id?: string; 
     </div>
   );
 }
+
+/** The header of a table's last column, which holds each row's buttons (named for screen readers). */
+export function ActionsHeader() {
+  return (
+    <th scope="col">
+      <span className="visually-hidden">Actions</span>
+    </th>
+  );
+}

@@ -21,7 +21,7 @@ import { Timestamp } from "../../ui/Money";
 import { Notice } from "../../ui/Notice";
 import { Page } from "../../ui/Page";
 import { Pager } from "../../ui/Pager";
-import { TableRegion } from "../../ui/TableRegion";
+import { ActionsHeader, TableRegion } from "../../ui/TableRegion";
 
 type Field = "file" | "kind" | "partner";
 const FIELDS: readonly Field[] = ["file", "kind", "partner"];
@@ -246,9 +246,7 @@ export function DeliveryImportsPage() {
                   <th scope="col" className="numeric">
                     Rejected
                   </th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+                  <ActionsHeader />
                 </tr>
               </thead>
               <tbody>

@@ -7,7 +7,7 @@ import { LoadState } from "../../ui/LoadState";
 import { Timestamp } from "../../ui/Money";
 import { Page } from "../../ui/Page";
 import { Pager } from "../../ui/Pager";
-import { TableRegion } from "../../ui/TableRegion";
+import { ActionsHeader, TableRegion } from "../../ui/TableRegion";
 
 const PAGE = 50;
 
@@ -30,9 +30,7 @@ export function HoldersPage() {
                 <th scope="col">Date of birth</th>
                 <th scope="col">Phone</th>
                 <th scope="col">Customer since</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                <ActionsHeader />
               </tr>
             </thead>
             <tbody>

@@ -15,7 +15,7 @@ import { Notice } from "../../ui/Notice";
 import { OutcomeNotice, useOutcome } from "../../ui/Outcome";
 import { Page } from "../../ui/Page";
 import { Pager } from "../../ui/Pager";
-import { TableRegion } from "../../ui/TableRegion";
+import { ActionsHeader, TableRegion } from "../../ui/TableRegion";
 
 const PAGE = 25;
 /** A revealed number stays on screen this long at most. */
@@ -132,9 +132,7 @@ export function RegistrationsPage({ session }: { session: SessionView }) {
                 <th scope="col">Expiry</th>
                 <th scope="col">Received</th>
                 <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                <ActionsHeader />
               </tr>
             </thead>
             <tbody>

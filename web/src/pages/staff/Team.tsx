@@ -19,7 +19,7 @@ import { OutcomeNotice, useOutcome } from "../../ui/Outcome";
 import { Page } from "../../ui/Page";
 import { Pager } from "../../ui/Pager";
 import { ROLE_NAMES } from "../../ui/SessionBar";
-import { TableRegion } from "../../ui/TableRegion";
+import { ActionsHeader, TableRegion } from "../../ui/TableRegion";
 
 type Field = keyof GrantValues;
 const FIELDS: readonly Field[] = ["email", "role", "password"];
@@ -106,9 +106,7 @@ export function TeamPage({ session }: { session: SessionView }) {
                   <th scope="col">Email</th>
                   <th scope="col">Role</th>
                   <th scope="col">User since</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+                  <ActionsHeader />
                 </tr>
               </thead>
               <tbody>
