@@ -125,3 +125,18 @@ def import_courier_file(
     )
     assert report["status"] == "completed", report
     return report
+
+
+def register_card(
+    live_service: LiveService, headers: dict[str, str], number: str, cardholder_name: str
+) -> dict[str, Any]:
+    """Register a card (expiring 12/39) as whoever ``headers`` log in; the registration."""
+    registration: dict[str, Any] = call(
+        live_service,
+        "POST",
+        "/v1/card-registrations",
+        headers,
+        expect=201,
+        json={"card_number": number, "expiry_date": "12/39", "cardholder_name": cardholder_name},
+    )
+    return registration

@@ -12,6 +12,17 @@ from tests.e2e.service import AXE_SCRIPT, PASSWORD
 
 # axe-core impacts that fail a test; "moderate" and "minor" findings are reported, not fatal.
 BLOCKING_IMPACTS = ("serious", "critical")
+# The main navigation of a firm operator, in order; a firm admin's adds Staff and Audit log.
+OPERATOR_NAV = [
+    "Registrations",
+    "Register a card",
+    "Cards",
+    "Card delivery",
+    "Courier files",
+    "Accounts",
+    "Account holders",
+    "Certificates",
+]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 # Every screen checked, with its non-blocking findings, for the summary at the end of the run.

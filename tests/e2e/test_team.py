@@ -6,22 +6,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.api_setup import call, create_firm, login
-from tests.e2e.screens import check_accessibility, heading, log_in, nav
+from tests.e2e.api_setup import call, create_firm, login, register_card
+from tests.e2e.screens import OPERATOR_NAV, check_accessibility, heading, log_in, nav
 from tests.e2e.service import ADMIN_PASSWORD, LiveService, unique_email
 
 pytestmark = pytest.mark.e2e
 
-OPERATOR_NAV = [
-    "Registrations",
-    "Register a card",
-    "Cards",
-    "Card delivery",
-    "Courier files",
-    "Accounts",
-    "Account holders",
-    "Certificates",
-]
 # Published test number (no real card); firms are separate, so it may repeat in other tests.
 DISCOVER = "6011000990139424"
 
@@ -80,14 +70,7 @@ class TestStaffRoles:
         expect(rows.filter(has_text=customer).locator("td").first).to_have_text("Firm admin")
 
         # A pending registration for the operator's queue.
-        call(
-            live_service,
-            "POST",
-            "/v1/card-registrations",
-            firm.admin,
-            expect=201,
-            json={"card_number": DISCOVER, "expiry_date": "12/39", "cardholder_name": "Team Card"},
-        )
+        register_card(live_service, firm.admin, DISCOVER, "Team Card")
 
         log_in(page, live_service.base_url, operator, ADMIN_PASSWORD)
         heading(page, "Card registrations")
