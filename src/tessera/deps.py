@@ -102,7 +102,6 @@ def require_scope(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
 CardsReader = Annotated[Principal, Depends(require_scope(Scope.CARDS_READ))]
 CardsWriter = Annotated[Principal, Depends(require_scope(Scope.CARDS_WRITE))]
 CardsRevealer = Annotated[Principal, Depends(require_scope(Scope.CARDS_REVEAL))]
-ClientsManager = Annotated[Principal, Depends(require_scope(Scope.CLIENTS_MANAGE))]
 
 
 async def page_params(

@@ -3,6 +3,17 @@
 Every service that reads or changes tenant data takes the principal and asks it two questions:
 may it do this at all (its scopes), and which rows may it see (its firm, and for a customer, its
 own account holder).
+
+User management (deleting a user, granting or revoking a staff role, disabling a machine client)
+follows one rule, ``require_manages``, on every route that does it:
+
+1. An object the caller cannot see is a 404, exactly as if it did not exist: another firm's user
+   or client (except for platform admins), and for a customer every user but themselves.
+2. A visible object the caller may not act on is a 403: operators, customers and machine clients
+   manage no user; a target whose role outranks the caller's (``Role.outranks``; a firm admin
+   and the platform admin living in the same firm) is refused; so is a machine client holding a
+   scope the caller lacks.
+3. Nobody grants a role above their own (``require_may_grant``).
 """
 
 from __future__ import annotations
@@ -11,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from tessera.errors import Forbidden
+from tessera.errors import Forbidden, NotFound
 from tessera.models.user import Role
 
 
@@ -89,6 +100,55 @@ class Principal:
         """Raise Forbidden unless the principal is a user with one of ``roles``."""
         if self.role not in roles:
             raise Forbidden("Your role does not allow this.")
+
+    @property
+    def manages_users(self) -> bool:
+        """Firm admins (in their firm) and platform admins manage users; nobody else does."""
+        return self.kind == "user" and self.role in (Role.FIRM_ADMIN, Role.PLATFORM_ADMIN)
+
+    def can_see_user(self, *, user_id: str, firm_id: str) -> bool:
+        """Whether a user is visible: oneself, one's firm's users for staff, all for platform."""
+        if user_id == self.id:
+            return True
+        if self.is_customer:
+            return False
+        return self.is_platform_admin or firm_id == self.firm_id
+
+    def require_manages(self, *, user_id: str, firm_id: str, role: Role) -> None:
+        """Raise unless this principal may delete the user or change their role (see above).
+
+        404 ``not_found`` for a user it cannot see; 403 ``forbidden`` for one it sees but may
+        not manage, or who outranks it.
+        """
+        if not self.can_see_user(user_id=user_id, firm_id=firm_id):
+            raise NotFound("User not found.")
+        if not self.manages_users or self.role is None:
+            raise Forbidden("Only the firm's admins can manage its users.")
+        if role.outranks(self.role):
+            raise Forbidden(
+                "This user's role is above yours.",
+                details={"role": role.value, "your_role": self.role.value},
+            )
+
+    def require_may_grant(self, role: Role) -> None:
+        """Raise Forbidden unless this principal manages users and ``role`` is not above its own."""
+        if not self.manages_users or self.role is None:
+            raise Forbidden("Only the firm's admins can grant roles.")
+        if role.outranks(self.role):
+            raise Forbidden(
+                "You cannot grant a role above your own.",
+                details={"role": role.value, "your_role": self.role.value},
+            )
+
+    def require_covers_scopes(self, scopes: frozenset[Scope] | set[Scope]) -> None:
+        """Raise Forbidden unless this principal holds every one of ``scopes``.
+
+        A machine client with a scope its manager lacks outranks that manager: the manager
+        could neither have created it nor may disable it.
+        """
+        beyond = sorted(s.value for s in scopes if s not in self.scopes)
+        if beyond:
+            raise Forbidden("This client holds scopes you do not.", details={"scopes": beyond})
 
     def visible_firm(self) -> str | None:
         """The firm whose rows this principal may see; None means every firm."""

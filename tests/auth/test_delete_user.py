@@ -74,7 +74,8 @@ class TestDeleteUser:
         outsider = api.customer(firm="other")
         admin = api.staff(Role.FIRM_ADMIN)
         operator = api.staff(Role.FIRM_OPERATOR)
-        assert operator.delete(f"/v1/users/{customer.user_id}").status_code == 404
+        # The operator sees the firm's users but manages none of them.
+        assert operator.delete(f"/v1/users/{customer.user_id}").status_code == 403
         assert admin.delete(f"/v1/users/{outsider.user_id}").status_code == 404
         assert admin.delete(f"/v1/users/{customer.user_id}").status_code == 204
 
@@ -83,3 +84,24 @@ class TestDeleteUser:
         admin = api.staff(Role.FIRM_ADMIN)
         assert admin.delete(f"/v1/users/{customer.user_id}").status_code == 204
         assert admin.delete(f"/v1/users/{customer.user_id}").status_code == 404
+
+    def test_a_firm_admin_cannot_delete_the_platform_admin_named_in_its_audit_log(
+        self, api: Api
+    ) -> None:
+        platform = api.staff(Role.PLATFORM_ADMIN)
+        admin = api.staff(Role.FIRM_ADMIN)  # the same (default) firm as the platform admin
+        operator = api.staff(Role.FIRM_OPERATOR)
+        granted = platform.post(
+            "/v1/firms/firm_default/staff", json={"email": operator.email, "role": "firm_admin"}
+        )
+        assert granted.status_code == 200, granted.text
+        entries = admin.get("/v1/audit-events", params={"action": "staff.role_granted"}).json()
+        platform_id = next(e["actor_id"] for e in entries["items"] if e["actor_type"] == "user")
+        assert platform_id == platform.user_id
+
+        response = admin.delete(f"/v1/users/{platform_id}")
+
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "forbidden"
+        assert platform.get("/v1/auth/me").status_code == 200
+        api.login(platform.email)

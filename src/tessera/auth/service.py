@@ -274,7 +274,11 @@ def me(session: Session, *, principal: Principal) -> tuple[User, AccountHolder |
 def delete_user(session: Session, runtime: Runtime, *, principal: Principal, user_id: str) -> None:
     """Remove a user's login and erase their personal data; ledger rows stay.
 
-    A customer may delete themselves; a firm admin, users of their firm; a platform admin, anyone.
+    Anyone may delete themselves except a platform admin. Deleting someone else follows
+    ``Principal.require_manages``: a firm admin deletes its firm's customers and staff, never a
+    platform admin (403) nor another firm's user (404); a platform admin deletes anyone; others
+    are refused (404 for a user they cannot see, 403 otherwise).
+
     Open accounts with money in them block the deletion (409 ``accounts_not_closed``); empty
     ones are closed, refresh tokens are revoked, and the user's certificates are revoked
     (``cessation_of_operation``) so that relying parties stop trusting them.
@@ -283,9 +287,11 @@ def delete_user(session: Session, runtime: Runtime, *, principal: Principal, use
     from tessera.certificates import service as certificates
 
     user = repository.get_user(session, user_id)
-    if user is None or user.status != "active" or not _may_delete(principal, user):
+    if user is None or user.status != "active":
         raise NotFound("User not found.")
-    if user.role == Role.PLATFORM_ADMIN.value and user.id == principal.id:
+    if user.id != principal.id:
+        principal.require_manages(user_id=user.id, firm_id=user.firm_id, role=Role(user.role))
+    elif principal.is_platform_admin:
         raise Forbidden("A platform admin cannot delete their own login.")
     now = runtime.now()
     holder = holders.get_by_user(session, user.id)
@@ -321,11 +327,3 @@ def delete_user(session: Session, runtime: Runtime, *, principal: Principal, use
         target_id=user.id,
         now=now,
     )
-
-
-def _may_delete(principal: Principal, user: User) -> bool:
-    if principal.kind != "user":
-        return False
-    if principal.id == user.id or principal.is_platform_admin:
-        return True
-    return principal.role is Role.FIRM_ADMIN and principal.firm_id == user.firm_id

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from tessera.clients import service
 from tessera.clients.schemas import ClientCreate, ClientCreated, ClientRead, TokenResponse
-from tessera.deps import ClientsManager, PageDep, RuntimeDep, SessionDep
+from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep
 from tessera.kit.pagination import PageRead
 from tessera.models import ApiClient
 
@@ -37,7 +37,7 @@ def create_client(
     body: ClientCreate,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: ClientsManager,
+    principal: CurrentPrincipal,
 ) -> Response:
     """Create a machine client with scopes; the secret is in this answer only."""
     created = service.create_client(
@@ -64,7 +64,7 @@ def create_client(
 
 @router.get("/v1/firms/{firm_id}/clients", response_model=PageRead[ClientRead])
 def list_clients(
-    firm_id: str, session: SessionDep, principal: ClientsManager, page: PageDep
+    firm_id: str, session: SessionDep, principal: CurrentPrincipal, page: PageDep
 ) -> PageRead[ClientRead]:
     """List the firm's machine clients (never their secrets)."""
     result = service.list_clients(session, principal=principal, firm_id=firm_id, page=page)
@@ -77,7 +77,7 @@ def disable_client(
     client_id: str,
     session: SessionDep,
     runtime: RuntimeDep,
-    principal: ClientsManager,
+    principal: CurrentPrincipal,
 ) -> Response:
     """Disable a machine client: its secret and its tokens stop working at once."""
     service.disable_client(

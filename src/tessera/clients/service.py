@@ -80,8 +80,10 @@ def parse_scopes(text: str) -> frozenset[Scope]:
 
 
 def _firm_for_manager(session: Session, principal: Principal, firm_id: str) -> str:
+    # As on every user-management route: another firm is a 404 first, then the right (403).
+    firm = visible_firm(session, principal=principal, firm_id=firm_id).id
     principal.require(Scope.CLIENTS_MANAGE)
-    return visible_firm(session, principal=principal, firm_id=firm_id).id
+    return firm
 
 
 def create_client(
@@ -141,11 +143,16 @@ def list_clients(
 def disable_client(
     session: Session, *, principal: Principal, firm_id: str, client_id: str, now: datetime
 ) -> None:
-    """Disable a client: its secret and every token it holds stop working at once."""
+    """Disable a client: its secret and every token it holds stop working at once.
+
+    A client holding a scope the caller lacks outranks it: 403, like a firm admin facing a
+    platform admin.
+    """
     firm = _firm_for_manager(session, principal, firm_id)
     client = repository.get(session, client_id, firm_id=firm)
     if client is None:
         raise NotFound("Client not found.")
+    principal.require_covers_scopes(parse_scopes(client.scopes))
     if client.status == "disabled":
         return
     client.status = "disabled"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,10 +13,31 @@ from tessera.models.base import Base, UTCDateTime, created_at_column, firm_colum
 
 
 class Role(StrEnum):
+    """A user's role; ``ROLE_HIERARCHY`` ranks them."""
+
     CUSTOMER = "customer"
     FIRM_OPERATOR = "firm_operator"
     FIRM_ADMIN = "firm_admin"
     PLATFORM_ADMIN = "platform_admin"
+
+    @property
+    def rank(self) -> int:
+        """The role's place in ``ROLE_HIERARCHY``: a higher rank outranks a lower one."""
+        return ROLE_HIERARCHY.index(self)
+
+    def outranks(self, other: Role) -> bool:
+        """Whether this role is strictly above ``other``."""
+        return self.rank > other.rank
+
+
+# Lowest first, written out rather than taken from the declaration order above, so that adding a
+# role means deciding where it stands (a role missing here fails ``rank`` loudly).
+ROLE_HIERARCHY: Final[tuple[Role, ...]] = (
+    Role.CUSTOMER,
+    Role.FIRM_OPERATOR,
+    Role.FIRM_ADMIN,
+    Role.PLATFORM_ADMIN,
+)
 
 
 class User(Base):

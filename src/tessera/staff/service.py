@@ -35,8 +35,9 @@ class Granted:
 
 
 def _firm_for_admin(session: Session, principal: Principal, firm_id: str) -> Firm:
+    # Another firm is a 404 before anything else; then only user managers go on (403).
     firm = visible_firm(session, principal=principal, firm_id=firm_id)
-    if principal.kind != "user" or not principal.is_firm_admin:
+    if not principal.manages_users:
         raise Forbidden("Only the firm's admins can manage its staff.")
     return firm
 
@@ -85,9 +86,13 @@ def set_staff_role(
     """Give the user with ``email`` a staff role in ``firm``, creating them if needed.
 
     The user must belong to the firm (409 ``email_taken`` when the email is another firm's);
-    platform admins are managed with the CLI only. Creating a user needs ``password``.
+    platform admins are managed with the CLI only. Creating a user needs ``password``. From the
+    API (``actor`` a principal), the role granted and the user's current role must not be above
+    the actor's own (``Principal.require_manages``, 403).
     """
     email = email.strip().lower()
+    if isinstance(actor, Principal):
+        actor.require_may_grant(Role(role.value))
     user = users.get_user_by_email(session, email)
     if user is None:
         if not password:
@@ -131,10 +136,12 @@ def set_staff_role(
         return Granted(user, created=True)
     if user.firm_id != firm.id or user.status != "active":
         raise _email_taken()
+    if isinstance(actor, Principal):
+        if actor.id == user.id:
+            raise Forbidden("You cannot change your own role.")
+        actor.require_manages(user_id=user.id, firm_id=user.firm_id, role=Role(user.role))
     if user.role == Role.PLATFORM_ADMIN.value:
         raise Forbidden("Platform admins are managed with the CLI.")
-    if isinstance(actor, Principal) and actor.id == user.id:
-        raise Forbidden("You cannot change your own role.")
     _change_role(
         session,
         user=user,
@@ -177,10 +184,13 @@ def revoke(
     """Take a user's staff role away; they keep their login as a plain customer."""
     firm = _firm_for_admin(session, principal, firm_id)
     user = repository.get_member(session, firm_id=firm.id, user_id=user_id)
-    if user is None or user.role not in repository.STAFF_ROLES:
+    if user is None:
         raise NotFound("Staff member not found.")
     if user.id == principal.id:
         raise Forbidden("You cannot change your own role.")
+    principal.require_manages(user_id=user.id, firm_id=user.firm_id, role=Role(user.role))
+    if user.role not in repository.STAFF_ROLES:
+        raise NotFound("Staff member not found.")
     _change_role(
         session,
         user=user,
