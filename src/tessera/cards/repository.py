@@ -23,6 +23,21 @@ def reference_exists(session: Session, *, firm_id: str, reference: str) -> bool:
     )
 
 
+def holder_has_reference(session: Session, *, firm_id: str, holder_id: str, reference: str) -> bool:
+    """Whether the holder owns an issued card of the firm with this courier reference."""
+    return bool(
+        session.scalar(
+            sa.select(
+                sa.exists().where(
+                    Card.firm_id == firm_id,
+                    Card.holder_id == holder_id,
+                    Card.reference == reference,
+                )
+            )
+        )
+    )
+
+
 def get(
     session: Session,
     card_id: str,

@@ -30,6 +30,7 @@ import phonenumbers
 from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
+from tessera.cards import repository as cards
 from tessera.deliveries import repository
 from tessera.deliveries.batches import (
     CardFold,
@@ -57,7 +58,6 @@ from tessera.events.service import record_event, record_events
 from tessera.events.types import EventType
 from tessera.firms import repository as firm_repository
 from tessera.firms import service as firms
-from tessera.holders import repository as holders
 from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
 from tessera.kit.phone import InvalidPhone, normalize_phone
@@ -624,10 +624,18 @@ def card_status(
 ) -> list[CardStatusView]:
     """The delivery status of a card, by courier card id or by phone (any common format).
 
-    Both given means both must match. A customer sees only cards delivered to the phone of
-    their own profile. 404 when nothing matches; 422 when neither or a malformed value is given.
+    Both given means both must match. Looking up by phone is for firm staff and machine clients
+    (``deliveries:read``): a customer gets 403 for it, since the phone on their profile is never
+    verified and anyone can sign up with someone else's. A customer sees only the cards issued
+    to them, by card id (the card's ``reference``); any other card is a 404. 404 when nothing
+    matches; 422 when neither or a malformed value is given.
     """
     principal.require(Scope.DELIVERIES_READ)
+    if principal.is_customer and phone is not None and phone.strip():
+        raise Forbidden(
+            f"Look up your cards by card_id; looking up by {phone_field} is for firm staff.",
+            details={"parameter": phone_field},
+        )
     wanted_card, wanted_phone = _lookup_keys(
         session, principal, card_id=card_id, phone=phone, phone_field=phone_field
     )
@@ -640,8 +648,15 @@ def card_status(
     elif wanted_phone is not None:
         found = repository.statuses_by_phone(session, firm_id=firm_id, phone=wanted_phone)
     if principal.is_customer:
-        own_phone = _customer_phone(session, principal)
-        found = [s for s in found if own_phone is not None and s.phone == own_phone]
+        holder_id = principal.holder_id
+        found = [
+            s
+            for s in found
+            if holder_id is not None
+            and cards.holder_has_reference(
+                session, firm_id=s.firm_id, holder_id=holder_id, reference=s.card_id
+            )
+        ]
     views: list[CardStatusView] = []
     for status in found:
         delivery = _delivery_of(session, firm_id=status.firm_id, card_id=status.card_id)
@@ -711,10 +726,3 @@ def _lookup_keys(
         except InvalidPhone as exc:
             raise ValidationFailed.single(phone_field, "Not a valid phone number.") from exc
     return card, normalized
-
-
-def _customer_phone(session: Session, principal: Principal) -> str | None:
-    if principal.holder_id is None:
-        return None
-    holder = holders.get(session, principal.holder_id, firm_id=principal.firm_id)
-    return holder.phone if holder is not None else None
