@@ -94,7 +94,9 @@ def percentile(values: list[float], q: float) -> float:
 
 def bench_primitives(runtime: Runtime, seconds: float) -> list[Row]:
     with runtime.db.session_scope() as session:
-        _, issuer = authority.issuing_authority(session, runtime.keyring)
+        _, issuer = authority.issuing_authority(
+            session, runtime.keyring, firm_id=DEFAULT_FIRM_ID, now=runtime.now()
+        )
     rows = []
     for algorithm in (pki.KeyAlgorithm.EC_P256, pki.KeyAlgorithm.RSA_2048):
 

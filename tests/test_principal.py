@@ -1,8 +1,9 @@
 """The role hierarchy, and one table that every user-management route is held to.
 
-The sweep calls each route that manages users, staff, machine clients or firms as every kind of
-caller (each role and a machine client) against every kind of target (each role, the caller
-itself; a narrow and a broad client), in the caller's firm and in another firm, and compares
+The sweep calls each route that manages users, staff, machine clients, firms or their declared
+domains as every kind of caller (each role and a machine client) against every kind of target
+(each role, the caller itself; a narrow and a broad client), in the caller's firm and in another
+firm, and compares
 each answer with the tables below. A route or a role missing from the tables fails the test, so
 a new one cannot slip through without someone deciding what it may do.
 
@@ -40,6 +41,7 @@ _names = itertools.count(1)
 ACTORS = ("customer", "firm_operator", "firm_admin", "platform_admin", "client")
 USER_TARGETS = ("customer", "firm_operator", "firm_admin", "platform_admin", "self")
 CLIENT_TARGETS = ("narrow_client", "broad_client", "self")
+DOMAIN_TARGETS = ("domain",)
 ACTOR_CLIENT_SCOPES = ["clients:manage", "cards:read"]
 
 
@@ -115,6 +117,15 @@ class World:
         assert created.status_code == 201, created.text
         return Target(kind, firm_id, slug, created.json()["client_id"])
 
+    def domain(self, *, same: bool) -> Target:
+        """A domain newly declared for the caller's firm or the other firm."""
+        firm_id, slug = self.firm(same)
+        created = self.setup.post(
+            f"/v1/firms/{firm_id}/domains", json={"domain": f"d{next(_names)}.sweep.example"}
+        )
+        assert created.status_code == 201, created.text
+        return Target("domain", firm_id, slug, created.json()["id"])
+
 
 def user_state(api: Api, user_id: str) -> tuple[str, str] | None:
     with api.runtime.db.engine.connect() as conn:
@@ -137,11 +148,23 @@ def client_state(api: Api, client_id: str) -> str | None:
 def firm_state(api: Api, firm_id: str) -> tuple[Any, ...]:
     with api.runtime.db.engine.connect() as conn:
         row = conn.execute(
-            sa.text("SELECT name, (SELECT count(*) FROM firms) FROM firms WHERE id = :id"),
+            sa.text(
+                "SELECT name, allow_ip_sans, (SELECT count(*) FROM firms), "
+                "(SELECT count(*) FROM firm_domains WHERE firm_id = :id) FROM firms WHERE id = :id"
+            ),
             {"id": firm_id},
         ).one()
         conn.rollback()
     return tuple(row)
+
+
+def domain_state(api: Api, domain_id: str) -> bool:
+    with api.runtime.db.engine.connect() as conn:
+        found = conn.execute(
+            sa.text("SELECT count(*) FROM firm_domains WHERE id = :id"), {"id": domain_id}
+        ).scalar_one()
+        conn.rollback()
+    return bool(found)
 
 
 Call = Callable[[Caller, Target], httpx.Response]
@@ -412,6 +435,101 @@ SWEEPS: list[Sweep] = [
         ),
     ),
     Sweep(
+        "PATCH /v1/firms/{firm_id}",
+        "allowing IP SANs",
+        ("firm",),
+        same_firm="""
+                           firm
+            customer       403
+            firm_operator  403
+            firm_admin     403
+            platform_admin 200
+            client         403
+        """,
+        other_firm="""
+                           firm
+            customer       404
+            firm_operator  404
+            firm_admin     404
+            platform_admin 200
+            client         404
+        """,
+        call=lambda caller, target: caller.patch(
+            f"/v1/firms/{target.firm_id}", json={"allow_ip_sans": True}
+        ),
+    ),
+    Sweep(
+        "POST /v1/firms/{firm_id}/domains",
+        "",
+        ("firm",),
+        same_firm="""
+                           firm
+            customer       403
+            firm_operator  403
+            firm_admin     201
+            platform_admin 201
+            client         403
+        """,
+        other_firm="""
+                           firm
+            customer       404
+            firm_operator  404
+            firm_admin     404
+            platform_admin 201
+            client         404
+        """,
+        call=lambda caller, target: caller.post(
+            f"/v1/firms/{target.firm_id}/domains",
+            json={"domain": f"made{next(_names)}.sweep.example"},
+        ),
+    ),
+    Sweep(
+        "GET /v1/firms/{firm_id}/domains",
+        "",
+        ("firm",),
+        same_firm="""
+                           firm
+            customer       403
+            firm_operator  403
+            firm_admin     200
+            platform_admin 200
+            client         403
+        """,
+        other_firm="""
+                           firm
+            customer       404
+            firm_operator  404
+            firm_admin     404
+            platform_admin 200
+            client         404
+        """,
+        call=lambda caller, target: caller.get(f"/v1/firms/{target.firm_id}/domains"),
+    ),
+    Sweep(
+        "DELETE /v1/firms/{firm_id}/domains/{domain_id}",
+        "",
+        DOMAIN_TARGETS,
+        same_firm="""
+                           domain
+            customer       403
+            firm_operator  403
+            firm_admin     204
+            platform_admin 204
+            client         403
+        """,
+        other_firm="""
+                           domain
+            customer       404
+            firm_operator  404
+            firm_admin     404
+            platform_admin 204
+            client         404
+        """,
+        call=lambda caller, target: caller.delete(
+            f"/v1/firms/{target.firm_id}/domains/{target.id}"
+        ),
+    ),
+    Sweep(
         "POST /v1/firms",
         "",
         ("firm",),
@@ -475,9 +593,27 @@ def _world(api: Api) -> World:
 def _state(api: Api, target: Target, caller: Caller) -> Any:
     if target.kind == "firm":
         return firm_state(api, target.firm_id)
+    if target.kind == "domain":
+        return domain_state(api, target.id)
     if target.kind.endswith("client") or (target.kind == "self" and not caller.email):
         return client_state(api, target.id or caller.user_id)
     return user_state(api, target.id or caller.user_id)
+
+
+def _case(world: World, actor_kind: str, target_kind: str, *, same: bool) -> tuple[Caller, Target]:
+    """The caller and a fresh target of one case."""
+    firm_id, slug = world.firm(same)
+    if target_kind == "self":
+        # A fresh caller, since acting on oneself may delete the caller.
+        return world.actor(actor_kind), Target("self", firm_id, slug)
+    caller = world.actors[actor_kind]
+    if target_kind == "firm":
+        return caller, Target("firm", firm_id, slug)
+    if target_kind == "domain":
+        return caller, world.domain(same=same)
+    if target_kind.endswith("client"):
+        return caller, world.client(target_kind, same=same)
+    return caller, world.user(target_kind, same=same)
 
 
 def _run(world: World, sweep: Sweep) -> list[str]:
@@ -490,19 +626,7 @@ def _run(world: World, sweep: Sweep) -> list[str]:
                 want = expected[(actor_kind, target_kind)]
                 if want is None:
                     continue
-                firm_id, slug = world.firm(same)
-                if target_kind == "self":
-                    # A fresh caller, since acting on oneself may delete the caller.
-                    caller = world.actor(actor_kind)
-                    target = Target("self", firm_id, slug)
-                else:
-                    caller = world.actors[actor_kind]
-                    if target_kind == "firm":
-                        target = Target("firm", firm_id, slug)
-                    elif target_kind.endswith("client"):
-                        target = world.client(target_kind, same=same)
-                    else:
-                        target = world.user(target_kind, same=same)
+                caller, target = _case(world, actor_kind, target_kind, same=same)
                 before = _state(world.api, target, caller)
                 response = sweep.call(caller, target)
                 where = "same firm" if same else "other firm"

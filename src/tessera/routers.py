@@ -8,6 +8,7 @@ from tessera.accounts.router import router as accounts
 from tessera.audit.router import router as audit
 from tessera.auth.router import router as auth
 from tessera.cards.router import router as cards
+from tessera.certificates.router import domains_router as domains
 from tessera.certificates.router import router as certificates
 from tessera.clients.router import router as clients
 from tessera.compat.card_status import router as compat_card_status
@@ -37,6 +38,7 @@ ROUTERS: list[APIRouter] = [
     firms,
     staff,
     clients,
+    domains,
     webhooks,
     events,
     audit,

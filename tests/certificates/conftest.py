@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from cryptography import x509
 
 from tessera.events import repository as events
-from tessera.models import Event
+from tessera.models import DEFAULT_FIRM_ID, Event, Role
 from tessera.runtime import Runtime
-from tests.support.api import Caller
+from tests.support.api import Api, Caller
 
 
 def openssl(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -48,6 +48,13 @@ def openssl_csr(
 def p256_csr(cwd: Path, **kwargs: Any) -> str:
     """A CSR for a fresh EC P-256 key made by openssl."""
     return openssl_csr(cwd, "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", **kwargs)
+
+
+def allow_ip_sans(api: Api, firm_id: str = DEFAULT_FIRM_ID) -> None:
+    """Let a firm's certificates carry IP address SANs, as a platform admin does."""
+    admin = api.staff(Role.PLATFORM_ADMIN)
+    response = admin.patch(f"/v1/firms/{firm_id}", json={"allow_ip_sans": True})
+    assert response.status_code == 200, response.text
 
 
 def issue(caller: Caller, **body: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from tessera.certificates import authority, jobs, repository
 from tessera.certificates.authority import AuthorityState
 from tessera.config import Settings
 from tessera.crypto.vault import Sealed, VaultError
-from tessera.models import CertificateAuthority
+from tessera.models import DEFAULT_FIRM_ID, CertificateAuthority
 from tessera.runtime import Runtime, build_runtime
 from tessera.worker.jobs import default_jobs
 from tessera.worker.runner import Worker
@@ -153,7 +153,9 @@ class TestPublicDocuments:
             for build in (
                 lambda: authority.ca_bundle_pem(session, now=runtime.now()),
                 lambda: authority.crl_bundle_pem(session, now=runtime.now()),
-                lambda: authority.issuing_authority(session, runtime.keyring),
+                lambda: authority.issuing_authority(
+                    session, runtime.keyring, firm_id=DEFAULT_FIRM_ID, now=runtime.now()
+                ),
             ):
                 with pytest.raises(authority.PkiNotInitialised) as caught:
                     build()
@@ -168,7 +170,9 @@ class TestRotateIntermediate:
         customer = api.customer()
         before = issue(customer)
         with runtime.db.session_scope() as session:
-            rotation = authority.rotate_intermediate(session, runtime.keyring, now=runtime.now())
+            rotation = authority.rotate_intermediate(
+                session, runtime.keyring, firm_id=DEFAULT_FIRM_ID, now=runtime.now()
+            )
         after = issue(customer)
         patch(customer, before["id"], status="revoked", revocation_reason="superseded")
 

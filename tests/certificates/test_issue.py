@@ -23,6 +23,7 @@ from tessera.principal import ROLE_SCOPES, Principal, Scope
 from tessera.runtime import Runtime
 from tests.certificates.conftest import (
     all_stored_text,
+    allow_ip_sans,
     event_ids_for,
     events_of,
     fetch_ca,
@@ -59,6 +60,7 @@ class TestCreateCertificateWithGeneratedKey:
         assert created["owner_id"] == customer.user_id
 
     def test_answer_describes_the_certificate_it_carries(self, api: Api) -> None:
+        allow_ip_sans(api)
         customer = api.customer()
 
         created = issue(

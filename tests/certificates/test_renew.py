@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tessera.runtime import Runtime
 from tests.certificates.conftest import (
+    allow_ip_sans,
     events_of,
     fetch_ca,
     issue,
@@ -22,6 +23,7 @@ class TestRenewCertificate:
     def test_new_certificate_for_the_same_subject_names_and_key(
         self, api: Api, workdir: Path
     ) -> None:
+        allow_ip_sans(api)
         customer = api.customer()
         original = issue(
             customer,

@@ -1,18 +1,24 @@
 """The deployment's certificate authority: creation, rotation, the public chain and the CRLs.
 
 One hierarchy per deployment: a root (EC P-384, ten years) that signs only intermediates, and
-an issuing intermediate (EC P-384, five years) that signs the firms' certificates. Private keys
-are sealed by the vault's key ring (AES-256-GCM under a data key wrapped by the master key, with
-the CA's id as associated data) and opened only to sign: never written in the clear.
+one issuing intermediate per firm (EC P-384, five years) that signs that firm's certificates
+only, so that a relying party can trust one firm (by pinning its intermediate) without trusting
+every firm. Private keys are sealed by the vault's key ring (AES-256-GCM under a data key
+wrapped by the master key, with the CA's id as associated data) and opened only to sign: never
+written in the clear.
 
 Creation is idempotent and safe when several processes start at once: the root is generation 1
 of kind ``root`` and ``(kind, generation)`` is unique, so a second process that raced the first
-fails on the index inside a savepoint, rolls back to it and reads the winner's rows.
+fails on the index inside a savepoint, rolls back to it and reads the winner's rows. The service
+creates the root and the default firm's intermediate on start; any other firm's intermediate is
+created on its first issuance, under the root's row lock, which rotations take too, so that a
+firm never gets two.
 
-Rotation adds an intermediate and retires the old one. A retired intermediate issues nothing
-new but keeps its key and keeps signing the CRL of the certificates it issued until it expires,
-so those certificates stay verifiable and revocable. ``ca.pem`` therefore lists every live
-intermediate (newest first) and the root, and ``crl.pem`` one CRL per live intermediate.
+Rotation adds an intermediate for a firm and retires its old one. A retired intermediate issues
+nothing new but keeps its key and keeps signing the CRL of the certificates it issued until it
+expires, so those certificates stay verifiable and revocable. ``ca.pem`` therefore lists every
+live intermediate (newest first) and the root, ``crl.pem`` one CRL per live intermediate, and
+``firm_ca_pem`` a firm's own live intermediates: what to pin to trust that firm alone.
 
 Signing keys, once opened, are kept in memory per key ring, and each certificate's chain per
 issuer: CA rows never change once written, so neither cache can go stale.
@@ -34,13 +40,15 @@ from tessera.audit import service as audit
 from tessera.certificates import repository
 from tessera.crypto import pki
 from tessera.crypto.vault import Sealed, VaultError
-from tessera.errors import Unavailable
+from tessera.errors import NotFound, Unavailable
+from tessera.firms import repository as firms
 from tessera.kit.ids import new_id
 from tessera.models import (
     DEFAULT_FIRM_ID,
     AuthorityKind,
     AuthorityStatus,
     CertificateAuthority,
+    Firm,
 )
 from tessera.vault.service import KeyRing
 
@@ -73,7 +81,7 @@ class CaKeyUnavailable(Unavailable):
 
 @dataclass(frozen=True, slots=True)
 class AuthorityState:
-    """The root and the issuing intermediate, and whether this call created them."""
+    """The root and the default firm's issuing intermediate, and whether this call created them."""
 
     root: CertificateAuthority
     intermediate: CertificateAuthority
@@ -103,6 +111,7 @@ def _store(
     kind: AuthorityKind,
     generation: int,
     parent_id: str | None,
+    firm_id: str | None,
     now: datetime,
 ) -> CertificateAuthority:
     authority_id = new_id("ca")
@@ -116,6 +125,7 @@ def _store(
             generation=generation,
             status=AuthorityStatus.ACTIVE.value,
             parent_id=parent_id,
+            firm_id=firm_id,
             common_name=common_name,
             serial_number=pki.serial_hex(ca.certificate.serial_number),
             fingerprint_sha256=pki.fingerprint_sha256(ca.certificate),
@@ -137,10 +147,11 @@ def _create_intermediate(
     keyring: KeyRing,
     *,
     root: CertificateAuthority,
-    generation: int,
+    firm: Firm,
     validity_days: int,
     now: datetime,
 ) -> CertificateAuthority:
+    generation = repository.max_intermediate_generation(session) + 1
     root_ca = signing_authority(session, keyring, root.id)
     common_name = _common_name(AuthorityKind.INTERMEDIATE.value, generation)
     ca = pki.create_intermediate_ca(
@@ -149,6 +160,8 @@ def _create_intermediate(
         now=now,
         validity_days=validity_days,
         organization=ORGANIZATION,
+        # Names the firm in the subject, so that people and tools tell the firms' CAs apart.
+        organizational_unit=firm.slug,
     )
     row = _store(
         session,
@@ -158,16 +171,25 @@ def _create_intermediate(
         kind=AuthorityKind.INTERMEDIATE,
         generation=generation,
         parent_id=root.id,
+        firm_id=firm.id,
         now=now,
     )
     publish_crl(session, keyring, authority_id=row.id, now=now)
     return row
 
 
+def _firm(session: Session, firm_id: str) -> Firm:
+    firm = firms.get(session, firm_id)
+    if firm is None:  # pragma: no cover - callers name the firm of a row they hold
+        raise NotFound("Firm not found.")
+    return firm
+
+
 def ensure_authority(session: Session, keyring: KeyRing, *, now: datetime) -> AuthorityState:
-    """The root and issuing intermediate, created on first use (safe to run concurrently)."""
+    """The root and the default firm's intermediate, created on first use (safe to run
+    concurrently)."""
     root = repository.get_root(session)
-    intermediate = repository.get_active_intermediate(session)
+    intermediate = repository.get_active_intermediate(session, firm_id=DEFAULT_FIRM_ID)
     if root is not None and intermediate is not None:
         return AuthorityState(root=root, intermediate=intermediate, created=False)
     try:
@@ -188,20 +210,21 @@ def ensure_authority(session: Session, keyring: KeyRing, *, now: datetime) -> Au
                     kind=AuthorityKind.ROOT,
                     generation=1,
                     parent_id=None,
+                    firm_id=None,
                     now=now,
                 )
             intermediate = _create_intermediate(
                 session,
                 keyring,
                 root=root,
-                generation=repository.max_intermediate_generation(session) + 1,
+                firm=_firm(session, DEFAULT_FIRM_ID),
                 validity_days=INTERMEDIATE_VALIDITY_DAYS,
                 now=now,
             )
     except IntegrityError:
         # Another process created the hierarchy between our read and our insert.
         root = repository.get_root(session)
-        intermediate = repository.get_active_intermediate(session)
+        intermediate = repository.get_active_intermediate(session, firm_id=DEFAULT_FIRM_ID)
         if root is None or intermediate is None:
             raise
         return AuthorityState(root=root, intermediate=intermediate, created=False)
@@ -230,20 +253,22 @@ def rotate_intermediate(
     session: Session,
     keyring: KeyRing,
     *,
+    firm_id: str,
     now: datetime,
     validity_days: int = INTERMEDIATE_VALIDITY_DAYS,
     actor: audit.Actor = audit.CLI,
 ) -> Rotation:
-    """Create a new issuing intermediate and retire the current one (which keeps its CRL)."""
+    """Create a new issuing intermediate for a firm and retire its current one (which keeps its
+    CRL)."""
     root = repository.lock_root(session)
     if root is None:
         raise PkiNotInitialised()
-    old = repository.get_active_intermediate(session)
+    old = repository.get_active_intermediate(session, firm_id=firm_id)
     new = _create_intermediate(
         session,
         keyring,
         root=root,
-        generation=repository.max_intermediate_generation(session) + 1,
+        firm=_firm(session, firm_id),
         validity_days=validity_days,
         now=now,
     )
@@ -253,7 +278,7 @@ def rotate_intermediate(
     session.flush()
     audit.record(
         session,
-        firm_id=DEFAULT_FIRM_ID,
+        firm_id=firm_id,
         actor=actor,
         action="pki.intermediate_rotated",
         target_type="certificate_authority",
@@ -292,13 +317,46 @@ def signing_authority(session: Session, keyring: KeyRing, authority_id: str) -> 
 
 
 def issuing_authority(
-    session: Session, keyring: KeyRing
+    session: Session, keyring: KeyRing, *, firm_id: str, now: datetime
 ) -> tuple[CertificateAuthority, pki.IssuedCA]:
-    """The active intermediate and its signing key; 503 before the CA exists."""
-    row = repository.get_active_intermediate(session)
+    """The firm's active intermediate and its signing key, made on the firm's first issuance;
+    503 before the root exists."""
+    row = repository.get_active_intermediate(session, firm_id=firm_id)
     if row is None:
-        raise PkiNotInitialised()
+        row = _first_intermediate(session, keyring, firm_id=firm_id, now=now)
     return row, signing_authority(session, keyring, row.id)
+
+
+def _first_intermediate(
+    session: Session, keyring: KeyRing, *, firm_id: str, now: datetime
+) -> CertificateAuthority:
+    # The root's row lock makes this check-then-create safe: every creation and rotation of an
+    # intermediate takes it, so two first issuances of one firm cannot both create one.
+    root = repository.lock_root(session)
+    if root is None:
+        raise PkiNotInitialised()
+    existing = repository.get_active_intermediate(session, firm_id=firm_id)
+    if existing is not None:
+        return existing
+    row = _create_intermediate(
+        session,
+        keyring,
+        root=root,
+        firm=_firm(session, firm_id),
+        validity_days=INTERMEDIATE_VALIDITY_DAYS,
+        now=now,
+    )
+    audit.record(
+        session,
+        firm_id=firm_id,
+        actor=audit.SYSTEM,
+        action="pki.firm_intermediate_created",
+        target_type="certificate_authority",
+        target_id=row.id,
+        data={"root_id": root.id},
+        now=now,
+    )
+    return row
 
 
 # --- public documents -------------------------------------------------------------------------
@@ -329,6 +387,15 @@ def ca_bundle_pem(session: Session, *, now: datetime) -> str:
     return "".join(ca.certificate_pem for ca in repository.live_intermediates(session, now=now)) + (
         root.certificate_pem
     )
+
+
+def firm_ca_pem(session: Session, *, firm_id: str, now: datetime) -> str:
+    """The firm's own live intermediates, newest first, without the root: the trust anchors that
+    accept this firm's certificates and no other firm's (``openssl verify -partial_chain``)."""
+    intermediates = repository.live_intermediates_of_firm(session, firm_id=firm_id, now=now)
+    if not intermediates:
+        raise NotFound("This firm has no issuing certificate authority yet.")
+    return "".join(ca.certificate_pem for ca in intermediates)
 
 
 def crl_bundle_pem(session: Session, *, now: datetime) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,9 +13,15 @@ from tessera.models import (
     AuthorityStatus,
     Certificate,
     CertificateAuthority,
+    CertificateName,
     CertificateStatus,
+    FirmDomain,
     User,
 )
+
+# The first key of pg_advisory_xact_lock(int, int) for certificate names, so that these locks
+# never meet another feature's advisory locks ("TSCN" in ASCII).
+NAME_LOCK_CLASS = 0x5453434E
 
 # --- certificate authorities ------------------------------------------------------------------
 
@@ -45,16 +52,34 @@ def lock_root(session: Session) -> CertificateAuthority | None:
     )
 
 
-def get_active_intermediate(session: Session) -> CertificateAuthority | None:
-    """The intermediate that issues new certificates (the newest active one)."""
+def get_active_intermediate(session: Session, *, firm_id: str) -> CertificateAuthority | None:
+    """The intermediate that issues the firm's new certificates (its newest active one)."""
     return session.scalar(
         sa.select(CertificateAuthority)
         .where(
             CertificateAuthority.kind == AuthorityKind.INTERMEDIATE.value,
+            CertificateAuthority.firm_id == firm_id,
             CertificateAuthority.status == AuthorityStatus.ACTIVE.value,
         )
         .order_by(CertificateAuthority.generation.desc())
         .limit(1)
+    )
+
+
+def live_intermediates_of_firm(
+    session: Session, *, firm_id: str, now: datetime
+) -> list[CertificateAuthority]:
+    """The firm's own intermediates not yet expired, newest first."""
+    return list(
+        session.scalars(
+            sa.select(CertificateAuthority)
+            .where(
+                CertificateAuthority.kind == AuthorityKind.INTERMEDIATE.value,
+                CertificateAuthority.firm_id == firm_id,
+                CertificateAuthority.not_after > now,
+            )
+            .order_by(CertificateAuthority.generation.desc())
+        )
     )
 
 
@@ -267,3 +292,123 @@ def get_active_user(session: Session, user_id: str, *, firm_id: str | None) -> U
     if firm_id is not None:
         query = query.where(User.firm_id == firm_id)
     return session.scalar(query)
+
+
+# --- names and domains ------------------------------------------------------------------------
+
+
+def lock_name_keys(session: Session, keys: Iterable[str]) -> None:
+    """Hold, until the transaction ends, a lock per name key (``rules.name_lock_key``).
+
+    Two claims that could collide share a key, so holding it while checking and then inserting
+    makes the check true at commit. PostgreSQL takes a transaction-scoped advisory lock per key,
+    in sorted order so that two claims never deadlock; SQLite needs nothing, since a writing
+    transaction there already excludes every other writer.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        session.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(NAME_LOCK_CLASS, sa.func.hashtext(key)))
+        )
+
+
+def _below(domain: str) -> str:
+    """A LIKE pattern for every name below ``domain`` (hostnames hold no ``%`` or ``_``, but
+    the pattern does not rely on it)."""
+    escaped = domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%." + escaped
+
+
+def _live_names_elsewhere(firm_id: str, now: datetime) -> sa.Select[tuple[str]]:
+    return (
+        sa.select(CertificateName.name)
+        .join(Certificate, Certificate.id == CertificateName.certificate_id)
+        .where(
+            CertificateName.firm_id != firm_id,
+            Certificate.status != CertificateStatus.REVOKED.value,
+            Certificate.not_after > now,
+        )
+    )
+
+
+def name_certified_elsewhere(
+    session: Session, *, firm_id: str, names: list[str], children_of: str | None, now: datetime
+) -> bool:
+    """Whether another firm holds a live certificate for one of ``names`` or (``children_of``)
+    for a name one label below that domain."""
+    condition: sa.ColumnElement[bool] = CertificateName.name.in_(names)
+    if children_of is not None:
+        condition = sa.or_(condition, CertificateName.parent == children_of)
+    query = _live_names_elsewhere(firm_id, now).where(condition).limit(1)
+    return session.scalar(query) is not None
+
+
+def certified_under_elsewhere(
+    session: Session, *, firm_id: str, domain: str, covering: list[str], now: datetime
+) -> bool:
+    """Whether another firm holds a live certificate for ``domain``, a name under it, or one of
+    ``covering`` (the wildcard that covers the domain itself)."""
+    condition = sa.or_(
+        CertificateName.name == domain,
+        CertificateName.name.in_(covering),
+        CertificateName.name.like(_below(domain), escape="\\"),
+    )
+    return session.scalar(_live_names_elsewhere(firm_id, now).where(condition).limit(1)) is not None
+
+
+def domain_declared_elsewhere(
+    session: Session,
+    *,
+    firm_id: str,
+    domains: list[str],
+    children_of: str | None = None,
+    under: str | None = None,
+) -> bool:
+    """Whether another firm declared one of ``domains``, a domain one label below
+    ``children_of``, or (``under``) any domain below that one."""
+    conditions: list[sa.ColumnElement[bool]] = [FirmDomain.domain.in_(domains)]
+    if children_of is not None:
+        conditions.append(FirmDomain.parent == children_of)
+    if under is not None:
+        conditions.append(FirmDomain.domain.like(_below(under), escape="\\"))
+    query = sa.select(FirmDomain.id).where(FirmDomain.firm_id != firm_id, sa.or_(*conditions))
+    return session.scalar(query.limit(1)) is not None
+
+
+def add_names(session: Session, names: list[CertificateName]) -> None:
+    """Insert the names a certificate carries."""
+    session.add_all(names)
+
+
+def add_domain(session: Session, domain: FirmDomain) -> FirmDomain:
+    """Insert a declared domain."""
+    session.add(domain)
+    return domain
+
+
+def get_domain(session: Session, domain_id: str, *, firm_id: str) -> FirmDomain | None:
+    """One of the firm's declared domains by id."""
+    return session.scalar(
+        sa.select(FirmDomain).where(FirmDomain.id == domain_id, FirmDomain.firm_id == firm_id)
+    )
+
+
+def get_domain_by_name(session: Session, domain: str) -> FirmDomain | None:
+    """The declaration of this exact domain, whichever firm made it."""
+    return session.scalar(sa.select(FirmDomain).where(FirmDomain.domain == domain))
+
+
+def page_domains(
+    session: Session, *, firm_id: str, limit: int, offset: int
+) -> tuple[list[FirmDomain], int]:
+    """A page of the firm's declared domains, alphabetical, with the total."""
+    query = sa.select(FirmDomain).where(FirmDomain.firm_id == firm_id)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(FirmDomain.domain).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def delete_domain(session: Session, domain: FirmDomain) -> None:
+    """Remove a declared domain."""
+    session.delete(domain)

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, status
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
-from tessera.certificates import authority, service
+from tessera.certificates import authority, names, service
 from tessera.certificates.schemas import (
     CertificateCreate,
     CertificateCreated,
     CertificateRead,
     CertificateRenew,
     CertificateUpdate,
+    DomainCreate,
+    DomainRead,
 )
 from tessera.crypto.pki import RevocationReason
 from tessera.deps import CurrentPrincipal, IdempotentDep, PageDep, RuntimeDep, SessionDep
@@ -21,6 +23,7 @@ from tessera.kit.pagination import PageRead
 from tessera.models.certificate import CertificateStatus
 
 router = APIRouter(tags=["certificates"])
+domains_router = APIRouter(prefix="/v1/firms/{firm_id}/domains", tags=["firms"])
 
 # The generated private key is shown once and never stored, not even for idempotent replays.
 SENT_ONCE: Final = frozenset({"private_key_pem"})
@@ -33,10 +36,14 @@ _NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {
 _ISSUE_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
     403: {"description": "A customer named another owner, or the scope is missing."},
     404: {"description": "`owner_id` is not an active user of the firm."},
-    409: {"description": "`idempotency_key_reused` or `idempotency_key_in_use`."},
+    409: {
+        "description": "`name_owned_by_another_firm` (a DNS name, or a wildcard covering it, "
+        "is certified to or declared by another firm), `idempotency_key_reused` or "
+        "`idempotency_key_in_use`."
+    },
     422: {
-        "description": "`validation_error`, or a refused CSR: `invalid_csr`, "
-        "`csr_signature_invalid`, `weak_key`, `csr_requests_ca`."
+        "description": "`validation_error`, `ip_san_not_allowed`, or a refused CSR: "
+        "`invalid_csr`, `csr_signature_invalid`, `weak_key`, `csr_requests_ca`."
     },
     503: {"description": "`pki_not_initialised` or `issuing_ca_expired`."},
 }
@@ -177,7 +184,11 @@ def update_certificate(
     response_model=CertificateCreated,
     responses={
         **_NOT_FOUND,
-        409: {"description": "`certificate_revoked`, or an idempotency conflict."},
+        409: {
+            "description": "`certificate_revoked`, `name_owned_by_another_firm`, or an "
+            "idempotency conflict."
+        },
+        422: {"description": "`ip_san_not_allowed`: the firm no longer allows IP SANs."},
         503: {"description": "`pki_not_initialised` or `issuing_ca_expired`."},
     },
 )
@@ -230,6 +241,29 @@ def get_ca_chain(session: SessionDep, runtime: RuntimeDep) -> Response:
 
 
 @router.get(
+    "/v1/pki/firms/{firm_id}/ca.pem",
+    tags=["pki"],
+    response_class=Response,
+    responses={
+        200: {
+            "content": {PEM_CHAIN_TYPE: {}},
+            "description": "PEM certificates: the firm's own live issuing intermediates, newest "
+            "first, without the root. Pin them as trust anchors (`openssl verify "
+            "-partial_chain`) to accept this firm's certificates and no other firm's. Public.",
+        },
+        404: {"description": "No such firm, or it has issued no certificate yet."},
+    },
+)
+def get_firm_ca(firm_id: str, session: SessionDep, runtime: RuntimeDep) -> Response:
+    """One firm's issuing CAs, to trust that firm alone; no authentication needed."""
+    return Response(
+        authority.firm_ca_pem(session, firm_id=firm_id, now=runtime.now()),
+        media_type=PEM_CHAIN_TYPE,
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@router.get(
     "/v1/pki/crl.pem",
     tags=["pki"],
     response_class=Response,
@@ -249,3 +283,59 @@ def get_crl(session: SessionDep, runtime: RuntimeDep) -> Response:
         media_type=PEM_FILE_TYPE,
         headers={"Cache-Control": "public, max-age=60"},
     )
+
+
+# --- declared domains -------------------------------------------------------------------------
+
+
+@domains_router.post(
+    "",
+    status_code=status.HTTP_200_OK,
+    response_model=DomainRead,
+    responses={
+        201: {"model": DomainRead, "description": "The domain was declared."},
+        409: {
+            "description": "`name_owned_by_another_firm`: another firm declared this domain "
+            "(or one above or below it) or holds a live certificate under it."
+        },
+    },
+)
+def declare_domain(
+    firm_id: str,
+    body: DomainCreate,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+) -> Response:
+    """Declare a DNS domain as the firm's (firm admins); 200 when it already was."""
+    domain, created = names.declare_domain(
+        session, principal=principal, firm_id=firm_id, domain=body.domain, now=runtime.now()
+    )
+    return JSONResponse(
+        DomainRead.model_validate(domain).model_dump(mode="json"),
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+    )
+
+
+@domains_router.get("", response_model=PageRead[DomainRead])
+def list_domains(
+    firm_id: str, session: SessionDep, principal: CurrentPrincipal, page: PageDep
+) -> PageRead[DomainRead]:
+    """List the domains the firm declared (firm admins)."""
+    result = names.list_domains(session, principal=principal, firm_id=firm_id, page=page)
+    return PageRead[DomainRead].of(result, DomainRead.model_validate)
+
+
+@domains_router.delete("/{domain_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_domain(
+    firm_id: str,
+    domain_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+) -> Response:
+    """Withdraw a declared domain (firm admins); certificates already issued are untouched."""
+    names.remove_domain(
+        session, principal=principal, firm_id=firm_id, domain_id=domain_id, now=runtime.now()
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

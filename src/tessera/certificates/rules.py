@@ -13,6 +13,12 @@ certificate across, and never twice. Two choices make that well defined:
 
 So the whole state is one number, ``notified_days``: every threshold at or above it is behind
 the certificate. Time only moves forward, so that never needs to be undone.
+
+Names. A DNS name belongs to the firm that holds a live certificate for it or declared a domain
+above it. A wildcard ``*.<parent>`` covers exactly one label over ``<parent>`` (RFC 6125), so
+``*.acme.example`` and ``api.acme.example`` collide, while ``a.b.acme.example`` is not covered.
+Every pair of names that can collide shares its last two labels (``name_lock_key``), which is
+what serialises the claims that could collide and nothing else.
 """
 
 from __future__ import annotations
@@ -113,3 +119,44 @@ def due_notice(
 def whole_days_left(not_after: datetime, now: datetime) -> int:
     """Full days until ``not_after`` (0 on the last day)."""
     return max(0, (not_after - now) // timedelta(days=1))
+
+
+# --- DNS names --------------------------------------------------------------------------------
+
+WILDCARD_PREFIX: Final = "*."
+
+
+def is_wildcard(name: str) -> bool:
+    """Whether ``name`` is a wildcard (``*.acme.example``)."""
+    return name.startswith(WILDCARD_PREFIX)
+
+
+def base_name(name: str) -> str:
+    """The name without its wildcard label, if it has one."""
+    return name[len(WILDCARD_PREFIX) :] if is_wildcard(name) else name
+
+
+def dns_parent(name: str) -> str | None:
+    """The name without its first label (``acme.example`` for ``api.acme.example``)."""
+    _, dot, rest = name.partition(".")
+    return rest if dot else None
+
+
+def covering_names(name: str) -> list[str]:
+    """The certified names that collide with ``name`` exactly: itself, and for a plain name
+    the wildcard one level up (the names a wildcard covers are found by their parent)."""
+    parent = dns_parent(name)
+    if is_wildcard(name) or parent is None or "." not in parent:
+        return [name]
+    return [name, WILDCARD_PREFIX + parent]
+
+
+def enclosing_domains(name: str) -> list[str]:
+    """The domains (two labels or more) a name lies in, itself included for a plain name."""
+    labels = base_name(name).split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
+def name_lock_key(name: str) -> str:
+    """What two colliding names or domains always share: the last two labels."""
+    return ".".join(base_name(name).split(".")[-2:])

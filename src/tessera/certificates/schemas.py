@@ -182,3 +182,28 @@ class CertificateCreated(CertificateRead):
         description="PKCS#8 PEM, encrypted when `key_passphrase` was given. Never stored: a "
         "replay of the request (same Idempotency-Key) answers without it.",
     )
+
+
+class DomainCreate(BaseModel):
+    """A DNS domain the firm declares as its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    domain: str = Field(
+        min_length=1,
+        max_length=253,
+        description="Two labels or more, no wildcard; no other firm is certified for a name "
+        "under it.",
+        examples=["acme-cards.example"],
+    )
+
+
+class DomainRead(BaseModel):
+    """A domain the firm declared."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    domain: str
+    firm: str = Field(validation_alias="firm_id")
+    created_at: datetime

@@ -10,6 +10,10 @@ Ownership: a certificate belongs to a firm and, usually, to one user of that fir
 own what they create and see only what they own; staff create for themselves or for a user
 they name in their firm, and see the whole firm. Machine clients create firm-owned
 certificates (no owner) unless they name one.
+
+Names: a DNS name is certified to one firm at a time (``names``): checked before signing to
+refuse early, and again in ``record`` under the name locks, where the names are stored. Each
+firm's certificates, renewals included, are signed by that firm's own intermediate.
 """
 
 from __future__ import annotations
@@ -26,12 +30,13 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
-from tessera.certificates import authority, repository, rules
+from tessera.certificates import authority, names, repository, rules
 from tessera.crypto import pki
 from tessera.db import end_read_transaction
 from tessera.errors import Conflict, Forbidden, InvalidStatusTransition, NotFound, ValidationFailed
 from tessera.events.service import record_event
 from tessera.events.types import EventType
+from tessera.firms import service as firms
 from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
 from tessera.models import Certificate, CertificateStatus, KeySource
@@ -77,6 +82,7 @@ class SignedCertificate:
     labels: dict[str, str]
     notify_days_before_expiry: list[int]
     renewal_of_id: str | None = None
+    dns_names: tuple[names.RequestedName, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +181,9 @@ def sign_new(
 ) -> SignedCertificate:
     """Check the request, then (holding no database lock) generate the key if needed and sign.
 
-    Refusals, all 422: ``invalid_csr``, ``csr_signature_invalid``, ``weak_key``,
-    ``csr_requests_ca``, and ``validation_error`` for a bad name or passphrase.
+    Refusals: 422 ``invalid_csr``, ``csr_signature_invalid``, ``weak_key``,
+    ``csr_requests_ca``, ``ip_san_not_allowed``, and ``validation_error`` for a bad name or
+    passphrase; 409 ``name_owned_by_another_firm``.
     """
     principal.require(Scope.CERTIFICATES_WRITE)
     # Everything that can refuse the request cheaply runs before the expensive part.
@@ -187,7 +194,11 @@ def sign_new(
         pki.check_csr(csr)
         csr_key = csr.public_key()
     firm_id, owner_id = _owner_for_new(session, principal, request.owner_id)
-    issuer_row, issuer = authority.issuing_authority(session, keyring)
+    dns_names = _available_names(
+        session, firm_id=firm_id, common_name=request.common_name,
+        subject_alt_names=request.subject_alt_names, now=now,
+    )  # fmt: skip
+    issuer_row, issuer = authority.issuing_authority(session, keyring, firm_id=firm_id, now=now)
     end_read_transaction(session)
 
     private_key: pki.SupportedPrivateKey | None = None
@@ -225,7 +236,23 @@ def sign_new(
             if request.notify_days_before_expiry is None
             else request.notify_days_before_expiry
         ),
+        dns_names=dns_names,
     )
+
+
+def _available_names(
+    session: Session,
+    *,
+    firm_id: str,
+    common_name: str,
+    subject_alt_names: Sequence[str],
+    now: datetime,
+) -> tuple[names.RequestedName, ...]:
+    """The DNS names a certificate would carry, refused early when the firm may not have them."""
+    firm = firms.get_firm(session, firm_id)
+    found = names.requested_names(common_name, subject_alt_names, allow_ip_sans=firm.allow_ip_sans)
+    names.check_available(session, firm_id=firm_id, names=found, now=now)
+    return found
 
 
 def sign_renewal(
@@ -244,6 +271,10 @@ def sign_renewal(
     certificate (from a CSR or a generated key) and revoke this one as ``superseded``. A revoked
     certificate is not renewed (409 ``certificate_revoked``); the old certificate is left as it
     is and stays valid until it expires or is revoked.
+
+    The renewal is signed by the firm's own active intermediate, and its names are checked like
+    a new certificate's: one another firm came to hold meanwhile (after this certificate
+    expired) is a 409, and an IP SAN the firm no longer allows a 422.
     """
     principal.require(Scope.CERTIFICATES_WRITE)
     old = _visible(session, principal, certificate_id)
@@ -252,7 +283,11 @@ def sign_renewal(
     public_key = serialization.load_pem_public_key(old.public_key_pem.encode("ascii"))
     if not isinstance(public_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
         raise ValueError("stored public key is not EC or RSA")  # pragma: no cover - never stored
-    issuer_row, issuer = authority.issuing_authority(session, keyring)
+    dns_names = _available_names(
+        session, firm_id=old.firm_id, common_name=old.common_name,
+        subject_alt_names=list(old.subject_alt_names), now=now,
+    )  # fmt: skip
+    issuer_row, issuer = authority.issuing_authority(session, keyring, firm_id=old.firm_id, now=now)
     end_read_transaction(session)
 
     days = validity_days or old.validity_days
@@ -277,6 +312,7 @@ def sign_renewal(
         labels=dict(old.labels),
         notify_days_before_expiry=list(old.notify_days_before_expiry),
         renewal_of_id=old.id,
+        dns_names=dns_names,
     )
 
 
@@ -294,6 +330,8 @@ def record(
         renewed = repository.lock(session, signed.renewal_of_id)
         if renewed.status == CertificateStatus.REVOKED.value:
             raise CertificateRevoked()
+    # Another firm may have been certified for a name since the early check: this one holds.
+    names.reserve(session, firm_id=signed.firm_id, names=signed.dns_names, now=now)
     certificate = signed.certificate
     not_after = certificate.not_valid_after_utc
     plan = rules.schedule(
@@ -332,6 +370,8 @@ def record(
             updated_at=now,
         ),
     )
+    session.flush()
+    names.record_names(session, certificate_id=row.id, firm_id=row.firm_id, names=signed.dns_names)
     session.flush()
     record_event(
         session,

@@ -29,17 +29,24 @@ def _runtime() -> Runtime:
 
 
 def _describe(ca: CertificateAuthority) -> str:
+    issues_for = (
+        ""
+        if ca.kind == "root"
+        else f"  firm {ca.firm_id}"
+        if ca.firm_id
+        else "  every firm (legacy)"
+    )
     return (
         f"{ca.kind:<12} {ca.status:<8} {ca.id}  {ca.common_name}  "
-        f"valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d}\n"
+        f"valid {ca.not_before:%Y-%m-%d} to {ca.not_after:%Y-%m-%d}{issues_for}\n"
         f"{'':<22}sha256 {ca.fingerprint_sha256}"
     )
 
 
 @app.command()
 def init() -> None:
-    """Create the root and the issuing intermediate, unless they exist (the service also does
-    this on start)."""
+    """Create the root and the default firm's issuing intermediate, unless they exist (the
+    service also does this on start; other firms get theirs on their first issuance)."""
     from tessera.certificates import authority
 
     runtime = _runtime()
@@ -64,16 +71,28 @@ def rotate_intermediate(
     validity_days: Annotated[
         int, typer.Option(min=30, max=3650, help="Days the new intermediate is valid.")
     ] = 1825,
+    firm: Annotated[
+        str, typer.Option(help="The slug of the firm whose intermediate to rotate.")
+    ] = "default",
 ) -> None:
-    """Issue from a new intermediate; the old one keeps signing the CRL of what it issued."""
+    """Issue a firm's certificates from a new intermediate; the old one keeps signing the CRL
+    of what it issued."""
     from tessera.certificates import authority
     from tessera.errors import TesseraError
+    from tessera.firms import repository as firms
 
     runtime = _runtime()
     try:
         with runtime.db.session_scope() as session:
+            found = firms.get_by_slug(session, firm)
+            if found is None:
+                fail(f"no firm has the slug {firm}")
             rotation = authority.rotate_intermediate(
-                session, runtime.keyring, now=runtime.now(), validity_days=validity_days
+                session,
+                runtime.keyring,
+                firm_id=found.id,
+                now=runtime.now(),
+                validity_days=validity_days,
             )
             new = _describe(rotation.new)
             retired = _describe(rotation.retired) if rotation.retired else None

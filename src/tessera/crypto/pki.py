@@ -250,6 +250,7 @@ def create_intermediate_ca(
     now: datetime,
     validity_days: int = 1825,
     organization: str | None = None,
+    organizational_unit: str | None = None,
 ) -> IssuedCA:
     """Create an intermediate CA under ``root`` that may sign only end-entity certificates."""
     # P-384 for the same reasons as the root (see create_root_ca).
@@ -258,7 +259,7 @@ def create_intermediate_ca(
     not_after = _clamp_to_issuer(root, not_before, not_before + _validity(validity_days))
     certificate = _sign(
         _ca_builder(
-            subject=_subject_name(common_name, organization),
+            subject=_subject_name(common_name, organization, organizational_unit),
             issuer=root.subject,
             public_key=key.public_key(),
             not_before=not_before,
@@ -420,12 +421,7 @@ def issue_certificate(
     """
     key = require_supported_public_key(public_key)
     subject = _subject_name(common_name, organization)
-    general_names = parse_subject_alt_names(subject_alt_names)
-    if not general_names and _looks_like_hostname(common_name.strip()):
-        # TLS clients ignore the CN and match only SANs (RFC 6125, CA/B Forum), so a server
-        # certificate without one would never match. Requiring two labels keeps a person's
-        # name such as "alice" from turning into a DNS name.
-        general_names = [x509.DNSName(common_name.strip().lower())]
+    general_names = certificate_names(common_name, subject_alt_names)
     start = _whole_seconds(not_before)
     end = _clamp_to_issuer(issuer, start, start + _validity(validity_days))
     if serial is None:
@@ -487,6 +483,21 @@ def _end_entity_key_usage(key: SupportedPublicKey) -> x509.KeyUsage:
     )
 
 
+def certificate_names(common_name: str, subject_alt_names: Iterable[str]) -> list[x509.GeneralName]:
+    """The SAN entries a certificate for this common name and these SANs carries.
+
+    When no SAN is given and the common name looks like a hostname (two or more labels), it
+    becomes the single DNS SAN.
+    """
+    general_names = parse_subject_alt_names(subject_alt_names)
+    if not general_names and _looks_like_hostname(common_name.strip()):
+        # TLS clients ignore the CN and match only SANs (RFC 6125, CA/B Forum), so a server
+        # certificate without one would never match. Requiring two labels keeps a person's
+        # name such as "alice" from turning into a DNS name.
+        general_names = [x509.DNSName(common_name.strip().lower())]
+    return general_names
+
+
 def parse_subject_alt_names(names: Iterable[str]) -> list[x509.GeneralName]:
     """Turn API strings into SAN entries: IP, URI, email or DNS name, in that order of trial.
 
@@ -505,14 +516,16 @@ def parse_subject_alt_names(names: Iterable[str]) -> list[x509.GeneralName]:
                 "subject_alt_names",
                 f"At most {MAX_SUBJECT_ALT_NAMES} subject alternative names are allowed.",
             )
-        general_name = _parse_one_subject_alt_name(raw, index)
+        general_name = parse_subject_alt_name(raw, index)
         if general_name not in seen:
             seen.add(general_name)
             result.append(general_name)
     return result
 
 
-def _parse_one_subject_alt_name(raw: str, index: int) -> x509.GeneralName:
+def parse_subject_alt_name(raw: str, index: int = 0) -> x509.GeneralName:
+    """One API string as a SAN entry (see ``parse_subject_alt_names``); ``index`` names it in
+    the error."""
     value = raw.strip()
     if not value:
         raise _bad_subject_alt_name(index, "is empty")
@@ -667,8 +680,18 @@ def new_serial_number() -> int:
 # --- shared pieces ----------------------------------------------------------------------------
 
 
-def _subject_name(common_name: str, organization: str | None) -> x509.Name:
+def _subject_name(
+    common_name: str, organization: str | None, organizational_unit: str | None = None
+) -> x509.Name:
     attributes = [x509.NameAttribute(NameOID.COMMON_NAME, _name_value(common_name, "common_name"))]
+    if organizational_unit is not None:
+        attributes.insert(
+            0,
+            x509.NameAttribute(
+                NameOID.ORGANIZATIONAL_UNIT_NAME,
+                _name_value(organizational_unit, "organizational_unit"),
+            ),
+        )
     if organization is not None:
         attributes.insert(
             0,

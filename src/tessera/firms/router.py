@@ -25,6 +25,7 @@ def create_firm(
         auto_approve_registrations=body.auto_approve_registrations,
         issuing_bin=body.issuing_bin,
         issuing_bin_end=body.issuing_bin_end,
+        allow_ip_sans=body.allow_ip_sans,
         now=runtime.now(),
     )
     return FirmRead.model_validate(firm)
@@ -55,7 +56,7 @@ def update_firm(
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
 ) -> FirmRead:
-    """Change a firm's settings: name, auto-approval of registrations, issuing BIN range."""
+    """Change a firm's settings: name, registration auto-approval, issuing BINs, IP SANs."""
     firm = service.update_firm(
         session,
         principal=principal,
@@ -64,6 +65,7 @@ def update_firm(
         auto_approve_registrations=body.auto_approve_registrations,
         issuing_bin=body.issuing_bin,
         issuing_bin_end=body.issuing_bin_end,
+        allow_ip_sans=body.allow_ip_sans,
         now=runtime.now(),
     )
     return FirmRead.model_validate(firm)

@@ -37,6 +37,10 @@ class FirmCreate(BaseModel):
         description="Last BIN of the range, as long as issuing_bin (default: issuing_bin).",
         examples=["40001299"],
     )
+    allow_ip_sans: bool = Field(
+        default=False,
+        description="Certificates may carry IP address SANs (nobody owns an address).",
+    )
 
 
 class FirmUpdate(BaseModel):
@@ -48,6 +52,9 @@ class FirmUpdate(BaseModel):
     auto_approve_registrations: bool | None = None
     issuing_bin: Bin | None = None
     issuing_bin_end: Bin | None = None
+    allow_ip_sans: bool | None = Field(
+        default=None, description="Platform admins only: certificates may carry IP SANs."
+    )
 
 
 class FirmRead(BaseModel):
@@ -62,4 +69,5 @@ class FirmRead(BaseModel):
     auto_approve_registrations: bool
     issuing_bin: str
     issuing_bin_end: str
+    allow_ip_sans: bool
     created_at: datetime

@@ -94,6 +94,7 @@ def create_firm(
     issuing_bin: str | None,
     issuing_bin_end: str | None,
     now: datetime,
+    allow_ip_sans: bool = False,
 ) -> Firm:
     """Create a partner firm (platform admins); 409 ``slug_taken`` when the slug is in use."""
     _require_platform_admin(principal)
@@ -110,6 +111,7 @@ def create_firm(
         auto_approve_registrations=auto_approve_registrations,
         issuing_bin=start,
         issuing_bin_end=end,
+        allow_ip_sans=allow_ip_sans,
         phone_region="AE",
         timezone="Asia/Dubai",
         created_at=now,
@@ -126,7 +128,11 @@ def create_firm(
         action="firm.created",
         target_type="firm",
         target_id=firm.id,
-        data={"slug": slug, "auto_approve_registrations": auto_approve_registrations},
+        data={
+            "slug": slug,
+            "auto_approve_registrations": auto_approve_registrations,
+            "allow_ip_sans": allow_ip_sans,
+        },
         now=now,
     )
     return firm
@@ -154,12 +160,22 @@ def update_firm(
     issuing_bin: str | None,
     issuing_bin_end: str | None,
     now: datetime,
+    allow_ip_sans: bool | None = None,
 ) -> Firm:
-    """Change a firm's settings (platform admins, or that firm's admins)."""
+    """Change a firm's settings (platform admins, or that firm's admins).
+
+    ``allow_ip_sans`` is for platform admins only (403): an address certificate cannot be tied
+    to an owner, so a firm does not decide for itself that it may have them.
+    """
     firm = visible_firm(session, principal=principal, firm_id=firm_id)
     if not principal.is_platform_admin and principal.role is not Role.FIRM_ADMIN:
         raise Forbidden("Only the firm's admins can change its settings.")
+    if allow_ip_sans is not None and not principal.is_platform_admin:
+        raise Forbidden("Only platform admins can allow IP address certificates.")
     changes: dict[str, object] = {}
+    if allow_ip_sans is not None and allow_ip_sans != firm.allow_ip_sans:
+        firm.allow_ip_sans = allow_ip_sans
+        changes["allow_ip_sans"] = allow_ip_sans
     if issuing_bin is not None or issuing_bin_end is not None:
         start = issuing_bin or firm.issuing_bin
         end = issuing_bin_end or (start if issuing_bin is not None else firm.issuing_bin_end)

@@ -15,12 +15,14 @@ from tessera.models.certificate_authority import (
     AuthorityStatus,
     CertificateAuthority,
 )
+from tessera.models.certificate_name import CertificateName
 from tessera.models.delivery_import import DeliveryImport
 from tessera.models.delivery_import_chunk import DeliveryImportChunk
 from tessera.models.delivery_import_rejection import DeliveryImportRejection
 from tessera.models.delivery_partner import DeliveryPartner
 from tessera.models.event import Event
 from tessera.models.firm import DEFAULT_FIRM_ID, DEFAULT_FIRM_SLUG, Firm
+from tessera.models.firm_domain import FirmDomain
 from tessera.models.idempotency_key import IdempotencyKey
 from tessera.models.refresh_token import RefreshToken
 from tessera.models.transaction import LedgerTransaction, TransactionType
@@ -50,6 +52,7 @@ __all__ = [
     "CardRegistration",
     "Certificate",
     "CertificateAuthority",
+    "CertificateName",
     "CertificateStatus",
     "DeliveryImport",
     "DeliveryImportChunk",
@@ -59,6 +62,7 @@ __all__ = [
     "DeliveryTrigger",
     "Event",
     "Firm",
+    "FirmDomain",
     "IdempotencyKey",
     "KeySource",
     "LedgerTransaction",

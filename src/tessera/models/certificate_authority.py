@@ -1,12 +1,15 @@
 """A certificate authority of the deployment's PKI: the root, or an issuing intermediate.
 
-Deployment-level, so it carries no firm: one CA hierarchy signs every firm's certificates, the
-way one set of vault keys protects every firm's cards. The private key is stored only sealed by
-the vault's key ring (``sealed_private_key``); the certificate and the current CRL are public.
+One root per deployment signs one issuing intermediate per firm (``firm_id``), so that a relying
+party can trust one firm's certificates without trusting every firm's. The root, and the
+intermediates that signed every firm's certificates before firms had their own (migration
+0006 retired them; they keep signing their CRLs), carry no firm. The private key is stored only
+sealed by the vault's key ring (``sealed_private_key``); the certificate and the current CRL
+are public.
 
-``(kind, generation)`` is unique: the root is always generation 1 and each intermediate rotation
-adds one, so two processes that initialise or rotate at the same moment collide on the index
-instead of creating two hierarchies.
+``(kind, generation)`` is unique: the root is always generation 1 and each new intermediate, of
+whichever firm, takes the next generation of the deployment, so two processes that initialise
+or rotate at the same moment collide on the index instead of creating two hierarchies.
 """
 
 from __future__ import annotations
@@ -41,6 +44,11 @@ class CertificateAuthority(Base):
     status: Mapped[str] = mapped_column(sa.String(16), default=AuthorityStatus.ACTIVE.value)
     parent_id: Mapped[str | None] = mapped_column(
         sa.String(ID_LENGTH), sa.ForeignKey("certificate_authorities.id", ondelete="RESTRICT")
+    )
+    # The firm whose certificates an intermediate signs; None for the root and the retired
+    # deployment-wide intermediates of before.
+    firm_id: Mapped[str | None] = mapped_column(
+        sa.String(ID_LENGTH), sa.ForeignKey("firms.id", ondelete="RESTRICT"), index=True
     )
     common_name: Mapped[str] = mapped_column(sa.String(64))
     serial_number: Mapped[str] = mapped_column(sa.String(40))

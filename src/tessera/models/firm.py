@@ -28,6 +28,11 @@ class Firm(Base):
     slug: Mapped[str] = mapped_column(sa.String(63), unique=True)
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
     auto_approve_registrations: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # Certificates with IP address SANs: nobody owns an address (10.0.0.1 is everyone's), so
+    # they are refused unless a platform admin allows them for the firm.
+    allow_ip_sans: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
     # Issued cards get numbers whose BIN lies in issuing_bin..issuing_bin_end: two prefixes of
     # the same length (6 to 8 digits); a one-BIN range has both ends equal.
     issuing_bin: Mapped[str] = mapped_column(sa.String(8), default="400012")
