@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-import jwt
+import json
 
-from tests.conftest import TEST_JWT_SECRET
+import jwt
+import sqlalchemy as sa
+
+from tessera.runtime import Runtime
+from tests.conftest import TEST_JWT_SECRET, LogView
 from tests.support.api import PASSWORD, Api
+
+
+def _audit_rows(runtime: Runtime, action: str) -> list[dict[str, object]]:
+    with runtime.db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT * FROM audit_events WHERE action = :action ORDER BY seq"),
+            {"action": action},
+        )
+        return [dict(row._mapping) for row in rows]
 
 
 class TestLogin:
@@ -52,6 +65,25 @@ class TestLogin:
         actions = [e.action for e in events if e.target_id == created["user"]["id"]]
         assert "auth.login_failed" in actions
         assert "auth.login" in actions
+
+    def test_a_failure_for_an_email_without_an_account_is_audited_but_not_the_password(
+        self, api: Api, logs: LogView
+    ) -> None:
+        secret = "hunter2-and-then-some"
+        response = api.client.post(
+            "/v1/auth/login", json={"email": "Nobody@Example.com", "password": secret}
+        )
+        assert response.status_code == 401
+        [entry] = _audit_rows(api.runtime, "auth.login_failed")
+        assert entry["actor_type"] == "anonymous"
+        assert entry["actor_id"] is None
+        assert entry["target_type"] == "email"
+        data = entry["data"] if isinstance(entry["data"], dict) else json.loads(str(entry["data"]))
+        assert data["email"] == "nobody@example.com"
+        assert entry["ip_address"] == "testclient"
+        assert entry["request_id"] == response.json()["request_id"]
+        assert secret not in json.dumps(entry, default=str)
+        assert not [line for line in logs.lines if secret in line]
 
 
 class TestLoginRateLimit:

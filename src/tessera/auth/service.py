@@ -26,7 +26,7 @@ from tessera.firms import service as firms
 from tessera.holders import repository as holders
 from tessera.kit.ids import new_id
 from tessera.kit.phone import InvalidPhone, normalize_phone
-from tessera.models import AccountHolder, RefreshToken, Role, User
+from tessera.models import DEFAULT_FIRM_ID, AccountHolder, RefreshToken, Role, User
 from tessera.principal import ROLE_SCOPES, Principal
 from tessera.runtime import Runtime
 
@@ -172,8 +172,9 @@ def login(
 ) -> IssuedTokens:
     """Check credentials and start a new refresh-token family.
 
-    The same 401 answers an unknown email and a wrong password, after the same amount of work.
-    Failures count towards the per-email and per-address limits (429 with Retry-After).
+    The same 401 answers an unknown email and a wrong password, after the same amount of work;
+    both are audited (an unknown email with the email it named, never the password). Failures
+    count towards the per-email and per-address limits (429 with Retry-After).
     """
     email = email.strip().lower()
     runtime.throttles.login.check(subject=email, address=address)
@@ -191,6 +192,19 @@ def login(
                 action="auth.login_failed",
                 target_type="user",
                 target_id=user.id,
+                now=runtime.now(),
+            )
+        else:
+            # PCI DSS 10.2.1.4: every invalid access attempt, including one for an account that
+            # does not exist. The email it named is what an investigator needs (a spray of
+            # addresses, a typo); it belongs to no firm, so it goes to the platform's own.
+            audit.record(
+                session,
+                firm_id=DEFAULT_FIRM_ID,
+                actor=audit.Actor(type="anonymous"),
+                action="auth.login_failed",
+                target_type="email",
+                data={"email": email, "account": "none"},
                 now=runtime.now(),
             )
         raise LoginFailed()
