@@ -89,3 +89,17 @@ class TestSettingsParsing:
     def test_log_level_is_checked(self, tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="LOG_LEVEL"):
             _settings(tmp_path, log_level="chatty")
+
+    def test_trusted_proxies_are_ips_or_networks_and_none_by_default(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert _settings(tmp_path).trusted_proxy_networks == ()
+        monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,::1")
+        settings = _settings(tmp_path)
+        assert [str(n) for n in settings.trusted_proxy_networks] == [
+            "10.0.0.0/8",
+            "192.0.2.7/32",
+            "::1/128",
+        ]
+        with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
+            _settings(tmp_path, trusted_proxies="lb.internal")

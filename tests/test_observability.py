@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from tessera.observability import REDACTED, redact_text, redact_value
+from tessera.kit.forwarded import parse_networks
+from tessera.observability import (
+    REDACTED,
+    Metrics,
+    RequestContextMiddleware,
+    client_ip,
+    redact_text,
+    redact_value,
+)
 from tests.conftest import LogView
 from tests.support.api import PASSWORD, Api
 
@@ -21,6 +30,33 @@ class TestRequestId:
         assert kept.headers["X-Request-Id"] == "abc-123.def"
         replaced = client.get("/v1/health", headers={"X-Request-Id": "bad id\twith spaces"})
         assert replaced.headers["X-Request-Id"] != "bad id\twith spaces"
+
+
+class TestClientAddress:
+    """The request context holds the one client address; forwarded headers need a trusted peer."""
+
+    def _probe(self, peer: str, trusted: list[str]) -> TestClient:
+        probe = FastAPI()
+
+        @probe.get("/where")
+        async def where(request: Request) -> dict[str, str | None]:
+            return {"ip": client_ip(), "scheme": request.url.scheme}
+
+        probe.add_middleware(
+            RequestContextMiddleware, metrics=Metrics(), trusted_proxies=parse_networks(trusted)
+        )
+        return TestClient(probe, client=(peer, 50_000))
+
+    def test_forwarded_headers_from_a_trusted_proxy_are_believed(self) -> None:
+        headers = {"X-Forwarded-For": "198.51.100.4", "X-Forwarded-Proto": "https"}
+        seen = self._probe("10.0.0.2", ["10.0.0.0/8"]).get("/where", headers=headers).json()
+        assert seen == {"ip": "198.51.100.4", "scheme": "https"}
+
+    def test_forwarded_headers_from_anyone_else_are_ignored(self) -> None:
+        headers = {"X-Forwarded-For": "198.51.100.4", "X-Forwarded-Proto": "https"}
+        for trusted in ([], ["10.0.0.0/8"]):
+            seen = self._probe("127.0.0.1", trusted).get("/where", headers=headers).json()
+            assert seen == {"ip": "127.0.0.1", "scheme": "http"}
 
 
 class TestAccessLog:

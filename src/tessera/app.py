@@ -192,7 +192,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             expose_headers=["X-Request-Id", "Idempotent-Replayed", "Retry-After"],
         )
     app.add_middleware(ErrorEnvelopeMiddleware)
-    app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=runtime.metrics,
+        trusted_proxies=settings.trusted_proxy_networks,
+    )
     return app
 
 

@@ -19,6 +19,8 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from tessera.kit.forwarded import IPNetwork, parse_networks
+
 MIN_JWT_SECRET_LENGTH = 32
 MASTER_KEY_BYTES = 32
 
@@ -67,6 +69,9 @@ class Settings(BaseSettings):
     login_failures_per_address: str = "20/5 minutes"
     client_auth_failures_per_client: str = "10/5 minutes"
     client_auth_failures_per_address: str = "20/5 minutes"
+    # Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed; from anyone else those headers are ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_upload_bytes: int = Field(default=50 * 1_048_576, ge=1024)
@@ -103,6 +108,20 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        for item in value:
+            try:
+                parse_networks([item])
+            except ValueError as exc:
+                raise ValueError(
+                    "TRUSTED_PROXIES must list IP addresses or CIDR networks, comma-separated"
+                ) from exc
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _upper_level(cls, value: str) -> str:
@@ -136,6 +155,11 @@ class Settings(BaseSettings):
         if self.webhook_allow_private is not None:
             return self.webhook_allow_private
         return self.app_env in (AppEnv.DEV, AppEnv.TEST)
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """``trusted_proxies`` as networks."""
+        return parse_networks(self.trusted_proxies)
 
     @property
     def is_sqlite(self) -> bool:

@@ -18,7 +18,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +26,8 @@ from typing import Any
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tessera.kit.forwarded import IPNetwork, client_address, is_trusted_proxy
 
 REDACTED = "[REDACTED]"
 
@@ -132,6 +134,15 @@ _request_context: ContextVar[RequestContext | None] = ContextVar(
 def current_request() -> RequestContext | None:
     """The context of the request being handled, if any."""
     return _request_context.get()
+
+
+def client_ip() -> str | None:
+    """The caller's address for this request: the one source for rate limits and the audit log.
+
+    ``RequestContextMiddleware`` works it out once per request (see ``tessera.kit.forwarded``).
+    """
+    ctx = _request_context.get()
+    return ctx.client_ip if ctx else None
 
 
 def current_request_id() -> str | None:
@@ -262,9 +273,12 @@ def _route_template(scope: Scope) -> str:
 class RequestContextMiddleware:
     """Pure ASGI middleware: request id in and out, timing, the access line and metrics."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: Metrics, trusted_proxies: Sequence[IPNetwork] = ()
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.trusted_proxies = tuple(trusted_proxies)
         self.log = get_logger("tessera.access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -274,11 +288,19 @@ class RequestContextMiddleware:
         incoming = _header(scope, b"x-request-id")
         request_id = incoming if incoming and _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         client = scope.get("client")
+        peer = client[0] if client else None
         ctx = RequestContext(
             request_id=request_id,
             method=scope["method"],
-            client_ip=client[0] if client else None,
+            client_ip=client_address(
+                peer, _headers(scope, b"x-forwarded-for"), self.trusted_proxies
+            ),
         )
+        if is_trusted_proxy(peer, self.trusted_proxies):
+            # TLS ends at the proxy; it says which scheme the client used.
+            proto = (_header(scope, b"x-forwarded-proto") or "").strip().lower()
+            if proto in ("http", "https"):
+                scope["scheme"] = proto
         token = _request_context.set(ctx)
         scope.setdefault("state", {})["request_id"] = request_id
         status_code = 500
@@ -308,6 +330,12 @@ class RequestContextMiddleware:
                 route=route,
             )
             _request_context.reset(token)
+
+
+def _headers(scope: Scope, name: bytes) -> list[str]:
+    return [
+        bytes(value).decode("latin-1") for key, value in scope.get("headers", []) if key == name
+    ]
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

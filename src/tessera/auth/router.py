@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 
 from tessera.auth import service
 from tessera.auth.schemas import (
@@ -17,6 +17,7 @@ from tessera.auth.schemas import (
 from tessera.deps import CurrentPrincipal, RuntimeDep, SessionDep
 from tessera.holders.schemas import HolderRead
 from tessera.models import User
+from tessera.observability import client_ip
 
 router = APIRouter(tags=["auth"])
 
@@ -53,16 +54,14 @@ def signup(body: SignupRequest, session: SessionDep, runtime: RuntimeDep) -> Sig
 
 
 @router.post("/v1/auth/login", response_model=TokenPair)
-def login(
-    body: LoginRequest, request: Request, session: SessionDep, runtime: RuntimeDep
-) -> TokenPair:
+def login(body: LoginRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
     """Exchange email and password for an access token and a refresh token."""
     tokens = service.login(
         session,
         runtime,
         email=body.email,
         password=body.password,
-        address=request.client.host if request.client else None,
+        address=client_ip(),
     )
     return _token_pair(tokens)
 

@@ -74,7 +74,9 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        # X-Forwarded-* is read by the app, from TRUSTED_PROXIES only (tessera.kit.forwarded);
+        # uvicorn's own reading would trust any client on 127.0.0.1.
+        proxy_headers=False,
         timeout_graceful_shutdown=20,
     )
 

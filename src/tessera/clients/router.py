@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Request, Response, status
+from fastapi import APIRouter, Form, Header, Response, status
 from fastapi.responses import JSONResponse
 
 from tessera.clients import service
@@ -12,6 +12,7 @@ from tessera.clients.schemas import ClientCreate, ClientCreated, ClientRead, Tok
 from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep
 from tessera.kit.pagination import PageRead
 from tessera.models import ApiClient
+from tessera.observability import client_ip
 
 router = APIRouter(tags=["clients"])
 
@@ -96,7 +97,6 @@ def disable_client(
     },
 )
 def issue_token(
-    request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
     grant_type: Annotated[str | None, Form(description="Must be client_credentials.")] = None,
@@ -116,7 +116,7 @@ def issue_token(
         client_secret=client_secret,
         scope=scope,
         authorization=authorization,
-        address=request.client.host if request.client else None,
+        address=client_ip(),
     )
     payload = TokenResponse(
         access_token=issued.access_token, expires_in=issued.expires_in, scope=issued.scope
