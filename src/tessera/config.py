@@ -64,10 +64,19 @@ class Settings(BaseSettings):
     # How many password hashes may run at once; the rest wait instead of starving other requests.
     password_hash_concurrency: int = Field(default=2, ge=1)
 
+    # Hashes waiting for a free slot beyond those running; a login that finds the queue full is
+    # answered 503 with Retry-After at once instead of waiting behind a burst.
+    password_hash_queue: int = Field(default=16, ge=0)
+
+    # Failed authentications are limited per (subject, address), so that an attacker elsewhere
+    # cannot lock a user or client out, with a higher ceiling per subject across all addresses
+    # and a limit per address across subjects. Each attempt is counted before it is checked.
     rate_limit_storage: str = "memory://"
-    login_failures_per_email: str = "5/5 minutes"
+    login_failures_per_email_address: str = "5/5 minutes"
+    login_failures_per_email: str = "50/5 minutes"
     login_failures_per_address: str = "20/5 minutes"
-    client_auth_failures_per_client: str = "10/5 minutes"
+    client_auth_failures_per_client_address: str = "10/5 minutes"
+    client_auth_failures_per_client: str = "100/5 minutes"
     client_auth_failures_per_address: str = "20/5 minutes"
     # Proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are
     # believed; from anyone else those headers are ignored.

@@ -32,6 +32,7 @@ _DESCRIPTIONS = {
     "422": "The request is not valid (`validation_error` or a rule code).",
     "429": "Too many attempts (`rate_limited`, with `Retry-After`).",
     "500": "Unexpected error; quote the `request_id`.",
+    "503": "Busy for a moment (`unavailable`, with `Retry-After`).",
 }
 
 
@@ -68,7 +69,8 @@ def _statuses(method: str, path: str, operation: dict[str, Any]) -> list[str]:
     if operation.get("parameters"):
         statuses.append("422")
     if (method, path) == ("post", "/v1/auth/login"):
-        statuses.append("429")
+        # 503 when the password-hashing queue is full (tessera.crypto.passwords).
+        statuses += ["429", "503"]
     return sorted(set(statuses))
 
 

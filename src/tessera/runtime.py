@@ -54,6 +54,7 @@ def build_runtime(settings: Settings, *, db: Database | None = None) -> Runtime:
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
             concurrency=settings.password_hash_concurrency,
+            queue=settings.password_hash_queue,
         ),
         access_tokens=AccessTokens(
             settings.jwt_key(),
@@ -63,8 +64,10 @@ def build_runtime(settings: Settings, *, db: Database | None = None) -> Runtime:
         keyring=KeyRing(EnvelopeCipher(settings.master_key_bytes())),
         throttles=Throttles(
             storage_uri=settings.rate_limit_storage,
+            login_per_email_address=settings.login_failures_per_email_address,
             login_per_email=settings.login_failures_per_email,
             login_per_address=settings.login_failures_per_address,
+            client_per_id_address=settings.client_auth_failures_per_client_address,
             client_per_id=settings.client_auth_failures_per_client,
             client_per_address=settings.client_auth_failures_per_address,
         ),

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 
 import httpx2 as httpx
 import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from tessera.runtime import Runtime
 from tests.support.api import Api
@@ -191,11 +194,13 @@ class TestOAuthToken:
 
 
 class TestClientAuthRateLimit:
-    """Failed client authentications are limited like failed logins (10 per client id and 20
-    per address in 5 minutes by default), apart from them."""
+    """Failed client authentications are limited like failed logins (10 per client id and
+    address, 100 per client id, 20 per address in 5 minutes by default), apart from them."""
 
-    def _token(self, api: Api, client_id: str, secret: str) -> httpx.Response:
-        return api.client.post(
+    def _token(
+        self, api: Api, client_id: str, secret: str, *, via: TestClient | None = None
+    ) -> httpx.Response:
+        return (via or api.client).post(
             "/v1/oauth/token",
             data={
                 "grant_type": "client_credentials",
@@ -203,6 +208,32 @@ class TestClientAuthRateLimit:
                 "client_secret": secret,
             },
         )
+
+    def test_failures_from_one_address_do_not_lock_the_client_out_elsewhere(
+        self, api: Api, app: FastAPI
+    ) -> None:
+        _, client_id, secret = firm_client(api)
+        attacker = TestClient(app, client=("203.0.113.7", 50_000))
+        service = TestClient(app, client=("198.51.100.20", 50_000))
+        codes = [self._token(api, client_id, "guess", via=attacker).status_code for _ in range(11)]
+        assert codes == [*[401] * 10, 429]
+        assert self._token(api, client_id, secret, via=service).status_code == 200
+
+    def test_a_burst_of_wrong_secrets_checks_at_most_the_limit(self, api: Api) -> None:
+        _, client_id, secret = firm_client(api)
+        barrier = threading.Barrier(30)
+        codes: list[int] = []
+
+        def send() -> None:
+            barrier.wait(10)
+            codes.append(self._token(api, client_id, secret + "x").status_code)
+
+        threads = [threading.Thread(target=send) for _ in range(30)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert sorted(codes) == [*[401] * 10, *[429] * 20]
 
     def test_the_eleventh_failure_for_a_client_is_refused_with_retry_after(self, api: Api) -> None:
         _, client_id, secret = firm_client(api)

@@ -54,9 +54,10 @@ def signup(body: SignupRequest, session: SessionDep, runtime: RuntimeDep) -> Sig
 
 
 @router.post("/v1/auth/login", response_model=TokenPair)
-def login(body: LoginRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
+async def login(body: LoginRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
     """Exchange email and password for an access token and a refresh token."""
-    tokens = service.login(
+    # async: the password check waits for the hashing pool without holding a worker thread.
+    tokens = await service.login(
         session,
         runtime,
         email=body.email,

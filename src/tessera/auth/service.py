@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import anyio.to_thread
 from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.auth import repository
 from tessera.clients.service import resolve_client
+from tessera.crypto.passwords import HashingBusy
 from tessera.crypto.tokens import AccessClaims, hash_secret, new_opaque_secret
 from tessera.db import end_read_transaction
 from tessera.errors import (
@@ -17,6 +19,7 @@ from tessera.errors import (
     Forbidden,
     InvalidCredentials,
     NotFound,
+    RateLimited,
     Unauthorized,
     ValidationFailed,
 )
@@ -167,22 +170,59 @@ def _issue(session: Session, runtime: Runtime, user: User, *, family_id: str) ->
     )
 
 
-def login(
+async def login(
     session: Session, runtime: Runtime, *, email: str, password: str, address: str | None
 ) -> IssuedTokens:
     """Check credentials and start a new refresh-token family.
 
-    The same 401 answers an unknown email and a wrong password, after the same amount of work;
-    both are audited (an unknown email with the email it named, never the password). Failures
-    count towards the per-email and per-address limits (429 with Retry-After).
+    The attempt is counted before the password is checked, so a burst cannot pass the limits
+    (429 with Retry-After; see ``auth.throttle``). An unknown email gets the same 401 after the
+    same work (a dummy hash) and is audited with the email it named, never the password.
+    Async so that waiting for the hashing pool holds no thread and no database connection: the
+    database steps run on the threadpool around it.
     """
     email = email.strip().lower()
-    runtime.throttles.login.check(subject=email, address=address)
-    user = repository.get_user_by_email(session, email)
+    user = await anyio.to_thread.run_sync(_reserve_attempt, session, runtime, email, address)
     password_hash = user.password_hash if user is not None and user.status == "active" else None
+    try:
+        correct = await runtime.passwords.verify_async(password_hash, password)
+    except HashingBusy:
+        runtime.metrics.logins.labels("busy").inc()
+        await anyio.to_thread.run_sync(
+            lambda: runtime.throttles.login.unchecked(subject=email, address=address)
+        )
+        raise
+    return await anyio.to_thread.run_sync(
+        lambda: _finish_login(session, runtime, user, correct=correct, email=email, address=address)
+    )
+
+
+def _reserve_attempt(
+    session: Session, runtime: Runtime, email: str, address: str | None
+) -> User | None:
+    try:
+        runtime.throttles.login.reserve(subject=email, address=address)
+    except RateLimited:
+        runtime.metrics.logins.labels("throttled").inc()
+        raise
+    user = repository.get_user_by_email(session, email)
+    # The hash comes next: it must hold no database connection (nor SQLite's write lock).
     end_read_transaction(session)
-    if not runtime.passwords.verify(password_hash, password) or user is None:
-        runtime.throttles.login.record_failure(subject=email, address=address)
+    return user
+
+
+def _finish_login(
+    session: Session,
+    runtime: Runtime,
+    user: User | None,
+    *,
+    correct: bool,
+    email: str,
+    address: str | None,
+) -> IssuedTokens:
+    """Record the outcome of a checked password: a login, or an audited failure."""
+    now = runtime.now()
+    if user is None or not correct:
         runtime.metrics.logins.labels("failure").inc()
         if user is not None:
             audit.record(
@@ -192,7 +232,7 @@ def login(
                 action="auth.login_failed",
                 target_type="user",
                 target_id=user.id,
-                now=runtime.now(),
+                now=now,
             )
         else:
             # PCI DSS 10.2.1.4: every invalid access attempt, including one for an account that
@@ -205,10 +245,10 @@ def login(
                 action="auth.login_failed",
                 target_type="email",
                 data={"email": email, "account": "none"},
-                now=runtime.now(),
+                now=now,
             )
         raise LoginFailed()
-    runtime.throttles.login.record_success(subject=email)
+    runtime.throttles.login.succeeded(subject=email, address=address)
     runtime.metrics.logins.labels("success").inc()
     tokens = _issue(session, runtime, user, family_id=new_id("fam"))
     audit.record(
@@ -218,7 +258,7 @@ def login(
         action="auth.login",
         target_type="user",
         target_id=user.id,
-        now=runtime.now(),
+        now=now,
     )
     return tokens
 

@@ -1,75 +1,120 @@
-"""Throttling of failed authentication, with the `limits` library.
+"""Throttling of authentication attempts, with the `limits` library.
 
-Failed logins count per email and per client address; failed client authentications at
-``POST /v1/oauth/token`` count per client id and per client address, apart from the logins.
+An attempt is reserved before its credential is checked: ``reserve`` takes one unit from each
+limit with ``hit``, which is atomic in memory and in Redis, so however many attempts race, at
+most a limit's worth of passwords (or client secrets) is ever checked per window. Once checked,
+a correct credential hands its units back, so only failures use a limit up.
+
+Three limits apply to each attempt, and all three must have room:
+
+- per (subject, address): the tight one (5 wrong passwords in 5 minutes by default). An attacker
+  on another address has no way to use it up, so they cannot lock the user out with it;
+- per subject across all addresses: a higher ceiling, so that guessing from many addresses is
+  bounded too (locking a user out now takes ten addresses instead of one request loop);
+- per address across subjects: one address spraying many emails.
+
+Subjects are emails for logins and client ids at ``POST /v1/oauth/token``, counted apart.
+IPv6 addresses count per /64, the block one subscriber usually holds. Windows are fixed: one
+starts at the first attempt it counts and ends a window later, which makes Retry-After exact.
 Storage is in memory by default (one process) and Redis through ``RATE_LIMIT_STORAGE`` when
 several API processes must share the counts.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter
 
 from tessera.errors import RateLimited
 
+_IPV6_SUBSCRIBER_PREFIX = 64
 
-class FailureThrottle:
-    """Counts failed attempts for a subject (an email, a client id) and for the address they
-    came from, and refuses further attempts once either limit is used up."""
+
+def address_key(address: str | None) -> str:
+    """The key an address is counted under (IPv6 per /64)."""
+    if not address:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((ip, _IPV6_SUBSCRIBER_PREFIX), strict=False))
+    return str(ip)
+
+
+class AttemptThrottle:
+    """The three limits on one kind of authentication attempt (see the module doc)."""
 
     def __init__(
         self,
         *,
         storage: Storage,
         namespace: str,
+        per_subject_address: str,
         per_subject: str,
         per_address: str,
         message: str,
     ) -> None:
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._limiter = FixedWindowRateLimiter(storage)
         self._namespace = namespace
+        self._per_pair = parse(per_subject_address)
         self._per_subject = parse(per_subject)
         self._per_address = parse(per_address)
         self._message = message
 
-    def _checks(self, subject: str, address: str | None) -> list[tuple[RateLimitItem, str]]:
-        checks: list[tuple[RateLimitItem, str]] = [(self._per_subject, f"subject:{subject}")]
-        if address:
-            checks.append((self._per_address, f"addr:{address}"))
-        return checks
+    def _limits(self, subject: str, address: str | None) -> list[tuple[RateLimitItem, str]]:
+        where = address_key(address)
+        return [
+            (self._per_pair, f"pair:{subject}:{where}"),
+            (self._per_subject, f"subject:{subject}"),
+            (self._per_address, f"addr:{where}"),
+        ]
 
-    def check(self, *, subject: str, address: str | None) -> None:
-        """Raise RateLimited (with the seconds to wait) when either limit is used up."""
-        for limit, key in self._checks(subject, address):
-            if not self._limiter.test(limit, self._namespace, key):
-                stats = self._limiter.get_window_stats(limit, self._namespace, key)
-                wait = math.ceil(stats.reset_time - time.time())
-                raise RateLimited(wait, self._message)
+    def _give_back(self, taken: list[tuple[RateLimitItem, str]]) -> None:
+        for limit, key in taken:
+            self._limiter.hit(limit, self._namespace, key, cost=-1)
 
-    def record_failure(self, *, subject: str, address: str | None) -> None:
-        """Count one failed attempt against the subject and the address."""
-        for limit, key in self._checks(subject, address):
-            self._limiter.hit(limit, self._namespace, key)
+    def reserve(self, *, subject: str, address: str | None) -> None:
+        """Count one attempt, or raise RateLimited (with the seconds to wait) and count none."""
+        taken: list[tuple[RateLimitItem, str]] = []
+        for limit, key in self._limits(subject, address):
+            taken.append((limit, key))
+            if not self._limiter.hit(limit, self._namespace, key):
+                # A refused attempt costs nothing: the units it took (this one included, which
+                # `hit` counts even when it refuses) go back.
+                reset = self._limiter.get_window_stats(limit, self._namespace, key).reset_time
+                self._give_back(taken)
+                raise RateLimited(math.ceil(reset - time.time()), self._message)
 
-    def record_success(self, *, subject: str) -> None:
-        """A correct credential clears the subject's count (the address keeps its own)."""
-        self._limiter.clear(self._per_subject, self._namespace, f"subject:{subject}")
+    def succeeded(self, *, subject: str, address: str | None) -> None:
+        """The credential was right: this (subject, address) starts afresh and the ceiling and
+        the address get their unit back (the failures others made there still count)."""
+        pair, *broader = self._limits(subject, address)
+        self._limiter.clear(pair[0], self._namespace, pair[1])
+        self._give_back(broader)
+
+    def unchecked(self, *, subject: str, address: str | None) -> None:
+        """The attempt was reserved but never checked (no hashing slot was free): undo it."""
+        self._give_back(self._limits(subject, address))
 
 
 class Throttles:
-    """The failed-authentication throttles of one process, on one storage."""
+    """The authentication throttles of one process, on one storage."""
 
     def __init__(
         self,
         *,
         storage_uri: str,
+        login_per_email_address: str,
         login_per_email: str,
         login_per_address: str,
+        client_per_id_address: str,
         client_per_id: str,
         client_per_address: str,
     ) -> None:
@@ -78,16 +123,18 @@ class Throttles:
             raise ValueError(
                 "RATE_LIMIT_STORAGE must name a synchronous storage (memory://, redis://)."
             )
-        self.login = FailureThrottle(
+        self.login = AttemptThrottle(
             storage=storage,
             namespace="login",
+            per_subject_address=login_per_email_address,
             per_subject=login_per_email,
             per_address=login_per_address,
             message="Too many failed logins; wait before trying again.",
         )
-        self.client_auth = FailureThrottle(
+        self.client_auth = AttemptThrottle(
             storage=storage,
             namespace="client_auth",
+            per_subject_address=client_per_id_address,
             per_subject=client_per_id,
             per_address=client_per_address,
             message="Too many failed client authentications; wait before trying again.",

@@ -198,8 +198,9 @@ def issue_token(
 ) -> IssuedClientToken:
     """Exchange client credentials for an access token (RFC 6749 section 4.4).
 
-    Failed client authentications count per client id and per address, like failed logins:
-    once either limit is used up the answer is 429 with Retry-After, even for the right secret.
+    Attempts are counted before the secret is checked, like logins (per client id and
+    address, per client id, per address): once a limit is used up the answer is 429 with
+    Retry-After, even for the right secret; a right secret hands its count back.
     """
     if not grant_type:
         raise OAuthError("grant_type is required.", details={"parameter": "grant_type"})
@@ -215,16 +216,15 @@ def issue_token(
     if not client_id or not client_secret:
         raise InvalidClient()
     throttle = runtime.throttles.client_auth
-    throttle.check(subject=client_id, address=address)
+    throttle.reserve(subject=client_id, address=address)
     client = repository.get(session, client_id)
     if (
         client is None
         or not secrets_match(client_secret, client.secret_hash)
         or client.status != "active"
     ):
-        throttle.record_failure(subject=client_id, address=address)
         raise InvalidClient()
-    throttle.record_success(subject=client_id)
+    throttle.succeeded(subject=client_id, address=address)
     allowed = parse_scopes(client.scopes)
     if scope is None or not scope.strip():
         granted = allowed
