@@ -73,6 +73,8 @@ class Principal:
     role: Role | None = None
     holder_id: str | None = None
     email: str | None = None
+    # The login session of a user's access token (what logout ends).
+    session_id: str | None = None
 
     @property
     def is_platform_admin(self) -> bool:

@@ -7,10 +7,17 @@ import json
 from datetime import timedelta
 
 import jwt
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tessera.models.base import utcnow
 from tests.support.api import Api
+
+
+def _session_of(token: str) -> str:
+    """The login session (``sid``) an access token belongs to."""
+    claims = jwt.decode(token, options={"verify_signature": False}, algorithms=["HS256"])
+    return str(claims["sid"])
 
 
 def _tamper(token: str) -> str:
@@ -34,6 +41,7 @@ class TestAccessToken:
             subject=customer.user_id,
             firm=customer.firm_id,
             role="customer",
+            session_id=_session_of(customer.access_token),
             now=utcnow() - timedelta(minutes=16),
         )
         response = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {stale}"})
@@ -46,6 +54,7 @@ class TestAccessToken:
             subject=customer.user_id,
             firm=customer.firm_id,
             role="customer",
+            session_id=_session_of(customer.access_token),
             now=utcnow() - timedelta(minutes=14),
         )
         response = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
@@ -68,6 +77,48 @@ class TestAccessToken:
         for token in (other, unsigned, "not-a-jwt"):
             response = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
             assert response.status_code == 401, token
+
+    def test_a_user_token_without_a_login_session_is_refused(self, api: Api) -> None:
+        customer = api.customer()
+        sessionless = api.runtime.access_tokens.issue(
+            subject=customer.user_id, firm=customer.firm_id, role="customer", now=utcnow()
+        )
+        response = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {sessionless}"})
+        assert response.status_code == 401
+        # Nor does another login's session id make it valid for someone else.
+        other = api.customer()
+        borrowed = api.runtime.access_tokens.issue(
+            subject=customer.user_id,
+            firm=customer.firm_id,
+            role="customer",
+            session_id=_session_of(other.access_token),
+            now=utcnow(),
+        )
+        response = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {borrowed}"})
+        assert response.status_code == 401
+
+    def test_the_caller_is_resolved_in_one_query(self, api: Api) -> None:
+        # Every authenticated request pays for this: the session check rides on the user query.
+        from tessera.auth.service import resolve_principal
+
+        customer = api.customer()
+        claims = api.runtime.access_tokens.verify(customer.access_token, now=utcnow())
+        statements: list[str] = []
+
+        def count(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        engine = api.runtime.db.engine
+        with api.runtime.db.session_scope(write=False) as session:
+            session.connection()  # the transaction's BEGIN is not the query under test
+            sa.event.listen(engine, "before_cursor_execute", count)
+            try:
+                principal = resolve_principal(session, claims)
+            finally:
+                sa.event.remove(engine, "before_cursor_execute", count)
+        assert principal.id == customer.user_id
+        assert principal.session_id == claims.sid
+        assert len(statements) == 1, statements
 
     def test_deleted_user_token_stops_working(self, api: Api) -> None:
         customer = api.customer()
@@ -109,6 +160,22 @@ class TestRefresh:
         after = api.client.post("/v1/auth/refresh", json={"refresh_token": newer})
         assert after.status_code == 401
 
+    def test_reuse_ends_the_access_tokens_of_the_login_at_once(self, api: Api) -> None:
+        customer = api.customer()
+        first_access = customer.access_token
+        rotated = api.client.post(
+            "/v1/auth/refresh", json={"refresh_token": customer.refresh_token}
+        ).json()
+        for token in (first_access, rotated["access_token"]):
+            me = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 200
+        reused = api.client.post("/v1/auth/refresh", json={"refresh_token": customer.refresh_token})
+        assert reused.status_code == 401
+        for token in (first_access, rotated["access_token"]):
+            me = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 401
+            assert me.json()["error"]["code"] == "unauthorized"
+
     def test_unknown_and_expired_tokens_are_refused(self, api: Api) -> None:
         unknown = api.client.post("/v1/auth/refresh", json={"refresh_token": "rt_nope"})
         assert unknown.status_code == 401
@@ -137,6 +204,32 @@ class TestLogout:
         assert out.content == b""
         again = api.client.post("/v1/auth/refresh", json={"refresh_token": customer.refresh_token})
         assert again.status_code == 401
+
+    def test_the_access_token_stops_working_at_once(self, api: Api) -> None:
+        customer = api.customer()
+        assert customer.get("/v1/auth/me").status_code == 200
+        out = customer.post("/v1/auth/logout", json={"refresh_token": customer.refresh_token})
+        assert out.status_code == 204
+        after = customer.get("/v1/auth/me")
+        assert after.status_code == 401
+        assert after.json()["error"]["code"] == "unauthorized"
+        assert customer.get("/v1/accounts").status_code == 401
+
+    def test_other_logins_of_the_user_keep_working(self, api: Api) -> None:
+        customer = api.customer()
+        laptop = api.login(customer.email)
+        assert (
+            customer.post(
+                "/v1/auth/logout", json={"refresh_token": customer.refresh_token}
+            ).status_code
+            == 204
+        )
+        headers = {"Authorization": f"Bearer {laptop['access_token']}"}
+        assert api.client.get("/v1/auth/me", headers=headers).status_code == 200
+        refreshed = api.client.post(
+            "/v1/auth/refresh", json={"refresh_token": laptop["refresh_token"]}
+        )
+        assert refreshed.status_code == 200
 
     def test_cannot_revoke_someone_elses_login(self, api: Api) -> None:
         alice, bob = api.customer(), api.customer()

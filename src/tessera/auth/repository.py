@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tessera.models import AccountHolder, RefreshToken, User
+from tessera.models import AccountHolder, LoginSession, RefreshToken, User
 
 
 def add_user(session: Session, user: User) -> User:
@@ -56,18 +56,33 @@ class PrincipalFacts:
     holder_id: str | None
 
 
-def principal_facts(session: Session, user_id: str) -> PrincipalFacts | None:
-    """What authenticating a request needs, as plain columns (no ORM objects to build).
+def principal_facts(session: Session, user_id: str, session_id: str) -> PrincipalFacts | None:
+    """What authenticating a request needs, as plain columns (no ORM objects to build); None
+    unless the login session ``session_id`` is the user's and has not been revoked.
 
     This runs on every authenticated request, so it selects six columns instead of loading two
-    entities into the session.
+    entities into the session, and checks the session in the same query (by primary key).
     """
     row = session.execute(
         sa.select(User.id, User.firm_id, User.email, User.role, User.status, AccountHolder.id)
+        .join(
+            LoginSession,
+            sa.and_(
+                LoginSession.id == session_id,
+                LoginSession.user_id == User.id,
+                LoginSession.revoked_at.is_(None),
+            ),
+        )
         .outerjoin(AccountHolder, AccountHolder.user_id == User.id)
         .where(User.id == user_id)
     ).first()
     return None if row is None else PrincipalFacts(*row)
+
+
+def add_login_session(session: Session, login: LoginSession) -> LoginSession:
+    """Insert a login session."""
+    session.add(login)
+    return login
 
 
 def add_refresh_token(session: Session, token: RefreshToken) -> RefreshToken:
@@ -84,7 +99,13 @@ def get_refresh_token_for_update(session: Session, token_hash: str) -> RefreshTo
 
 
 def revoke_family(session: Session, family_id: str, *, now: datetime) -> int:
-    """Revoke every live token of a family; returns how many."""
+    """End a login: revoke its session and every live token of its family; returns how many
+    tokens."""
+    session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.id == family_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     result = session.execute(
         sa.update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -94,7 +115,12 @@ def revoke_family(session: Session, family_id: str, *, now: datetime) -> int:
 
 
 def revoke_all_for_user(session: Session, user_id: str, *, now: datetime) -> int:
-    """Revoke every live refresh token of a user."""
+    """End every login of a user: sessions and live refresh tokens; returns how many tokens."""
+    session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     result = session.execute(
         sa.update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))

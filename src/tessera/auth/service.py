@@ -29,7 +29,14 @@ from tessera.firms import service as firms
 from tessera.holders import repository as holders
 from tessera.kit.ids import new_id
 from tessera.kit.phone import InvalidPhone, normalize_phone
-from tessera.models import DEFAULT_FIRM_ID, AccountHolder, RefreshToken, Role, User
+from tessera.models import (
+    DEFAULT_FIRM_ID,
+    AccountHolder,
+    LoginSession,
+    RefreshToken,
+    Role,
+    User,
+)
 from tessera.principal import ROLE_SCOPES, Principal
 from tessera.runtime import Runtime
 
@@ -161,7 +168,7 @@ def _issue(session: Session, runtime: Runtime, user: User, *, family_id: str) ->
         ),
     )
     access = runtime.access_tokens.issue(
-        subject=user.id, firm=user.firm_id, role=user.role, now=now
+        subject=user.id, firm=user.firm_id, role=user.role, session_id=family_id, now=now
     )
     return IssuedTokens(
         access_token=access,
@@ -173,7 +180,7 @@ def _issue(session: Session, runtime: Runtime, user: User, *, family_id: str) ->
 async def login(
     session: Session, runtime: Runtime, *, email: str, password: str, address: str | None
 ) -> IssuedTokens:
-    """Check credentials and start a new refresh-token family.
+    """Check credentials and start a new login session (a refresh-token family).
 
     The attempt is counted before the password is checked, so a burst cannot pass the limits
     (429 with Retry-After; see ``auth.throttle``). An unknown email gets the same 401 after the
@@ -250,7 +257,11 @@ def _finish_login(
         raise LoginFailed()
     runtime.throttles.login.succeeded(subject=email, address=address)
     runtime.metrics.logins.labels("success").inc()
-    tokens = _issue(session, runtime, user, family_id=new_id("fam"))
+    family_id = new_id("fam")
+    repository.add_login_session(
+        session, LoginSession(id=family_id, firm_id=user.firm_id, user_id=user.id, created_at=now)
+    )
+    tokens = _issue(session, runtime, user, family_id=family_id)
     audit.record(
         session,
         firm_id=user.firm_id,
@@ -258,6 +269,7 @@ def _finish_login(
         action="auth.login",
         target_type="user",
         target_id=user.id,
+        data={"session_id": family_id},
         now=now,
     )
     return tokens
@@ -291,18 +303,25 @@ def refresh(session: Session, runtime: Runtime, *, refresh_token: str) -> Issued
 
 
 def logout(session: Session, runtime: Runtime, *, principal: Principal, refresh_token: str) -> None:
-    """Revoke the family of the caller's refresh token (a token of someone else is ignored)."""
+    """End the caller's login session and the family of the caller's refresh token (a token of
+    someone else is ignored); their access tokens stop working at once."""
+    families = {principal.session_id} if principal.session_id else set()
     row = repository.get_refresh_token_for_update(session, hash_secret(refresh_token))
     if row is not None and row.user_id == principal.id:
-        repository.revoke_family(session, row.family_id, now=runtime.now())
+        families.add(row.family_id)
+    for family_id in sorted(families):
+        repository.revoke_family(session, family_id, now=runtime.now())
 
 
 def resolve_principal(session: Session, claims: AccessClaims) -> Principal:
-    """The principal named by a verified access token; 401 if the user or client is gone."""
+    """The principal named by a verified access token; 401 if the user or client is gone, or
+    the login session it belongs to has ended (logout, a reused refresh token, erasure)."""
     if claims.scope is not None:
         # Only machine-client tokens carry a scope claim (see clients.service).
         return resolve_client(session, claims)
-    facts = repository.principal_facts(session, claims.sub)
+    if claims.sid is None:
+        raise Unauthorized("The access token is not valid.")
+    facts = repository.principal_facts(session, claims.sub, claims.sid)
     if facts is None or facts.status != "active" or facts.firm_id != claims.firm:
         raise Unauthorized("The access token is not valid.")
     role = Role(facts.role)
@@ -314,6 +333,7 @@ def resolve_principal(session: Session, claims: AccessClaims) -> Principal:
         scopes=ROLE_SCOPES[role],
         holder_id=facts.holder_id,
         email=facts.email,
+        session_id=claims.sid,
     )
 
 

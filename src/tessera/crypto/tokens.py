@@ -33,6 +33,8 @@ class AccessClaims:
     scope: str | None
     iat: int
     exp: int
+    # The login session (refresh-token family) of a user's token; clients' tokens have none.
+    sid: str | None = None
 
 
 class AccessTokens:
@@ -51,6 +53,7 @@ class AccessTokens:
         now: datetime,
         role: str | None = None,
         scope: str | None = None,
+        session_id: str | None = None,
     ) -> str:
         """A signed token for ``subject``, valid for ``ttl_seconds`` from ``now``."""
         claims: dict[str, Any] = {
@@ -65,6 +68,8 @@ class AccessTokens:
             claims["role"] = role
         if scope is not None:
             claims["scope"] = scope
+        if session_id is not None:
+            claims["sid"] = session_id
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str, *, now: datetime) -> AccessClaims:
@@ -95,6 +100,7 @@ class AccessTokens:
             scope=claims.get("scope"),
             iat=int(claims["iat"]),
             exp=int(claims["exp"]),
+            sid=str(claims["sid"]) if claims.get("sid") is not None else None,
         )
 
 

@@ -24,6 +24,7 @@ from tessera.models.event import Event
 from tessera.models.firm import DEFAULT_FIRM_ID, DEFAULT_FIRM_SLUG, Firm
 from tessera.models.firm_domain import FirmDomain
 from tessera.models.idempotency_key import IdempotencyKey
+from tessera.models.login_session import LoginSession
 from tessera.models.refresh_token import RefreshToken
 from tessera.models.transaction import LedgerTransaction, TransactionType
 from tessera.models.transfer import Transfer
@@ -66,6 +67,7 @@ __all__ = [
     "IdempotencyKey",
     "KeySource",
     "LedgerTransaction",
+    "LoginSession",
     "RefreshToken",
     "Role",
     "TransactionType",
