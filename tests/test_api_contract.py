@@ -43,10 +43,14 @@ class TestApiContract:
         customer = api.customer()
         account = customer.open_account()
         customer.deposit(account, 10_000)
+        # Logout ends the caller's session at once: it gets a login of its own, made before the
+        # generated failed logins use up this address's limit, so the others keep theirs.
+        leaving = api.customer()
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
         checked = []
         for result in schema.get_all_operations():
             operation = result.ok()
+            caller = leaving if operation.path == "/v1/auth/logout" else customer
 
             @given(case=operation.as_strategy())
             @settings(
@@ -56,7 +60,8 @@ class TestApiContract:
                 suppress_health_check=list(HealthCheck),
             )
             def check(case: Any) -> None:
-                case.call_and_validate(headers=customer.headers, checks=CHECKS)
+                # Run right below, in this iteration: `caller` is this operation's.
+                case.call_and_validate(headers=caller.headers, checks=CHECKS)  # noqa: B023
 
             check()
             checked.append(operation.label)
