@@ -77,7 +77,8 @@ def record(
     data: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append an entry in the caller's transaction. ``data`` must hold no secret or PII."""
+    """Append an entry in the caller's transaction. ``data`` must hold no secret, and personal
+    data only where an investigator needs it (the email a failed login named)."""
     who = Actor.of(actor) if isinstance(actor, Principal) else actor
     request = current_request()
     head = repository.lock_chain_head(session)
