@@ -44,9 +44,10 @@ COMMAND_ARGS: dict[str, list[str]] = {
     "deliveries watch": ["{folder}", "--once"],
     "deliveries partners set": ["acme-couriers", "--region", "AE", "--timezone", "Asia/Dubai"],
     "deliveries partners list": [],
+    "demo seed": [],
 }
 # Commands that never open the database: they print a key, create the schema, or talk HTTP.
-NO_DATABASE = {"generate-key", "keys generate", "migrate"}
+NO_DATABASE = {"generate-key", "keys generate", "migrate", "demo client"}
 
 
 def leaf_commands() -> list[str]:
@@ -141,7 +142,7 @@ class TestEveryCommand:
         self, cli: CliRunner, tmp_path: Path
     ) -> None:
         url = f"postgresql://tessera:s3cret@127.0.0.1:{free_port()}/none"
-        for command in ("ledger verify", "keys status", "pki show"):
+        for command in ("ledger verify", "keys status", "demo seed"):
             code, _stdout, stderr = invoke(cli, command, tmp_path, DATABASE_URL=url, APP_ENV="test")
             assert code == 1
             assert stderr.strip().splitlines() == [

@@ -162,7 +162,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def _register_subcommands() -> None:
-    from tessera.cli import admin, audit, deliveries, keys, ledger, pki, staff
+    from tessera.cli import admin, audit, deliveries, demo, keys, ledger, pki, staff
 
     app.add_typer(ledger.app, name="ledger")
     app.add_typer(admin.app, name="admin")
@@ -171,6 +171,7 @@ def _register_subcommands() -> None:
     app.add_typer(staff.app, name="staff")
     app.add_typer(pki.app, name="pki")
     app.add_typer(deliveries.app, name="deliveries")
+    app.add_typer(demo.app, name="demo")
 
 
 _register_subcommands()
