@@ -163,6 +163,8 @@ def _firm(runtime: Runtime, admin_id: str, report: SeedReport) -> Firm:
                 auto_approve_registrations=False,
                 issuing_bin=None,
                 issuing_bin_end=None,
+                phone_region=runtime.settings.default_phone_region,
+                timezone=runtime.settings.default_timezone,
                 now=runtime.now(),
             )
         return firm
