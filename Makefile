@@ -60,6 +60,10 @@ run: install web migrate ## Install, migrate and start the service on http://$(H
 demo: install migrate ## Load demo data (a firm, staff, customers, cards...) and print the logins
 	$(BIN)/tessera demo seed
 
+.PHONY: tour
+tour: install ## Run the README's tour (scripts/tour.sh) against the service at http://$(HOST):$(PORT)
+	API=http://$(HOST):$(PORT) TESSERA=$(BIN)/tessera scripts/tour.sh
+
 .PHONY: worker
 worker: install ## Run a separate background worker process
 	exec $(BIN)/tessera worker

@@ -30,7 +30,7 @@ class TestHelp:
         assert "$(HOST)" not in shown
         assert "$(PORT)" not in shown
 
-    def test_lists_the_demo(self) -> None:
+    def test_lists_the_demo_and_the_tour(self) -> None:
         targets = [line.split()[0] for line in make_help().splitlines() if line.strip()]
         cleaned = [t.replace("\x1b[36m", "") for t in targets]
-        assert {"run", "test", "demo"} <= set(cleaned)
+        assert {"run", "test", "demo", "tour"} <= set(cleaned)
