@@ -114,14 +114,19 @@ call "$API/v1/card-status?phone=%2B971%2058%20594%209014" -H "$STAFF" \
   | jq -c '{card_id, phone, status, delivery_attempts}'
 call "$API/v1/card-status?card_id=ZYW7631" -H "$STAFF" | jq -c '{card_id, status, delivery_attempts}'
 
-step "a certificate from the firm's CA for a CSR; revoked, it is refused"
-call "$API/v1/pki/ca.pem" > "$WORK/ca.pem"
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=svc \
+step "the firm declares its domain; a certificate under it for a CSR; pinned; revoked, refused"
+DOMAIN="acme-$RUN.example"                      # no other firm is certified for names under it
+call "$API/v1/firms/$FIRM/domains" -H "$FIRM_ADMIN" -H "$JSON" -d "{\"domain\": \"$DOMAIN\"}" \
+  | jq -c '{domain}'
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=svc.$DOMAIN" \
   -keyout "$WORK/key.pem" -out "$WORK/csr.pem" 2>/dev/null
-CERTIFICATE=$(jq -Rs '{common_name: "svc.example.com", csr: .}' "$WORK/csr.pem" \
+CERTIFICATE=$(jq -Rs --arg name "svc.$DOMAIN" '{common_name: $name, csr: .}' "$WORK/csr.pem" \
   | call "$API/v1/certificates" -H "$CUSTOMER" -H "$JSON" -d @-)
 CERT=$(jq -r .id <<<"$CERTIFICATE"); jq -r .certificate_pem <<<"$CERTIFICATE" > "$WORK/cert.pem"
+call "$API/v1/pki/ca.pem" > "$WORK/ca.pem"                     # every firm's, and the root
+call "$API/v1/pki/firms/$FIRM/ca.pem" > "$WORK/acme-ca.pem"    # this firm's (made at its 1st)
 openssl verify -CAfile "$WORK/ca.pem" "$WORK/cert.pem"
+openssl verify -partial_chain -CAfile "$WORK/acme-ca.pem" "$WORK/cert.pem"
 call -X PATCH "$API/v1/certificates/$CERT" -H "$CUSTOMER" -H "$JSON" \
   -d '{"status": "revoked", "revocation_reason": "key_compromise"}' | jq -c '{id, status}'
 call "$API/v1/pki/crl.pem" > "$WORK/crl.pem"

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 import tessera
 from tessera import errors
 from tessera.accounts.schemas import AccountRead
+from tessera.openapi import document_operation
 from tessera.openapi_docs import errors as declared
 from tessera.openapi_docs import objects as o
 from tessera.openapi_docs.examples import EXAMPLES
@@ -151,6 +152,11 @@ class TestDeclaredErrors:
         assert "token_expired" not in codes("get", "/v1/health", "401")
         assert "404" not in spec["paths"]["/v1/health"]["get"]["responses"]
         assert "404" in spec["paths"]["/v1/accounts/{account_id}"]["get"]["responses"]
+
+    def test_a_route_missing_from_the_tables_still_gets_a_document(self) -> None:
+        operation: dict[str, Any] = {"responses": {"200": {"description": "ok"}}}
+        document_operation("get", "/v1/not-in-the-tables", operation)
+        assert set(operation["responses"]) >= GENERIC
 
     def test_an_unknown_code_in_the_table_is_refused(self) -> None:
         with pytest.raises(KeyError, match="no_such_code"):

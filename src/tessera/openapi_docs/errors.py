@@ -19,6 +19,7 @@ from typing import Final
 
 from tessera.accounts.service import AccountsNotClosed
 from tessera.certificates.authority import CaKeyUnavailable, PkiNotInitialised
+from tessera.certificates.names import IpSanNotAllowed, NameOwnedByAnotherFirm
 from tessera.certificates.service import CertificateRevoked
 from tessera.clients.service import InvalidClient, OAuthError
 from tessera.deliveries.service import (
@@ -88,6 +89,7 @@ _ALL: Final = (
     _of(CardAlreadyRegistered, "The firm has this card already (`details.registration_id`)."),
     _of(InvalidStatusTransition, "The object cannot go to that status from its current one."),
     _of(CertificateRevoked, "A revoked certificate cannot be renewed."),
+    _of(NameOwnedByAnotherFirm, "The DNS name is certified to, or declared by, another firm."),
     _of(EndpointLimitReached, "The firm has as many webhook endpoints as it may."),
     _of(NoMatchingEndpoint, "No endpoint of the firm receives this event's type."),
     _code(409, "idempotency_key_reused", "This Idempotency-Key came with another request."),
@@ -105,6 +107,7 @@ _ALL: Final = (
     _code(422, "csr_signature_invalid", "The CSR is not signed by its own key."),
     _code(422, "csr_requests_ca", "The CSR asks for a CA certificate."),
     _code(422, "weak_key", "The key is too weak (RSA under 2048 bits, other curves)."),
+    _of(IpSanNotAllowed, "IP address names need the firm's `allow_ip_sans` (a platform admin's)."),
     _of(UnrecognisedFileHeader, "The header lacks a column (`details` names the expected)."),
     _of(UndeterminedFileKind, "Neither the form, the file name nor the header gives the kind."),
     _of(EmptyDeliveryFile, "The file is empty."),
@@ -141,6 +144,7 @@ PUBLIC_OPERATIONS: Final = {
     ("get", "/v1/health"),
     ("get", "/v1/pki/ca.pem"),
     ("get", "/v1/pki/crl.pem"),
+    ("get", "/v1/pki/firms/{firm_id}/ca.pem"),
 }
 
 _CARD_CHECKS: Final = (
@@ -193,13 +197,27 @@ OPERATION_ERRORS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("get", "/v1/deliveries/imports/{import_id}"): (),
     ("get", "/v1/deliveries/imports/{import_id}/errors"): (),
     ("get", "/v1/card-status"): (),
-    ("post", "/v1/certificates"): (*_CSR, *_ISSUING),
+    ("post", "/v1/certificates"): (
+        *_CSR,
+        "ip_san_not_allowed",
+        "name_owned_by_another_firm",
+        *_ISSUING,
+    ),
     ("get", "/v1/certificates"): (),
     ("get", "/v1/certificates/{certificate_id}"): (),
     ("patch", "/v1/certificates/{certificate_id}"): ("invalid_status_transition",),
-    ("post", "/v1/certificates/{certificate_id}/renew"): ("certificate_revoked", *_ISSUING),
+    ("post", "/v1/certificates/{certificate_id}/renew"): (
+        "certificate_revoked",
+        "name_owned_by_another_firm",
+        "ip_san_not_allowed",
+        *_ISSUING,
+    ),
     ("get", "/v1/pki/ca.pem"): ("pki_not_initialised",),
     ("get", "/v1/pki/crl.pem"): ("pki_not_initialised", "ca_key_unavailable"),
+    ("get", "/v1/pki/firms/{firm_id}/ca.pem"): (),
+    ("post", "/v1/firms/{firm_id}/domains"): ("name_owned_by_another_firm",),
+    ("get", "/v1/firms/{firm_id}/domains"): (),
+    ("delete", "/v1/firms/{firm_id}/domains/{domain_id}"): (),
     ("post", "/v1/firms"): ("slug_taken",),
     ("get", "/v1/firms"): (),
     ("get", "/v1/firms/{firm_id}"): (),
@@ -249,7 +267,7 @@ def errors_for(
         codes += WITH_IDEMPOTENCY_KEY
     if "{" in path:
         codes += WITH_PATH_ID
-    codes += OPERATION_ERRORS[(method, path)]
+    codes += OPERATION_ERRORS.get((method, path), ())
     return _by_status(dict.fromkeys(codes))
 
 

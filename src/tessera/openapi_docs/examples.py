@@ -25,6 +25,7 @@ PARAMETERS: Final[dict[str, Any]] = {
     "client_id": o.CLIENT_ID,
     "endpoint_id": o.ENDPOINT_ID,
     "event_id": o.EVENT_ID,
+    "domain_id": o.DOMAIN["id"],
     "card_number": "4111111111111111",
     "limit": 50,
     "offset": 0,
@@ -229,6 +230,17 @@ EXAMPLES: Final[dict[tuple[str, str], OperationExample]] = {
             "application/x-pem-file": "-----BEGIN X509 CRL-----\n...\n-----END X509 CRL-----\n"
         }
     ),
+    ("get", "/v1/pki/firms/{firm_id}/ca.pem"): OperationExample(
+        responses={
+            "application/pem-certificate-chain": "-----BEGIN CERTIFICATE-----\n"
+            "...the firm's intermediate...\n-----END CERTIFICATE-----\n"
+        }
+    ),
+    ("post", "/v1/firms/{firm_id}/domains"): OperationExample(
+        request={"domain": "acme-cards.example"}, response=o.DOMAIN
+    ),
+    ("get", "/v1/firms/{firm_id}/domains"): OperationExample(response=o.page(o.DOMAIN)),
+    ("delete", "/v1/firms/{firm_id}/domains/{domain_id}"): OperationExample(),
     ("post", "/v1/firms"): OperationExample(
         request={
             "name": "Acme Cards",
@@ -307,6 +319,7 @@ EXAMPLES: Final[dict[tuple[str, str], OperationExample]] = {
         request={"endpoint_id": o.ENDPOINT_ID},
         response={
             "event_id": o.EVENT_ID,
+            "domain_id": o.DOMAIN["id"],
             "deliveries": [
                 {
                     **o.DELIVERY,

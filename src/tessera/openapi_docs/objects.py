@@ -236,6 +236,13 @@ FIRM: Final = {
     "auto_approve_registrations": False,
     "issuing_bin": "40001200",
     "issuing_bin_end": "40001299",
+    "allow_ip_sans": False,
+    "created_at": NOW,
+}
+DOMAIN: Final = {
+    "id": "dom_01JD5XG1P3Q5R7S9T1V3W5X7Y9",
+    "domain": "acme-cards.example",
+    "firm": FIRM_ID,
     "created_at": NOW,
 }
 STAFF: Final = {
