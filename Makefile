@@ -18,7 +18,9 @@ export HOST PORT APP_ENV DATABASE_URL
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -v host="$(HOST)" -v port="$(PORT)" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / { \
+		text = $$2; gsub(/\$$\(HOST\)/, host, text); gsub(/\$$\(PORT\)/, port, text); \
+		printf "  \033[36m%-16s\033[0m %s\n", $$1, text}' $(MAKEFILE_LIST)
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -53,6 +55,14 @@ migrate: install ## Bring the database schema up to date
 .PHONY: run
 run: install web migrate ## Install, migrate and start the service on http://$(HOST):$(PORT)
 	exec $(BIN)/tessera serve
+
+.PHONY: demo
+demo: install migrate ## Load demo data (a firm, staff, customers, cards...) and print the logins
+	$(BIN)/tessera demo seed
+
+.PHONY: tour
+tour: install ## Run the README's tour (scripts/tour.sh) against the service at http://$(HOST):$(PORT)
+	API=http://$(HOST):$(PORT) TESSERA=$(BIN)/tessera scripts/tour.sh
 
 .PHONY: worker
 worker: install ## Run a separate background worker process

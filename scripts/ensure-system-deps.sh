@@ -3,6 +3,7 @@
 # PostgreSQL: a throwaway cluster is started by the tests themselves (tests/support/postgres.py).
 # Chromium: the browser tests drive Debian's build (no browser downloads are possible here).
 # Redis: the shared rate-limit storage of the scaled deployment is tested against a real server.
+# curl and jq: the README's tour (scripts/tour.sh) runs in the suite against a live server.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,8 @@ ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -86,6 +86,18 @@ class TestSettingsParsing:
         assert settings.cors_origins == ["https://a.example", "https://b.example"]
         assert settings.database_url == "postgresql+psycopg://u:p@db/x"
 
+    def test_regional_defaults_are_checked(self, tmp_path: Path) -> None:
+        settings = _settings(tmp_path, default_phone_region=" gb ", default_timezone="Europe/Paris")
+        assert (settings.default_phone_region, settings.default_timezone) == ("GB", "Europe/Paris")
+        assert (_settings(tmp_path).default_phone_region, _settings(tmp_path).default_timezone) == (
+            "AE",
+            "Asia/Dubai",
+        )
+        with pytest.raises(ValueError, match="DEFAULT_PHONE_REGION"):
+            _settings(tmp_path, default_phone_region="XX")
+        with pytest.raises(ValueError, match="DEFAULT_TIMEZONE"):
+            _settings(tmp_path, default_timezone="Mars/Base")
+
     def test_log_level_is_checked(self, tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="LOG_LEVEL"):
             _settings(tmp_path, log_level="chatty")

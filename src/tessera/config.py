@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     # Local files (CLI, watcher) from this size on are parsed by a child process, on another core.
     delivery_parallel_parse_min_bytes: int = Field(default=4 * 1_048_576, ge=0)
 
+    # What a new firm starts with: phone numbers without a country code (customers', couriers')
+    # are read in this region, courier timestamps without a zone in this time zone. Each courier
+    # partner can have its own (`tessera deliveries partners set`).
+    default_phone_region: str = "AE"
+    default_timezone: str = "Asia/Dubai"
+
     run_worker_in_process: bool = True
     db_pool_size: int = Field(default=10, ge=1)
     db_busy_timeout_ms: int = Field(default=30_000, ge=0)
@@ -138,6 +144,29 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _phone_region(cls, value: str) -> str:
+        import phonenumbers  # deferred: most commands never read a phone number
+
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError("DEFAULT_PHONE_REGION must be a region such as AE or GB")
+        return region
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                "DEFAULT_TIMEZONE must be an IANA time zone such as Asia/Dubai"
+            ) from exc
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod

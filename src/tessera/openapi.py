@@ -1,8 +1,13 @@
-"""The OpenAPI document: every operation declares the errors it can answer, in the envelope.
+"""The OpenAPI document: what FastAPI generates, plus what clients need to use it.
 
-FastAPI documents only the success answer and 422. Clients (and property-based API tests)
-need the rest, so the schema is post-processed once: each operation gets the error statuses
-that apply to it, all pointing at one ``ErrorEnvelope`` schema.
+FastAPI documents only the success answer and 422. The schema is post-processed once:
+
+- ``info.description`` says how the API works as a whole (auth, errors, money, idempotency);
+- every operation gets an example request and answer, and an example for each parameter
+  (``tessera.openapi_docs.examples``);
+- every operation declares each error status it can answer, all in one ``ErrorEnvelope``
+  schema, with its codes listed and one example envelope per code
+  (``tessera.openapi_docs.errors``).
 """
 
 from __future__ import annotations
@@ -13,26 +18,51 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
-PUBLIC_OPERATIONS = {
-    ("post", "/v1/auth/signup"),
-    ("post", "/v1/auth/login"),
-    ("post", "/v1/auth/refresh"),
-    ("post", "/v1/oauth/token"),
-    ("get", "/v1/health"),
-}
+from tessera.openapi_docs.errors import ErrorDoc, errors_for
+from tessera.openapi_docs.examples import (
+    EXAMPLES,
+    PARAMETERS,
+    PARAMETERS_BY_OPERATION,
+    OperationExample,
+)
 
-_DESCRIPTIONS = {
-    "400": "Malformed request body (`malformed_request`).",
-    "401": "Missing, invalid or expired credentials.",
-    "403": "Authenticated, but not allowed (`forbidden`).",
-    "404": "Not found, or another tenant's object (`not_found`).",
-    "409": "Conflicts with the current state.",
-    "413": "Request body too large (`payload_too_large`).",
-    "415": "Body is not of a media type this endpoint accepts.",
-    "422": "The request is not valid (`validation_error` or a rule code).",
-    "429": "Too many attempts (`rate_limited`, with `Retry-After`).",
-    "500": "Unexpected error; quote the `request_id`.",
-    "503": "Busy for a moment (`unavailable`, with `Retry-After`).",
+DESCRIPTION = """\
+Tessera is a card and banking platform that partner firms run for their customers: accounts
+and money movements, issued and registered cards (a PCI-minded vault), courier delivery
+tracking, certificates from the firm's own CA, and signed webhooks.
+
+**Authentication.** Send `Authorization: Bearer <access token>`. Customers and firm staff get
+tokens from `POST /v1/auth/login` (15 minutes; rotate them with `POST /v1/auth/refresh`); a
+firm's systems use OAuth 2.0 client credentials at `POST /v1/oauth/token` and act within their
+scopes. Every caller sees only its own firm; a customer only their own holder, accounts and
+cards. Another firm's object is always `404`.
+
+**Errors.** Every 4xx and 5xx is
+`{"error": {"code", "message", "details"}, "request_id"}`. Branch on `code`, which is stable;
+each operation lists the codes it can answer. Quote `request_id` when asking for help.
+
+**Money** is integer minor units with an ISO 4217 `currency` (`amount: 1050` is 10.50 USD).
+**Idempotency:** creating POSTs accept `Idempotency-Key`; the same key and body within 24 h
+replay the first answer (`Idempotent-Replayed: true`), the same key with another body is `409
+idempotency_key_reused`. **Lists** take `limit` (1..200, default 50) and `offset`, and answer
+`{items, total, limit, offset}`.
+
+The repository's `docs/API.md` is the contract and `docs/integrators.md` the guide for a firm's
+developers (webhook verification in Python and Node included).
+"""
+
+_STATUS_TEXT = {
+    400: "The request could not be read.",
+    401: "Not authenticated.",
+    403: "Not allowed.",
+    404: "Not found, or another firm's (never revealed to exist).",
+    409: "Conflicts with the current state.",
+    413: "Too large.",
+    415: "Unsupported media type.",
+    422: "Not valid.",
+    429: "Too many attempts (`Retry-After` says how long to wait).",
+    500: "Unexpected error; quote the `request_id`.",
+    503: "Unavailable for now; retry later.",
 }
 
 
@@ -51,31 +81,65 @@ class ErrorEnvelope(BaseModel):
     request_id: str | None
 
 
-def _statuses(method: str, path: str, operation: dict[str, Any]) -> list[str]:
-    statuses = ["500"]
-    public = (method, path) in PUBLIC_OPERATIONS
-    if not public:
-        # Any authenticated call may name an object (in the path, the query or the body) that
-        # does not exist or belongs to another firm.
-        statuses += ["401", "403", "404"]
-    elif path in {"/v1/auth/login", "/v1/auth/refresh", "/v1/oauth/token"}:
-        statuses.append("401")
-    if "{" in path:
-        statuses.append("404")
-    if method in {"post", "patch", "put", "delete"}:
-        statuses += ["409", "422"]
-    if "requestBody" in operation:
-        statuses += ["400", "413", "415", "422"]
-    if operation.get("parameters"):
-        statuses.append("422")
-    if (method, path) == ("post", "/v1/auth/login"):
-        # 503 when the password-hashing queue is full (tessera.crypto.passwords).
-        statuses += ["429", "503"]
-    return sorted(set(statuses))
+def _error_response(status: int, docs: list[ErrorDoc]) -> dict[str, Any]:
+    codes = "; ".join(f"`{doc.code}`: {doc.meaning}" for doc in docs)
+    return {
+        "description": f"{_STATUS_TEXT.get(status, 'Error.')} {codes}",
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/ErrorEnvelope"},
+                "examples": {
+                    doc.code: {
+                        "summary": doc.meaning,
+                        "value": {
+                            "error": {"code": doc.code, "message": doc.meaning, "details": {}},
+                            "request_id": "6f1c0a3e9b2d4c5f8e7a1b3c5d7e9f01",
+                        },
+                    }
+                    for doc in docs
+                },
+            }
+        },
+    }
+
+
+def _add_examples(
+    method: str, path: str, operation: dict[str, Any], example: OperationExample
+) -> None:
+    for parameter in operation.get("parameters", []):
+        name = parameter["name"]
+        key = (method, path, name)
+        if key in PARAMETERS_BY_OPERATION:
+            parameter["example"] = PARAMETERS_BY_OPERATION[key]
+        elif name in PARAMETERS:
+            parameter["example"] = PARAMETERS[name]
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        if example.request is not None:
+            media["example"] = example.request
+    for status, response in operation.get("responses", {}).items():
+        if not status.startswith("2"):
+            continue
+        for media_type, media in response.get("content", {}).items():
+            if media_type in example.responses:
+                media["example"] = example.responses[media_type]
+            elif media_type == "application/json" and example.response is not None:
+                media["example"] = example.response
+
+
+def document_operation(method: str, path: str, operation: dict[str, Any]) -> None:
+    """Put the examples and the declared errors on one operation of the schema."""
+    # A route without entries yet still gets a document (tests/test_openapi.py fails until it
+    # has them): the docs must never break because a table lags behind the routes.
+    _add_examples(method, path, operation, EXAMPLES.get((method, path), OperationExample()))
+    idempotent = any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+    responses = operation.setdefault("responses", {})
+    declared = errors_for(method, path, has_body="requestBody" in operation, idempotent=idempotent)
+    for status, docs in declared.items():
+        responses[str(status)] = _error_response(status, docs)
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Replace ``app.openapi`` with one that documents every error answer."""
+    """Replace ``app.openapi`` with one that documents examples and every error answer."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
@@ -84,7 +148,7 @@ def install_openapi(app: FastAPI) -> None:
             title=app.title,
             version=app.version,
             summary=app.summary,
-            description=app.description,
+            description=DESCRIPTION,
             routes=app.routes,
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -93,15 +157,9 @@ def install_openapi(app: FastAPI) -> None:
         )
         for definition_name, definition in components["ErrorEnvelope"].pop("$defs", {}).items():
             components[definition_name] = definition
-        ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
         for path, item in schema.get("paths", {}).items():
             for method, operation in item.items():
-                responses = operation.setdefault("responses", {})
-                for status in _statuses(method, path, operation):
-                    responses[status] = {
-                        "description": _DESCRIPTIONS[status],
-                        "content": {"application/json": {"schema": ref}},
-                    }
+                document_operation(method, path, operation)
         app.openapi_schema = schema
         return schema
 

@@ -18,11 +18,8 @@ class NotReady(RuntimeError):
     """The service must not start; the message says why in one line."""
 
 
-def check_ready(runtime: Runtime) -> None:
-    """Fail fast unless the database answers and its schema is at the latest migration.
-
-    Then make sure the master key and the certificate authority exist (created on first start).
-    """
+def check_database(runtime: Runtime) -> None:
+    """Fail fast unless the database answers and its schema is at the latest migration."""
     try:
         runtime.db.ping()
     except (SQLAlchemyError, OSError) as exc:
@@ -33,9 +30,17 @@ def check_ready(runtime: Runtime) -> None:
     heads = head_revisions()
     if current != heads:
         raise NotReady(
-            f"the database schema is at {sorted(current) or 'nothing'} but the code needs "
-            f"{sorted(heads)}: run `tessera migrate`"
+            f"the database at DATABASE_URL has schema {sorted(current) or 'none'} but the code "
+            f"needs {sorted(heads)}: run `tessera migrate` (or set DATABASE_URL)"
         )
+
+
+def check_ready(runtime: Runtime) -> None:
+    """Fail fast unless the database answers and its schema is at the latest migration.
+
+    Then make sure the master key and the certificate authority exist (created on first start).
+    """
+    check_database(runtime)
     with runtime.db.session_scope() as session:
         runtime.keyring.active_version(session)
         authority.ensure_authority(session, runtime.keyring, now=runtime.now())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,11 +22,16 @@ def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     monkeypatch.setenv("JWT_SECRET", TEST_JWT_SECRET)
     monkeypatch.setenv("APP_ENV", "test")
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     get_settings.cache_clear()
     try:
         yield CliRunner()
     finally:
         get_settings.cache_clear()
+        # The commands configure logging for themselves; give the test session its own back.
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 def run(cli: CliRunner, *args: str) -> Result:

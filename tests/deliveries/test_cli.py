@@ -162,3 +162,73 @@ class TestPartnersCommand:
         )
         assert result.returncode == 2
         assert "time zone" in result.stderr
+
+
+class TestImportSummary:
+    """What an operator reads after `tessera deliveries import` in an 80-column terminal."""
+
+    def _import(
+        self, database_url: str, var_dir: Path, *args: str
+    ) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "APP_ENV": "test",
+            "JWT_SECRET": TEST_JWT_SECRET,
+            "TESSERA_MASTER_KEY": TEST_MASTER_KEY,
+            "VAR_DIR": str(var_dir),
+            "COLUMNS": "80",
+        }
+        return subprocess.run(
+            [TESSERA, "deliveries", "import", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def _with_rejections(self, tmp_path: Path) -> Path:
+        bad = tmp_path / "Partly bad - Pickup.csv"
+        bad.write_bytes(
+            b"ID,Card ID,User Mobile,Timestamp\r\n"
+            b"1,ZYW1001,585949014,12-11-2023 11:59 PM\r\n"
+            b"2,ZYW1002,9.71535E+11,12-11-2023 11:59 PM\r\n"
+        )
+        return bad
+
+    def test_fits_80_columns_and_names_the_firm(
+        self, database_url: str, tmp_path: Path, runtime: Runtime
+    ) -> None:
+        result = self._import(
+            database_url, tmp_path, str(SAMPLES), str(self._with_rejections(tmp_path))
+        )
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= 80
+        assert "importing into firm default (Default firm)" in lines
+        assert "Delivery imports into default (Default firm)" in result.stdout
+        words = " ".join(result.stdout.split())  # long file names wrap
+        for name in SAMPLE_NAMES.values():
+            assert name in words
+        assert "  line 3: " in result.stdout
+        total = next(line for line in lines if line.strip().startswith("total"))
+        assert total.split()[1:] == ["10", "9", "0", "1"]
+
+    def test_strict_fails_when_rows_were_rejected(self, database_url: str, tmp_path: Path) -> None:
+        bad = self._with_rejections(tmp_path)
+
+        lenient = self._import(database_url, tmp_path, str(bad))
+        strict = self._import(database_url, tmp_path, "--strict", str(bad))
+        clean = self._import(database_url, tmp_path, "--strict", str(SAMPLES))
+
+        assert lenient.returncode == 0, lenient.stdout
+        assert strict.returncode == 1
+        assert "1 rows rejected (--strict)" in strict.stdout
+        assert clean.returncode == 0, clean.stdout
+
+    def test_an_unknown_firm_names_the_flag(self, database_url: str, tmp_path: Path) -> None:
+        result = self._import(database_url, tmp_path, "--firm", "nope", str(SAMPLES))
+        assert result.returncode == 2
+        assert "no firm has the slug 'nope' (check --firm)" in result.stderr

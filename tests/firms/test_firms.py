@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tessera.app import create_app
 from tessera.models import Role
+from tessera.runtime import build_runtime
+from tests.conftest import make_settings
 from tests.support.api import Api
 from tests.support.firms import create_tenant, platform_admin
 
@@ -156,3 +163,32 @@ class TestFirmSettings:
         patched = second.admin.patch(f"/v1/firms/{first.id}", json={"name": "Mine"})
         assert patched.status_code == 404
         assert api.staff(Role.FIRM_ADMIN).get(f"/v1/firms/{first.id}").status_code == 404
+
+
+class TestRegionalDefaults:
+    """DEFAULT_PHONE_REGION and DEFAULT_TIMEZONE: how a new firm reads phones and timestamps."""
+
+    def test_a_new_firm_reads_phones_and_courier_times_in_the_configured_region(
+        self, database_url: str, tmp_path: Path
+    ) -> None:
+        settings = make_settings(
+            database_url, tmp_path, default_phone_region="GB", default_timezone="Europe/London"
+        )
+        runtime = build_runtime(settings)
+        courier_file = b"ID,Card ID,User Mobile,Timestamp\r\n1,ZYW1,07911123456,12-11-2023 11:59 PM"
+        try:
+            with TestClient(create_app(runtime=runtime), raise_server_exceptions=False) as client:
+                tenant = create_tenant(Api(client, runtime))
+                customer = tenant.customer(phone="07911 123456")
+                holder = customer.get(f"/v1/account-holders/{customer.holder_id}").json()
+                upload = tenant.staff().post(
+                    "/v1/deliveries/imports", files={"file": ("Pickup.csv", courier_file)}
+                )
+        finally:
+            runtime.db.dispose()
+
+        assert holder["phone"] == "+447911123456"
+        assert upload.status_code == 201, upload.text
+        report = upload.json()
+        assert (report["phone_region"], report["timezone"]) == ("GB", "Europe/London")
+        assert report["rows_imported"] == 1

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from tessera.cli.app import fail, load_settings
+from tessera.cli.common import cli_runtime, fail, fail_from, out
 
 app = typer.Typer(help="Manage platform admins.", no_args_is_help=True)
-console = Console(soft_wrap=True)
 
 
 @app.command()
@@ -22,25 +20,21 @@ def create(
     from tessera.auth.service import create_staff_user
     from tessera.errors import TesseraError
     from tessera.models import DEFAULT_FIRM_ID, Role
-    from tessera.runtime import build_runtime
 
     if len(password) < 12:
-        fail("a platform admin's password needs at least 12 characters")
-    settings = load_settings()
-    runtime = build_runtime(settings)
-    try:
-        with runtime.db.session_scope() as session:
-            user = create_staff_user(
-                session,
-                runtime,
-                email=email,
-                password=password,
-                firm_id=DEFAULT_FIRM_ID,
-                role=Role.PLATFORM_ADMIN,
-            )
-            user_id = user.id
-    except TesseraError as exc:
-        fail(exc.message)
-    finally:
-        runtime.db.dispose()
-    console.print(f"platform admin {email} created ({user_id})", highlight=False)
+        fail("a platform admin's password needs at least 12 characters (--password)")
+    with cli_runtime() as runtime:
+        try:
+            with runtime.db.session_scope() as session:
+                user = create_staff_user(
+                    session,
+                    runtime,
+                    email=email,
+                    password=password,
+                    firm_id=DEFAULT_FIRM_ID,
+                    role=Role.PLATFORM_ADMIN,
+                )
+                user_id = user.id
+        except TesseraError as exc:
+            fail_from(exc, flags={"email": "--email", "password": "--password"})
+    out.print(f"platform admin {email} created ({user_id})")

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from tessera.config import ConfigError, Settings, get_settings, new_master_key
+import tessera
+from tessera.cli.common import (
+    cli_runtime,
+    database_errors,
+    err,
+    load_settings,
+    refuse_missing_database,
+)
+from tessera.config import Settings, new_master_key
 from tessera.observability import configure_logging
 
 app = typer.Typer(
@@ -18,24 +25,24 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True, soft_wrap=True)
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print one line to stderr and exit."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"tessera {tessera.__version__}\n")
+        raise typer.Exit()
 
 
-def load_settings() -> Settings:
-    """The settings, or one clear line and exit 2 when they are unusable."""
-    try:
-        return get_settings()
-    except ConfigError as exc:
-        fail(str(exc), 2)
-    except ValueError as exc:  # pydantic validation of an environment variable
-        first = str(exc).splitlines()
-        fail(f"invalid configuration: {' '.join(first[:3])}", 2)
+@app.callback()
+def main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Tessera: card and banking platform for partner firms."""
 
 
 @app.command()
@@ -47,21 +54,13 @@ def serve(
     """Start the API (and, unless RUN_WORKER_IN_PROCESS=false, the worker) with the web app."""
     import uvicorn
 
-    from tessera.runtime import build_runtime
-    from tessera.startup import NotReady, check_ready
-
+    refuse_missing_database()
     settings = load_settings()
-    configure_logging(settings.log_level)
     if workers > 1:
         # Before any metric exists: prometheus-client picks its storage when a metric is made.
         _prepare_multiprocess_metrics(settings)
-    runtime = build_runtime(settings)
-    try:
-        check_ready(runtime)
-    except NotReady as exc:
-        fail(f"not starting: {exc}")
-    finally:
-        runtime.db.dispose()
+    with cli_runtime(log_level=None, start_service=True):
+        pass  # the database answers, its schema is current, the master key and the CA exist
     # Uvicorn shuts down gracefully on SIGTERM/SIGINT and then re-raises the signal; with these
     # handlers in place that re-raise becomes a clean exit 0 instead of "killed by signal".
     signal.signal(signal.SIGTERM, _exit_cleanly)
@@ -107,8 +106,9 @@ def migrate(
     configure_logging("WARNING")
     if settings.is_sqlite:
         _ensure_sqlite_dir(settings.database_url)
-    migrations.upgrade(settings.database_url, revision)
-    console.print(f"database at {revision}", highlight=False)
+    with database_errors():
+        migrations.upgrade(settings.database_url, revision)
+    err.print(f"database at {revision}")
 
 
 @app.command()
@@ -116,36 +116,29 @@ def downgrade(revision: Annotated[str, typer.Argument(help="Target revision or '
     """Downgrade the database schema."""
     from tessera import migrations
 
+    refuse_missing_database()
     settings = load_settings()
     configure_logging("WARNING")
-    migrations.downgrade(settings.database_url, revision)
-    console.print(f"database at {revision}", highlight=False)
+    with database_errors():
+        migrations.downgrade(settings.database_url, revision)
+    err.print(f"database at {revision}")
 
 
 @app.command()
 def worker() -> None:
     """Run the background worker in this process until SIGTERM or Ctrl-C."""
-    from tessera.runtime import build_runtime
-    from tessera.startup import NotReady, check_ready
     from tessera.worker.jobs import default_jobs
     from tessera.worker.runner import Worker
 
-    settings = load_settings()
-    configure_logging(settings.log_level)
-    runtime = build_runtime(settings)
-    try:
-        check_ready(runtime)
-    except NotReady as exc:
-        fail(f"not starting: {exc}")
-    loop = Worker(runtime, default_jobs())
+    with cli_runtime(log_level=None, start_service=True) as runtime:
+        loop = Worker(runtime, default_jobs())
 
-    def _stop(signum: int, _frame: object) -> None:
-        loop.stop(timeout=0)
+        def _stop(signum: int, _frame: object) -> None:
+            loop.stop(timeout=0)
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    loop.run_forever()
-    runtime.db.dispose()
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        loop.run_forever()
 
 
 @app.command("generate-key")
@@ -171,7 +164,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def _register_subcommands() -> None:
-    from tessera.cli import admin, audit, deliveries, keys, ledger, pki, staff
+    from tessera.cli import admin, audit, deliveries, demo, keys, ledger, pki, staff
 
     app.add_typer(ledger.app, name="ledger")
     app.add_typer(admin.app, name="admin")
@@ -180,6 +173,7 @@ def _register_subcommands() -> None:
     app.add_typer(staff.app, name="staff")
     app.add_typer(pki.app, name="pki")
     app.add_typer(deliveries.app, name="deliveries")
+    app.add_typer(demo.app, name="demo")
 
 
 _register_subcommands()

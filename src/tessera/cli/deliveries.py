@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import glob
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+from rich import box
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -19,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from tessera.cli.app import fail, load_settings
+from tessera.cli.common import cli_runtime, fail, fail_from, out
 from tessera.models import DEFAULT_FIRM_SLUG
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Courier delivery files: import, watch, partners.", no_args_is_help=True)
 partners_app = typer.Typer(help="Partners and how their files are read.", no_args_is_help=True)
 app.add_typer(partners_app, name="partners")
-console = Console()
+# Rejected lines shown under the summary, per file; the rest are in the import's report.
+SHOWN_REJECTIONS = 3
 
 FirmOption = Annotated[
     str, typer.Option("--firm", help="The firm's slug (the default firm otherwise).")
@@ -45,15 +47,6 @@ KindOption = Annotated[
 ]
 
 
-def _runtime() -> Runtime:
-    from tessera.observability import configure_logging
-    from tessera.runtime import build_runtime
-
-    settings = load_settings()
-    configure_logging("WARNING")
-    return build_runtime(settings)
-
-
 def _kind(value: str | None) -> DeliveryKind | None:
     from tessera.deliveries.parsing import DeliveryKind
 
@@ -65,14 +58,26 @@ def _kind(value: str | None) -> DeliveryKind | None:
         fail(f"unknown kind {value!r}: use pickup, delivery_exception, delivered or returned", 2)
 
 
-def _firm(runtime: Runtime, slug: str) -> str:
-    from tessera.deliveries.importer import firm_id_for_slug
-    from tessera.errors import NotFound
+@dataclass(frozen=True, slots=True)
+class FirmName:
+    """The firm a command works in, as it is named to the operator."""
 
-    try:
-        return firm_id_for_slug(runtime, slug)
-    except NotFound:
-        fail(f"no firm has the slug {slug!r}", 2)
+    id: str
+    slug: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.slug} ({self.name})"
+
+
+def _firm(runtime: Runtime, slug: str) -> FirmName:
+    from tessera.firms import repository as firms
+
+    with runtime.db.session_scope(write=False) as session:
+        found = firms.get_by_slug(session, slug)
+        if found is None:
+            fail(f"no firm has the slug {slug!r} (check --firm)", 2)
+        return FirmName(found.id, found.slug, found.name)
 
 
 def expand_paths(patterns: list[str]) -> list[Path]:
@@ -102,6 +107,9 @@ def import_files(
     firm: FirmOption = DEFAULT_FIRM_SLUG,
     partner: PartnerOption = None,
     kind: KindOption = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when any row was rejected, not only a file.")
+    ] = False,
 ) -> None:
     """Import courier CSV files, with a progress bar and a summary table."""
     from tessera.deliveries.importer import import_local_file
@@ -110,25 +118,25 @@ def import_files(
     if not files:
         fail("no file matches", 2)
     wanted_kind = _kind(kind)
-    runtime = _runtime()
     results: list[LocalImport] = []
-    try:
-        firm_id = _firm(runtime, firm)
+    with cli_runtime() as runtime:
+        into = _firm(runtime, firm)
+        out.print(f"importing into firm {into}")
         sizes = {path: path.stat().st_size for path in files}
         with Progress(
             TextColumn("{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=20),
             DownloadColumn(),
-            TextColumn("{task.fields[rows]:>10,} rows"),
+            TextColumn("{task.fields[rows]:>9,} rows"),
             TimeRemainingColumn(),
-            console=console,
+            console=out,
             transient=False,
         ) as progress:
             overall = progress.add_task("all files", total=sum(sizes.values()), rows=0)
             done_before = 0
             rows_before = 0
             for path in files:
-                task = progress.add_task(path.name[:40], total=sizes[path] or 1, rows=0)
+                task = progress.add_task(_short(path.name, 24), total=sizes[path] or 1, rows=0)
 
                 def on_progress(
                     read: int,
@@ -143,7 +151,7 @@ def import_files(
                 result = import_local_file(
                     runtime,
                     path,
-                    firm_id=firm_id,
+                    firm_id=into.id,
                     partner=partner,
                     kind=wanted_kind,
                     progress=on_progress,
@@ -153,46 +161,65 @@ def import_files(
                 rows_before += result.report.job.rows_total if result.report else 0
                 progress.update(task, completed=sizes[path] or 1)
                 progress.update(overall, completed=done_before, rows=rows_before)
-    finally:
-        runtime.db.dispose()
-    console.print(summary_table(results))
-    if any(
+    out.print(summary_table(results, firm=into))
+    for line in problem_lines(results):
+        out.print(line, soft_wrap=False)
+    refused = any(
         r.error is not None or (r.report and r.report.job.status != "completed") for r in results
-    ):
+    )
+    rejected = sum(r.report.job.rows_rejected for r in results if r.report)
+    if refused:
+        raise typer.Exit(1)
+    if strict and rejected:
+        out.print(f"[red]{rejected:,} rows rejected[/] (--strict)", soft_wrap=False)
         raise typer.Exit(1)
 
 
-def summary_table(results: list[LocalImport]) -> Table:
-    """One line per file: its kind, outcome and counts, and the first rejected line."""
-    table = Table(title="Delivery imports")
-    for column in ("file", "kind", "status", "total", "imported", "duplicate", "rejected"):
-        justify = "right" if column in {"total", "imported", "duplicate", "rejected"} else "left"
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    table.add_column("import / problem")
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def summary_table(results: list[LocalImport], *, firm: FirmName | None = None) -> Table:
+    """One line per file: its outcome and counts; sized to read well in 80 columns."""
+    title = f"Delivery imports into {firm}" if firm else "Delivery imports"
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("file", overflow="fold", ratio=1)
+    table.add_column("status", no_wrap=True)
+    for column in ("rows", "imported", "duplicate", "rejected"):
+        table.add_column(column, justify="right", no_wrap=True)
     totals = [0, 0, 0, 0]
     for result in results:
         if result.report is None:
-            message = result.error.message if result.error else ""
-            table.add_row(result.path.name, "", "[red]refused[/]", "", "", "", "", message)
+            table.add_row(result.path.name, "[red]refused[/]", "", "", "", "")
             continue
         job = result.report.job
         counts = [job.rows_total, job.rows_imported, job.rows_duplicate, job.rows_rejected]
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        note = job.id + (" (resumed)" if result.resumed else "")
-        if result.report.errors:
-            row, message = result.report.errors[0]
-            note += f"\nline {row}: {message}"
         colour = "green" if job.status == "completed" else "red"
-        table.add_row(
-            job.file_name,
-            job.kind,
-            f"[{colour}]{job.status}[/]",
-            *(f"{c:,}" for c in counts),
-            note,
-        )
+        table.add_row(job.file_name, f"[{colour}]{job.status}[/]", *(f"{c:,}" for c in counts))
     table.add_section()
-    table.add_row("total", "", "", *(f"{c:,}" for c in totals), "")
+    table.add_row("total", "", *(f"{c:,}" for c in totals))
     return table
+
+
+def problem_lines(results: list[LocalImport]) -> list[str]:
+    """Under the table: each file's import id and kind, why a file was refused, and its first
+    rejected lines."""
+    lines: list[str] = []
+    for result in results:
+        if result.report is None:
+            message = result.error.message if result.error else "refused"
+            lines.append(f"{result.path.name}: refused: {message}")
+            continue
+        job = result.report.job
+        resumed = " (resumed)" if result.resumed else ""
+        lines.append(f"{job.id}  {job.kind:<18}  {job.file_name}{resumed}")
+        for row, message in result.report.errors[:SHOWN_REJECTIONS]:
+            lines.append(f"  line {row}: {message}")
+        hidden = job.rows_rejected - min(len(result.report.errors), SHOWN_REJECTIONS)
+        if hidden > 0:
+            lines.append(f"  and {hidden:,} more: GET /v1/deliveries/imports/{job.id}/errors")
+    return lines
 
 
 @app.command()
@@ -213,13 +240,12 @@ def watch(
     if not folder.is_dir():
         fail(f"{folder} is not a folder", 2)
     wanted_kind = _kind(kind)
-    runtime = _runtime()
-    try:
-        firm_id = _firm(runtime, firm)
+    with cli_runtime() as runtime:
+        into = _firm(runtime, firm)
         watcher = Watcher(
             runtime,
             folder,
-            firm_id=firm_id,
+            firm_id=into.id,
             partner=partner,
             kind=wanted_kind,
             settle_seconds=settle,
@@ -235,29 +261,26 @@ def watch(
 
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
-        console.print(f"watching {folder.resolve()}", highlight=False)
+        out.print(f"watching {folder.resolve()} for firm {into}")
         if once:
             watcher.recover()
             watcher.scan_once(force=True)
         else:
             watcher.run(interval_seconds=interval)
         watcher.release()
-    finally:
-        runtime.db.dispose()
 
 
 def _print_result(result: LocalImport, destination: Path) -> None:
     if result.report is not None:
         job = result.report.job
-        console.print(
+        out.print(
             f"{job.file_name}: {job.status}, {job.rows_imported:,} imported, "
             f"{job.rows_duplicate:,} duplicate, {job.rows_rejected:,} rejected "
             f"-> {destination}",
-            highlight=False,
         )
     else:
         message = result.error.message if result.error else "refused"
-        console.print(f"{result.path.name}: refused ({message}) -> {destination}", highlight=False)
+        out.print(f"{result.path.name}: refused ({message}) -> {destination}")
 
 
 @partners_app.command("set")
@@ -271,24 +294,23 @@ def set_partner(
     from tessera.deliveries import service
     from tessera.errors import TesseraError
 
-    runtime = _runtime()
-    try:
-        firm_id = _firm(runtime, firm)
-        with runtime.db.session_scope() as session:
-            partner = service.set_partner(
-                session,
-                firm_id=firm_id,
-                name=name,
-                phone_region=region,
-                timezone=timezone,
-                now=runtime.now(),
-            )
-            line = f"partner {partner.name}: {partner.phone_region}, {partner.timezone}"
-    except TesseraError as exc:
-        fail(exc.message, 2)
-    finally:
-        runtime.db.dispose()
-    console.print(line, highlight=False)
+    with cli_runtime() as runtime:
+        into = _firm(runtime, firm)
+        try:
+            with runtime.db.session_scope() as session:
+                partner = service.set_partner(
+                    session,
+                    firm_id=into.id,
+                    name=name,
+                    phone_region=region,
+                    timezone=timezone,
+                    now=runtime.now(),
+                )
+                line = f"partner {partner.name}: {partner.phone_region}, {partner.timezone}"
+        except TesseraError as exc:
+            flags = {"phone_region": "--region", "timezone": "--timezone", "name": "NAME"}
+            fail_from(exc, flags=flags, code=2)
+    out.print(line)
 
 
 @partners_app.command("list")
@@ -296,19 +318,16 @@ def list_partners(firm: FirmOption = DEFAULT_FIRM_SLUG) -> None:
     """List the firm's partners."""
     from tessera.deliveries import service
 
-    runtime = _runtime()
-    try:
-        firm_id = _firm(runtime, firm)
+    with cli_runtime() as runtime:
+        into = _firm(runtime, firm)
         with runtime.db.session_scope(write=False) as session:
             rows = [
                 (p.name, p.phone_region, p.timezone)
-                for p in service.list_partners(session, firm_id=firm_id)
+                for p in service.list_partners(session, firm_id=into.id)
             ]
-    finally:
-        runtime.db.dispose()
-    table = Table(title="Delivery partners")
+    table = Table(title=f"Delivery partners of {into}")
     for column in ("partner", "phone region", "time zone"):
         table.add_column(column)
     for row in rows:
         table.add_row(*row)
-    console.print(table)
+    out.print(table)

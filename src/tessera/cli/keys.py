@@ -7,7 +7,6 @@ import time
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,13 +18,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from tessera.cli.app import fail, load_settings
+from tessera.cli.common import cli_runtime, err, fail, out
 from tessera.config import new_master_key
 
 app = typer.Typer(help="Rotate and check the vault's master keys.", no_args_is_help=True)
-# Messages are single lines that operators grep, so they are never wrapped.
-console = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
 
 
 @app.command()
@@ -55,12 +51,9 @@ def rotate(
     sealed under the new version from the start. Run it again after an interruption to resume.
     """
     from tessera.audit.service import CLI
-    from tessera.runtime import build_runtime
     from tessera.vault import rotation
 
-    settings = load_settings()
-    runtime = build_runtime(settings)
-    try:
+    with cli_runtime() as runtime:
         with runtime.db.session_scope() as session:
             start = rotation.start_rotation(
                 session,
@@ -73,12 +66,11 @@ def rotate(
             rotation_id, target = job.id, job.target_version
             total, done_before, mode = job.rows_total, job.rows_done, job.mode
         verb = "started" if start.started else "resuming"
-        console.print(
+        err.print(
             f"{verb} rotation {rotation_id} to key version {target} ({mode}, {total} rows)",
-            highlight=False,
         )
         if background:
-            console.print("the workers will move the rows; see `tessera keys status`")
+            err.print("the workers will move the rows; see `tessera keys status`")
             return
         started = time.perf_counter()
         columns = (
@@ -90,7 +82,7 @@ def rotate(
             TimeElapsedColumn(),
             TimeRemainingColumn(),
         )
-        with Progress(*columns, console=console) as progress:
+        with Progress(*columns, console=err) as progress:
             task = progress.add_task("rotate", total=max(total, 1), completed=done_before, rate=0)
 
             def on_batch(report: rotation.BatchReport) -> None:
@@ -116,66 +108,50 @@ def rotate(
             progress.update(task, completed=max(total, 1))
         elapsed = time.perf_counter() - started
         moved = (finished.rows_done if finished else done_before) - done_before
-        console.print(
+        err.print(
             f"rotation complete: {moved} rows moved to key version {target} in {elapsed:.2f} s"
             f" ({moved / elapsed if elapsed > 0 else 0:,.0f} rows/s)",
-            highlight=False,
         )
-    finally:
-        runtime.db.dispose()
 
 
 @app.command()
 def status() -> None:
     """Show the master key versions, how many cards each seals, and the latest rotation."""
-    from tessera.db import Database
     from tessera.vault import repository
 
-    settings = load_settings()
-    db = Database(settings.database_url)
-    try:
-        with db.session_scope(write=False) as session:
-            keys = repository.list_keys(session)
-            counts = repository.count_cards_by_version(session)
-            latest = repository.latest_rotation(session)
-            table = Table("version", "status", "created", "cards")
-            for key in keys:
-                table.add_row(
-                    str(key.version),
-                    key.status,
-                    key.created_at.strftime("%Y-%m-%d %H:%M:%SZ"),
-                    str(counts.get(key.version, 0)),
-                )
-            out.print(table)
-            if latest is not None:
-                out.print(
-                    f"latest rotation {latest.id}: {latest.status}, {latest.rows_done}/"
-                    f"{latest.rows_total} rows to version {latest.target_version} ({latest.mode})",
-                    highlight=False,
-                )
-    finally:
-        db.dispose()
+    with cli_runtime() as runtime, runtime.db.session_scope(write=False) as session:
+        keys = repository.list_keys(session)
+        counts = repository.count_cards_by_version(session)
+        latest = repository.latest_rotation(session)
+        table = Table("version", "status", "created", "cards")
+        for key in keys:
+            table.add_row(
+                str(key.version),
+                key.status,
+                key.created_at.strftime("%Y-%m-%d %H:%M:%SZ"),
+                str(counts.get(key.version, 0)),
+            )
+        out.print(table)
+        if latest is not None:
+            out.print(
+                f"latest rotation {latest.id}: {latest.status}, {latest.rows_done}/"
+                f"{latest.rows_total} rows to version {latest.target_version} ({latest.mode})",
+            )
 
 
 @app.command()
 def verify() -> None:
     """Open every vault card; exit 1 naming the tokens of cards that do not decrypt."""
-    from tessera.runtime import build_runtime
     from tessera.vault.rotation import verify_vault
 
-    settings = load_settings()
-    runtime = build_runtime(settings)
-    try:
-        with runtime.db.session_scope(write=False) as session:
-            report = verify_vault(session, runtime.keyring)
-    finally:
-        runtime.db.dispose()
+    with cli_runtime() as runtime, runtime.db.session_scope(write=False) as session:
+        report = verify_vault(session, runtime.keyring)
     versions = ", ".join(f"v{v}: {n}" for v, n in sorted(report.by_version.items())) or "none"
     if report.ok:
-        out.print(f"vault ok: {report.cards} cards decrypt ({versions})", highlight=False)
+        out.print(f"vault ok: {report.cards} cards decrypt ({versions})")
         return
     for token in report.failures:
-        console.print(f"[red]does not decrypt[/] {token}", highlight=False)
+        err.print(f"[red]does not decrypt[/] {token}")
     fail(f"{len(report.failures)} of {report.cards} cards do not decrypt")
 
 

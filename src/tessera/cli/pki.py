@@ -5,27 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from tessera.cli.app import fail, load_settings
+from tessera.cli.common import cli_runtime, fail, fail_from, out
 
 if TYPE_CHECKING:
     from tessera.models import CertificateAuthority
-    from tessera.runtime import Runtime
 
 app = typer.Typer(help="Manage the certificate authority.", no_args_is_help=True)
-console = Console(soft_wrap=True)
-
-
-def _runtime() -> Runtime:
-    from tessera.migrations import current_revisions, head_revisions
-    from tessera.runtime import build_runtime
-
-    runtime = build_runtime(load_settings())
-    if current_revisions(runtime.db.engine) != head_revisions():
-        runtime.db.dispose()
-        fail("the database schema is not up to date: run `tessera migrate` first")
-    return runtime
 
 
 def _describe(ca: CertificateAuthority) -> str:
@@ -49,21 +35,14 @@ def init() -> None:
     service also does this on start; other firms get theirs on their first issuance)."""
     from tessera.certificates import authority
 
-    runtime = _runtime()
-    try:
-        with runtime.db.session_scope() as session:
-            state = authority.ensure_authority(session, runtime.keyring, now=runtime.now())
-            lines = [_describe(state.root), _describe(state.intermediate)]
-    finally:
-        runtime.db.dispose()
-    console.print(
-        "certificate authority created"
-        if state.created
-        else "certificate authority already exists",
-        highlight=False,
+    with cli_runtime() as runtime, runtime.db.session_scope() as session:
+        state = authority.ensure_authority(session, runtime.keyring, now=runtime.now())
+        lines = [_describe(state.root), _describe(state.intermediate)]
+    out.print(
+        "certificate authority created" if state.created else "certificate authority already exists"
     )
     for line in lines:
-        console.print(line, highlight=False)
+        out.print(line)
 
 
 @app.command("rotate-intermediate")
@@ -81,30 +60,28 @@ def rotate_intermediate(
     from tessera.errors import TesseraError
     from tessera.firms import repository as firms
 
-    runtime = _runtime()
-    try:
-        with runtime.db.session_scope() as session:
-            found = firms.get_by_slug(session, firm)
-            if found is None:
-                fail(f"no firm has the slug {firm}")
-            rotation = authority.rotate_intermediate(
-                session,
-                runtime.keyring,
-                firm_id=found.id,
-                now=runtime.now(),
-                validity_days=validity_days,
-            )
-            new = _describe(rotation.new)
-            retired = _describe(rotation.retired) if rotation.retired else None
-    except TesseraError as exc:
-        fail(exc.message)
-    finally:
-        runtime.db.dispose()
-    console.print("new issuing intermediate:", highlight=False)
-    console.print(new, highlight=False)
+    with cli_runtime() as runtime:
+        try:
+            with runtime.db.session_scope() as session:
+                found = firms.get_by_slug(session, firm)
+                if found is None:
+                    fail(f"no firm has the slug {firm!r} (check --firm)")
+                rotation = authority.rotate_intermediate(
+                    session,
+                    runtime.keyring,
+                    firm_id=found.id,
+                    now=runtime.now(),
+                    validity_days=validity_days,
+                )
+                new = _describe(rotation.new)
+                retired = _describe(rotation.retired) if rotation.retired else None
+        except TesseraError as exc:
+            fail_from(exc)
+    out.print("new issuing intermediate:")
+    out.print(new)
     if retired:
-        console.print("retired (still signs its CRL until it expires):", highlight=False)
-        console.print(retired, highlight=False)
+        out.print("retired (still signs its CRL until it expires):")
+        out.print(retired)
 
 
 @app.command()
@@ -112,13 +89,9 @@ def show() -> None:
     """List the certificate authorities: the root, then intermediates newest first."""
     from tessera.certificates import authority
 
-    runtime = _runtime()
-    try:
-        with runtime.db.session_scope(write=False) as session:
-            lines = [_describe(ca) for ca in authority.list_authorities(session)]
-    finally:
-        runtime.db.dispose()
+    with cli_runtime() as runtime, runtime.db.session_scope(write=False) as session:
+        lines = [_describe(ca) for ca in authority.list_authorities(session)]
     if not lines:
         fail("no certificate authority yet: run `tessera pki init`")
     for line in lines:
-        console.print(line, highlight=False)
+        out.print(line)

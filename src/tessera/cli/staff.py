@@ -6,12 +6,10 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from tessera.cli.app import fail, load_settings
+from tessera.cli.common import cli_runtime, fail, fail_from, out
 
 app = typer.Typer(help="Manage firm staff.", no_args_is_help=True)
-console = Console(soft_wrap=True)
 
 
 class RoleOption(StrEnum):
@@ -33,35 +31,30 @@ def grant(
     from tessera.audit.service import CLI
     from tessera.errors import TesseraError
     from tessera.firms import repository as firms
-    from tessera.runtime import build_runtime
     from tessera.staff.schemas import StaffRole
     from tessera.staff.service import set_staff_role
 
     if password is not None and not 8 <= len(password) <= 128:
-        fail("the password must have 8 to 128 characters")
-    settings = load_settings()
-    runtime = build_runtime(settings)
-    try:
-        with runtime.db.session_scope() as session:
-            found = firms.get_by_slug(session, firm)
-            if found is None:
-                fail(f"no firm has the slug {firm!r}")
-            granted = set_staff_role(
-                session,
-                runtime,
-                firm=found,
-                email=email,
-                role=StaffRole(role.value),
-                password=password,
-                actor=CLI,
-                now=runtime.now(),
-            )
-            user_id = granted.user.id
-            created = granted.created
-    except TesseraError as exc:
-        fields = exc.details.get("fields") if isinstance(exc.details, dict) else None
-        fail(fields[0]["message"] if fields else exc.message)
-    finally:
-        runtime.db.dispose()
+        fail("the password must have 8 to 128 characters (--password)")
+    with cli_runtime() as runtime:
+        try:
+            with runtime.db.session_scope() as session:
+                found = firms.get_by_slug(session, firm)
+                if found is None:
+                    fail(f"no firm has the slug {firm!r} (check --firm)")
+                granted = set_staff_role(
+                    session,
+                    runtime,
+                    firm=found,
+                    email=email,
+                    role=StaffRole(role.value),
+                    password=password,
+                    actor=CLI,
+                    now=runtime.now(),
+                )
+                user_id = granted.user.id
+                created = granted.created
+        except TesseraError as exc:
+            fail_from(exc, flags={"email": "--email", "password": "--password"})
     verb = "created as" if created else "is now"
-    console.print(f"{email} ({user_id}) {verb} {role.value} of {firm}", highlight=False)
+    out.print(f"{email} ({user_id}) {verb} {role.value} of {firm}")

@@ -26,6 +26,8 @@ def create_firm(
         issuing_bin=body.issuing_bin,
         issuing_bin_end=body.issuing_bin_end,
         allow_ip_sans=body.allow_ip_sans,
+        phone_region=runtime.settings.default_phone_region,
+        timezone=runtime.settings.default_timezone,
         now=runtime.now(),
     )
     return FirmRead.model_validate(firm)

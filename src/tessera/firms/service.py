@@ -93,10 +93,16 @@ def create_firm(
     auto_approve_registrations: bool,
     issuing_bin: str | None,
     issuing_bin_end: str | None,
+    phone_region: str,
+    timezone: str,
     now: datetime,
     allow_ip_sans: bool = False,
 ) -> Firm:
-    """Create a partner firm (platform admins); 409 ``slug_taken`` when the slug is in use."""
+    """Create a partner firm (platform admins); 409 ``slug_taken`` when the slug is in use.
+
+    ``phone_region`` and ``timezone`` are the deployment's defaults (DEFAULT_PHONE_REGION,
+    DEFAULT_TIMEZONE): how the firm's phone numbers and courier timestamps are read.
+    """
     _require_platform_admin(principal)
     start = issuing_bin or DEFAULT_ISSUING_BIN
     end = issuing_bin_end or start
@@ -112,8 +118,8 @@ def create_firm(
         issuing_bin=start,
         issuing_bin_end=end,
         allow_ip_sans=allow_ip_sans,
-        phone_region="AE",
-        timezone="Asia/Dubai",
+        phone_region=phone_region,
+        timezone=timezone,
         created_at=now,
     )
     try:

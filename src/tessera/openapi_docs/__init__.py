@@ -1,0 +1,1 @@
+"""What the OpenAPI document says beyond the routes: examples and each operation's errors."""
