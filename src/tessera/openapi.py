@@ -164,3 +164,37 @@ def install_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document of the app, built without a server or a database connection."""
+    import tempfile
+
+    from pydantic import SecretStr
+
+    from tessera.app import create_app
+    from tessera.config import AppEnv, Settings
+
+    with tempfile.TemporaryDirectory() as scratch:
+        # Placeholder secrets: nothing is signed or encrypted, and no connection is opened.
+        settings = Settings(
+            app_env=AppEnv.TEST,
+            database_url=f"sqlite:///{scratch}/openapi.db",
+            jwt_secret=SecretStr("openapi-document-only-" + "x" * 32),
+            TESSERA_MASTER_KEY=SecretStr("b3BlbmFwaS1kb2N1bWVudC1vbmx5LTMyLWJ5dGVzISE="),
+            run_worker_in_process=False,
+        )
+        return create_app(settings).openapi()
+
+
+def main() -> None:
+    """Print the OpenAPI document (``python -m tessera.openapi``), for the web app's types."""
+    import json
+    import sys
+
+    json.dump(document(), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -46,8 +46,8 @@ class AccountRead(BaseModel):
 
     id: str
     holder_id: str
-    type: str
+    type: AccountType
     currency: str
     balance: int
-    status: str
+    status: AccountStatus
     created_at: datetime

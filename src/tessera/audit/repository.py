@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tessera.models import AuditChain, AuditEvent
+from tessera.models import AuditChain, AuditEvent, User
 
 CHAIN_ID = 1
 
@@ -37,6 +37,14 @@ def page(
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     items = session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit).offset(offset))
     return list(items), total
+
+
+def user_emails(session: Session, user_ids: Collection[str]) -> dict[str, str]:
+    """The current email of each of these users that exists."""
+    if not user_ids:
+        return {}
+    rows = session.execute(sa.select(User.id, User.email).where(User.id.in_(list(user_ids))))
+    return {row[0]: row[1] for row in rows}
 
 
 def iterate_in_order(session: Session, *, batch: int = 1000) -> Iterator[AuditEvent]:

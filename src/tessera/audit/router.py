@@ -23,4 +23,10 @@ def list_audit_events(
 ) -> PageRead[AuditEventRead]:
     """The firm's audit log, newest first (firm admins and `audit:read` clients)."""
     result = service.list_events(session, principal=principal, page=page, action=action)
-    return PageRead[AuditEventRead].of(result, AuditEventRead.model_validate)
+    return PageRead[AuditEventRead].of(result, _entry_read)
+
+
+def _entry_read(entry: service.AuditEntry) -> AuditEventRead:
+    read = AuditEventRead.model_validate(entry.event)
+    read.actor_email = entry.actor_email
+    return read

@@ -143,9 +143,17 @@ def verify_chain(session: Session) -> ChainReport:
     return ChainReport(count, True)
 
 
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """An entry of the log as staff read it: the event and the acting user's email."""
+
+    event: AuditEvent
+    actor_email: str | None
+
+
 def list_events(
     session: Session, *, principal: Principal, page: PageParams, action: str | None
-) -> Page[AuditEvent]:
+) -> Page[AuditEntry]:
     """A page of the audit log of the caller's firm (every firm for a platform admin).
 
     Users need the firm admin role; machine clients need the ``audit:read`` scope.
@@ -160,4 +168,10 @@ def list_events(
         limit=page.limit,
         offset=page.offset,
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    actors = {e.actor_id for e in items if e.actor_type == "user" and e.actor_id is not None}
+    emails = repository.user_emails(session, actors)
+    entries = [
+        AuditEntry(e, emails.get(e.actor_id) if e.actor_type == "user" and e.actor_id else None)
+        for e in items
+    ]
+    return Page(items=entries, total=total, limit=page.limit, offset=page.offset)

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from tessera.holders.schemas import HolderRead
+from tessera.models.user import Role
 
 
 def _lower(value: str) -> str:
@@ -39,7 +40,7 @@ class UserRead(BaseModel):
 
     id: str
     email: str
-    role: str
+    role: Role
     firm: str
     created_at: datetime
 
@@ -66,7 +67,39 @@ class TokenPair(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
-    refresh_token: str
+    refresh_token: str | None = Field(
+        default=None,
+        description="Absent when the web app asked for it in a cookie (`X-Tessera-Session: "
+        "cookie`); always present otherwise.",
+    )
+
+
+class BrowserAccess(BaseModel):
+    """A signed-in user of the web app and a fresh access token (the refresh token is in the
+    user's cookie)."""
+
+    user_id: str
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class BrowserRenewal(BaseModel):
+    """Whose session to renew: one user's, or (by default) every user's this browser holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str | None = Field(default=None, max_length=40)
+
+
+class BrowserSessions(BaseModel):
+    """The web app's sessions after a renewal."""
+
+    sessions: list[BrowserAccess] = Field(description="Users still signed in, with new tokens.")
+    ended: list[str] = Field(
+        description="Users whose session is over (expired, signed out elsewhere, or revoked "
+        "after a reused token); their cookies are cleared."
+    )
 
 
 class RefreshRequest(BaseModel):
@@ -81,6 +114,6 @@ class MeResponse(BaseModel):
     """The caller: user, role, firm and holder profile."""
 
     user: UserRead
-    role: str
+    role: Role
     firm: str
     account_holder: HolderRead | None

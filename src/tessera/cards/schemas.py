@@ -7,6 +7,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera.cards.rules import Brand
+from tessera.deliveries.rules import DeliveryEvent
+
 
 class CardType(StrEnum):
     VIRTUAL = "virtual"
@@ -44,7 +47,7 @@ class CardUpdate(BaseModel):
 class CardDeliveryRead(BaseModel):
     """Where a physical card is, from the couriers' files."""
 
-    status: str
+    status: DeliveryEvent
     status_at: datetime | None
     delivery_attempts: int
 
@@ -56,7 +59,7 @@ class CardRead(BaseModel):
     account_id: str
     holder_id: str
     type: CardType
-    brand: str
+    brand: Brand
     last4: str
     expiry: date
     status: CardStatus

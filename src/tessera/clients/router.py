@@ -8,11 +8,18 @@ from fastapi import APIRouter, Form, Header, Response, status
 from fastapi.responses import JSONResponse
 
 from tessera.clients import service
-from tessera.clients.schemas import ClientCreate, ClientCreated, ClientRead, TokenResponse
+from tessera.clients.schemas import (
+    ClientCreate,
+    ClientCreated,
+    ClientRead,
+    ClientStatus,
+    TokenResponse,
+)
 from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep
 from tessera.kit.pagination import PageRead
 from tessera.models import ApiClient
 from tessera.observability import client_ip
+from tessera.principal import Scope
 
 router = APIRouter(tags=["clients"])
 
@@ -21,8 +28,8 @@ def _client_read(client: ApiClient) -> ClientRead:
     return ClientRead(
         client_id=client.id,
         name=client.name,
-        scopes=client.scope_list,
-        status=client.status,
+        scopes=[Scope(s) for s in client.scope_list],
+        status=ClientStatus(client.status),
         created_at=client.created_at,
         disabled_at=client.disabled_at,
     )
@@ -53,7 +60,7 @@ def create_client(
         client_id=created.client.id,
         client_secret=created.secret,
         name=created.client.name,
-        scopes=created.client.scope_list,
+        scopes=[Scope(s) for s in created.client.scope_list],
         created_at=created.client.created_at,
     )
     return JSONResponse(

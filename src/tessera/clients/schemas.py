@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from tessera.principal import Scope
+
+
+class ClientStatus(StrEnum):
+    """A client's secret and tokens work while it is active; disabling it is final."""
+
+    ACTIVE = "active"
+    DISABLED = "disabled"
 
 
 def _distinct(scopes: list[Scope]) -> list[Scope]:
@@ -29,7 +37,7 @@ class ClientCreated(BaseModel):
     client_id: str
     client_secret: str
     name: str
-    scopes: list[str]
+    scopes: list[Scope]
     created_at: datetime
 
 
@@ -38,8 +46,8 @@ class ClientRead(BaseModel):
 
     client_id: str
     name: str
-    scopes: list[str]
-    status: str
+    scopes: list[Scope]
+    status: ClientStatus
     created_at: datetime
     disabled_at: datetime | None
 

@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel
 
+from tessera.deliveries.parsing import DeliveryKind
+from tessera.deliveries.rules import DeliveryEvent
 from tessera.deliveries.service import CardStatusView, ImportReport, LegacyCardStatus
+
+
+class ImportStatus(StrEnum):
+    """Where an import stands (``models.delivery_import.IMPORT_STATUSES``)."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class ImportSource(StrEnum):
+    """How the file arrived (``models.delivery_import.IMPORT_SOURCES``)."""
+
+    API = "api"
+    CLI = "cli"
+    WATCH = "watch"
 
 
 class ImportErrorRead(BaseModel):
@@ -20,10 +40,10 @@ class ImportRead(BaseModel):
     """An import report. ``errors`` holds the first 100 rejected lines; all are kept."""
 
     id: str
-    kind: str
-    status: str
+    kind: DeliveryKind
+    status: ImportStatus
     partner: str | None
-    source: str
+    source: ImportSource
     file_name: str
     file_hash: str
     file_size: int
@@ -44,10 +64,10 @@ class ImportRead(BaseModel):
         job = report.job
         return cls(
             id=job.id,
-            kind=job.kind,
-            status=job.status,
+            kind=DeliveryKind(job.kind),
+            status=ImportStatus(job.status),
             partner=job.partner,
-            source=job.source,
+            source=ImportSource(job.source),
             file_name=job.file_name,
             file_hash=job.file_hash,
             file_size=job.file_size,
@@ -68,7 +88,7 @@ class ImportRead(BaseModel):
 class HistoryEntryRead(BaseModel):
     """One event of a card's delivery; ``source`` is the id of the import that reported it."""
 
-    event: str
+    event: DeliveryEvent
     at: datetime
     comment: str | None
     source: str
@@ -79,7 +99,7 @@ class CardStatusRead(BaseModel):
 
     card_id: str
     phone: str
-    status: str
+    status: DeliveryEvent
     status_at: datetime
     delivery_attempts: int
     history: list[HistoryEntryRead]
@@ -90,11 +110,13 @@ class CardStatusRead(BaseModel):
         return cls(
             card_id=view.card_id,
             phone=view.phone,
-            status=delivery.status,
+            status=DeliveryEvent(delivery.status),
             status_at=delivery.status_at,
             delivery_attempts=delivery.delivery_attempts,
             history=[
-                HistoryEntryRead(event=h.event, at=h.at, comment=h.comment, source=h.source)
+                HistoryEntryRead(
+                    event=DeliveryEvent(h.event), at=h.at, comment=h.comment, source=h.source
+                )
                 for h in delivery.history
             ],
         )

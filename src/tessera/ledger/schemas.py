@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera.models.transaction import TransactionType
+
 MAX_AMOUNT = 10**15  # minor units; keeps every sum far inside a 64-bit integer
 
 
@@ -36,7 +38,7 @@ class TransactionRead(BaseModel):
 
     id: str
     account_id: str
-    type: str
+    type: TransactionType
     amount: int
     currency: str
     balance_after: int
@@ -78,7 +80,7 @@ class StatementLine(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
-    type: str
+    type: TransactionType
     amount: int
     currency: str
     balance_after: int

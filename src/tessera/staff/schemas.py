@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from tessera.auth.schemas import Email
+from tessera.models.user import Role
 
 
 class StaffRole(StrEnum):
@@ -37,6 +38,6 @@ class StaffRead(BaseModel):
 
     id: str
     email: str
-    role: str
+    role: Role
     firm: str = Field(validation_alias="firm_id")
     created_at: datetime

@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from tessera.cards.rules import Brand
+
 
 class VaultCardRead(BaseModel):
     """A card as the vault shows it: token, brand, BIN, last four, expiry, name; no number."""
@@ -13,7 +15,7 @@ class VaultCardRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     token: str
-    brand: str
+    brand: Brand
     bin: str
     last4: str
     expiry: date

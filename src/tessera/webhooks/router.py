@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep
 from tessera.events.types import EventType
 from tessera.kit.pagination import PageRead
-from tessera.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from tessera.models import DeliveryStatus, DeliveryTrigger, WebhookDelivery, WebhookEndpoint
 from tessera.webhooks import service
 from tessera.webhooks.schemas import (
     EventRead,
@@ -43,9 +43,9 @@ def _delivery(delivery: WebhookDelivery, attempts: list[WebhookAttemptRead]) -> 
         id=delivery.id,
         endpoint_id=delivery.endpoint_id,
         event_id=delivery.event_id,
-        event_type=delivery.event_type,
-        trigger=delivery.trigger,
-        status=delivery.status,
+        event_type=EventType(delivery.event_type),
+        trigger=DeliveryTrigger(delivery.trigger),
+        status=DeliveryStatus(delivery.status),
         attempt_count=delivery.attempt_count,
         next_attempt_at=delivery.due_at if pending else None,
         last_status_code=delivery.last_status_code,

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tessera.models import Event
+from tessera.events.types import EventType
+from tessera.models import DeliveryStatus, DeliveryTrigger, Event
+
+
+class AttemptOutcome(StrEnum):
+    """How one HTTP attempt ended (``webhook_attempts.outcome``)."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
 
 MAX_OVERLAP_SECONDS = 7 * 86_400
 DEFAULT_OVERLAP_SECONDS = 86_400
@@ -77,7 +87,7 @@ class WebhookAttemptRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     number: int
-    outcome: str = Field(description="`succeeded` (2xx) or `failed`.")
+    outcome: AttemptOutcome = Field(description="`succeeded` (2xx) or `failed`.")
     status_code: int | None = Field(description="The receiver's HTTP status, if it answered.")
     duration_ms: int
     error: str | None
@@ -91,9 +101,9 @@ class WebhookDeliveryRead(BaseModel):
     id: str
     endpoint_id: str
     event_id: str
-    event_type: str
-    trigger: str = Field(description="`event` (the event happened) or `redelivery`.")
-    status: str = Field(description="`pending`, `delivering`, `succeeded` or `dead`.")
+    event_type: EventType
+    trigger: DeliveryTrigger = Field(description="`event` (the event happened) or `redelivery`.")
+    status: DeliveryStatus = Field(description="`pending`, `delivering`, `succeeded` or `dead`.")
     attempt_count: int
     next_attempt_at: datetime | None
     last_status_code: int | None
@@ -122,7 +132,7 @@ class EventRead(BaseModel):
     """An event, exactly as webhook deliveries carry it."""
 
     id: str
-    type: str
+    type: EventType
     created_at: datetime
     firm: str
     data: dict[str, Any]
@@ -131,7 +141,7 @@ class EventRead(BaseModel):
     def of(cls, event: Event) -> EventRead:
         return cls(
             id=event.id,
-            type=event.type,
+            type=EventType(event.type),
             created_at=event.created_at,
             firm=event.firm_id,
             data=event.data,
