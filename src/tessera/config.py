@@ -55,6 +55,9 @@ class Settings(BaseSettings):
 
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=60)
+    # The web app's refresh cookies are Secure; browsers keep them on http://127.0.0.1 and
+    # http://localhost too. False only for plain http on another address (see auth/cookies.py).
+    refresh_cookie_secure: bool = True
     jwt_issuer: str = "tessera"
 
     # argon2id parameters; the defaults are argon2-cffi's RFC 9106 "low memory" profile.

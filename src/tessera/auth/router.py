@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from tessera.auth import service
+from tessera.auth import browser, cookies, service
 from tessera.auth.schemas import (
+    BrowserAccess,
+    BrowserRenewal,
+    BrowserSessions,
     LoginRequest,
     MeResponse,
     RefreshRequest,
@@ -53,18 +56,38 @@ def signup(body: SignupRequest, session: SessionDep, runtime: RuntimeDep) -> Sig
     return SignupResponse(user=_user_read(user), account_holder=HolderRead.model_validate(holder))
 
 
-@router.post("/v1/auth/login", response_model=TokenPair)
-async def login(body: LoginRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
-    """Exchange email and password for an access token and a refresh token."""
+@router.post("/v1/auth/login", response_model=TokenPair, response_model_exclude_none=True)
+async def login(
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> TokenPair:
+    """Exchange email and password for an access token and a refresh token.
+
+    With `X-Tessera-Session: cookie` (the web app) the refresh token is set as an HttpOnly
+    cookie for `/v1/auth/refresh` instead of being in the answer."""
     # async: the password check waits for the hashing pool without holding a worker thread.
-    tokens = await service.login(
-        session,
-        runtime,
-        email=body.email,
-        password=body.password,
-        address=client_ip(),
+    if not cookies.wants_cookie(request):
+        tokens = await service.login(
+            session, runtime, email=body.email, password=body.password, address=client_ip()
+        )
+        return _token_pair(tokens)
+    cookies.check_same_site(request, runtime.settings)
+    signed_in = await browser.sign_in(
+        session, runtime, email=body.email, password=body.password, address=client_ip()
     )
-    return _token_pair(tokens)
+    cookies.set_refresh_cookie(
+        response,
+        runtime.settings,
+        user_id=signed_in.user_id,
+        refresh_token=signed_in.tokens.refresh_token,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return TokenPair(
+        access_token=signed_in.tokens.access_token, expires_in=signed_in.tokens.expires_in
+    )
 
 
 @router.post("/v1/auth/refresh", response_model=TokenPair)
@@ -101,3 +124,70 @@ def delete_user(
     """Remove a user's login and erase their personal data; ledger rows stay."""
     service.delete_user(session, runtime, principal=principal, user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/v1/auth/refresh/sessions",
+    response_model=BrowserSessions,
+    tags=["auth"],
+    responses={403: {"description": "`csrf_rejected`: not the web app on its own site."}},
+)
+def renew_browser_sessions(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: BrowserRenewal | None = None,
+) -> BrowserSessions:
+    """The web app's refresh: rotate the refresh cookies of its signed-in users (or one user's)
+    and answer a new access token for each. Needs `X-Tessera-Session: cookie` from the same
+    origin; a user whose session is over is listed in `ended` and their cookie cleared."""
+    cookies.check_same_site(request, runtime.settings)
+    held = cookies.refresh_tokens(request)
+    wanted = body.user_id if body else None
+    if wanted is not None:
+        held = {user: token for user, token in held.items() if user == wanted}
+        if not held:
+            return BrowserSessions(sessions=[], ended=[wanted])
+    renewal = browser.renew(session, runtime, refresh_tokens=held)
+    for ended in renewal.ended:
+        cookies.clear_refresh_cookie(response, runtime.settings, user_id=ended)
+    for renewed in renewal.renewed:
+        cookies.set_refresh_cookie(
+            response,
+            runtime.settings,
+            user_id=renewed.user_id,
+            refresh_token=renewed.tokens.refresh_token,
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return BrowserSessions(
+        sessions=[
+            BrowserAccess(
+                user_id=renewed.user_id,
+                access_token=renewed.tokens.access_token,
+                expires_in=renewed.tokens.expires_in,
+            )
+            for renewed in renewal.renewed
+        ],
+        ended=renewal.ended,
+    )
+
+
+@router.delete(
+    "/v1/auth/refresh/sessions/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["auth"],
+    responses={403: {"description": "`csrf_rejected`: not the web app on its own site."}},
+)
+def end_browser_session(
+    user_id: str, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    """The web app's logout: revoke the user's refresh-token family and clear their cookie
+    (no access token needed: the cookie is the proof, and an expired session must still end)."""
+    cookies.check_same_site(request, runtime.settings)
+    refresh_token = cookies.refresh_tokens(request).get(user_id)
+    if refresh_token is not None:
+        browser.sign_out(session, runtime, refresh_token=refresh_token)
+    answer = Response(status_code=status.HTTP_204_NO_CONTENT)
+    cookies.clear_refresh_cookie(answer, runtime.settings, user_id=user_id)
+    return answer
