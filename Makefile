@@ -43,10 +43,14 @@ web: ## Build the web app into web/dist (needs Node and npm)
 	@scripts/build-web.sh
 
 .PHONY: web-check
-web-check: web ## Type-check, lint and unit-test the web app (tsc --strict, ESLint, Vitest)
+web-check: install web ## Type-check, lint and unit-test the web app; fail when its API types are stale
 	@if command -v npm >/dev/null 2>&1 && [ -f web/package.json ]; then \
-		cd web && npm run --silent check; \
+		scripts/api-types.sh --check && cd web && npm run --silent check; \
 	else echo "npm is not installed; skipping the web app's checks"; fi
+
+.PHONY: api-types
+api-types: install web ## Regenerate web/src/api/schema.ts from the service's OpenAPI document
+	@scripts/api-types.sh
 
 .PHONY: migrate
 migrate: install ## Bring the database schema up to date

@@ -29,6 +29,10 @@ export interface RequestOptions {
   /** true (default): the client's authenticator; false: no token; or a given authenticator. */
   auth?: boolean | Authenticator;
   signal?: AbortSignal;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** "omit" (default): no cookie; "same-origin" for the refresh-cookie routes only. */
+  credentials?: RequestCredentials;
 }
 
 export interface ClientOptions {
@@ -88,15 +92,30 @@ export class ApiClient {
 
   /** A request whose answer is a file (a CSV statement), with the name the service suggests. */
   async download(options: RequestOptions): Promise<Download> {
-    const response = await this.send(options);
+    return this.downloadOf(await this.send(options));
+  }
+
+  /** A successful file answer as a Blob, with the name from Content-Disposition. */
+  async downloadOf(response: Response): Promise<Download> {
     const disposition = response.headers.get("Content-Disposition") ?? "";
     const match = /filename="?([^";]+)"?/i.exec(disposition);
     return { blob: await response.blob(), filename: match?.[1] ?? null };
   }
 
   /** Send a request and return a successful Response, or throw ApiError. */
-  async send(options: RequestOptions): Promise<Response> {
-    const authenticator = this.pickAuthenticator(options.auth);
+  send(options: RequestOptions): Promise<Response> {
+    return this.dispatch(new Request(this.url(options), this.init(options)), this.pickAuthenticator(options.auth));
+  }
+
+  /**
+   * A `fetch` for the generated client (openapi-fetch): the same tokens, renewal and retries as
+   * `send`, and a non-2xx answer thrown as ApiError.
+   */
+  fetcher(auth: RequestOptions["auth"] = true): (request: Request) => Promise<Response> {
+    return (request) => this.dispatch(request, this.pickAuthenticator(auth));
+  }
+
+  private async dispatch(request: Request, authenticator: Authenticator | null): Promise<Response> {
     let token: string | null = null;
     if (authenticator) {
       token = await authenticator.currentToken();
@@ -104,7 +123,7 @@ export class ApiClient {
         throw sessionEnded();
       }
     }
-    let response = await this.sendWithRetries(options, token);
+    let response = await this.sendWithRetries(request, token);
     if (response.status === 401 && authenticator && token !== null) {
       const error = await errorFromResponse(response.clone());
       if (error.code === "token_expired") {
@@ -112,7 +131,7 @@ export class ApiClient {
         if (renewed === null) {
           throw sessionEnded();
         }
-        response = await this.sendWithRetries(options, renewed);
+        response = await this.sendWithRetries(request, renewed);
       }
     }
     if (!response.ok) {
@@ -131,16 +150,15 @@ export class ApiClient {
     return auth;
   }
 
-  private async sendWithRetries(options: RequestOptions, token: string | null): Promise<Response> {
-    const method = options.method ?? "GET";
-    const retryable = method === "GET" || options.idempotencyKey !== undefined;
+  private async sendWithRetries(request: Request, token: string | null): Promise<Response> {
+    const retryable = request.method === "GET" || request.headers.has("Idempotency-Key");
     for (let attempt = 0; ; attempt += 1) {
       const delay = this.retryDelaysMs[attempt];
       let response: Response;
       try {
-        response = await this.fetchImpl(this.url(options), this.init(options, token));
+        response = await this.fetchImpl(this.attempt(request, token));
       } catch (error) {
-        if (options.signal?.aborted) {
+        if (request.signal.aborted) {
           throw error;
         }
         if (retryable && delay !== undefined) {
@@ -160,6 +178,17 @@ export class ApiClient {
     }
   }
 
+  /** One try of a request: a copy (the original's body stays unread for a retry) with the token. */
+  private attempt(request: Request, token: string | null): Request {
+    const headers = new Headers(request.headers);
+    if (token !== null) {
+      headers.set("Authorization", `Bearer ${token}`);
+    }
+    // Tokens travel in the Authorization header; the only cookie the app uses is the refresh
+    // cookie, which the session manager's requests ask for themselves.
+    return new Request(request.clone(), { headers });
+  }
+
   private async codeOf(response: Response): Promise<string | null> {
     const error = await errorFromResponse(response.clone());
     return error.code;
@@ -176,18 +205,20 @@ export class ApiClient {
     return `${this.baseUrl}${options.path}${search ? `?${search}` : ""}`;
   }
 
-  private init(options: RequestOptions, token: string | null): RequestInit {
+  /** Where the generated client sends its requests. */
+  get base(): string {
+    return this.baseUrl;
+  }
+
+  private init(options: RequestOptions): RequestInit {
     const method = options.method ?? "GET";
-    const headers: Record<string, string> = { Accept: options.accept ?? "application/json" };
+    const headers: Record<string, string> = { Accept: options.accept ?? "application/json", ...options.headers };
     let body: string | FormData | undefined;
     if (options.form !== undefined) {
       body = options.form;
     } else if (method === "POST" || method === "PATCH" || options.body !== undefined) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(options.body ?? {});
-    }
-    if (token !== null) {
-      headers["Authorization"] = `Bearer ${token}`;
     }
     if (options.idempotencyKey !== undefined) {
       headers["Idempotency-Key"] = options.idempotencyKey;
@@ -196,9 +227,8 @@ export class ApiClient {
       method,
       headers,
       body,
-      signal: options.signal,
-      // Tokens travel in the Authorization header only; no cookie is ever needed or sent.
-      credentials: "omit",
+      signal: options.signal ?? null,
+      credentials: options.credentials ?? "omit",
       cache: "no-store",
     };
   }

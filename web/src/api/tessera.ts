@@ -1,6 +1,11 @@
-// One typed method per endpoint of docs/API.md that the web app uses.
+// One typed method per endpoint the web app uses. The paths, parameters and answers are the
+// generated types of the service's OpenAPI document (schema.ts), checked by the compiler through
+// openapi-fetch; the transport underneath is ApiClient's (tokens, renewal, retries, ApiError).
+
+import createClient from "openapi-fetch";
 
 import { ApiClient, type Download } from "./client";
+import type { paths } from "./schema";
 import type {
   Account,
   AccountCreate,
@@ -38,109 +43,134 @@ import type {
   TransferCreate,
 } from "./types";
 
-const segment = (id: string): string => encodeURIComponent(id);
+/** The data of a call whose errors ApiClient already threw (openapi-fetch's success branch). */
+async function data<T>(call: Promise<{ data?: T; response: Response }>): Promise<T> {
+  const answer = await call;
+  return answer.data as T;
+}
+
+/** The JSON answer of a route that can also answer CSV (whose schema is then `unknown`). */
+async function json<T>(call: Promise<{ data?: unknown; response: Response }>): Promise<T> {
+  const answer = await call;
+  return answer.data as T;
+}
+
+const idempotent = (key: string) => ({ "Idempotency-Key": key });
 
 export class TesseraApi {
-  constructor(readonly client: ApiClient) {}
+  readonly http: ReturnType<typeof createClient<paths>>;
+  private readonly anonymous: (request: Request) => Promise<Response>;
+
+  constructor(readonly client: ApiClient) {
+    this.http = createClient<paths>({
+      baseUrl: client.base,
+      fetch: client.fetcher(),
+      // No cookie on ordinary requests; the access token travels in the Authorization header.
+      credentials: "omit",
+      cache: "no-store",
+      headers: { Accept: "application/json" },
+    });
+    this.anonymous = client.fetcher(false);
+  }
 
   // --- auth (login, refresh and logout live in the session manager) -----------------------
 
   signup(body: SignupRequest): Promise<SignupResponse> {
-    return this.client.json({ method: "POST", path: "/v1/auth/signup", body, auth: false });
+    return data(this.http.POST("/v1/auth/signup", { body, fetch: this.anonymous }));
   }
 
   // --- banking ----------------------------------------------------------------------------
 
   listAccountHolders(query: PageQuery = {}): Promise<Page<AccountHolder>> {
-    return this.client.json({ path: "/v1/account-holders", query: { ...query } });
+    return data(this.http.GET("/v1/account-holders", { params: { query } }));
   }
 
   listAccounts(query: PageQuery = { limit: 200 }): Promise<Page<Account>> {
-    return this.client.json({ path: "/v1/accounts", query: { ...query } });
+    return data(this.http.GET("/v1/accounts", { params: { query } }));
   }
 
   getAccount(id: string): Promise<Account> {
-    return this.client.json({ path: `/v1/accounts/${segment(id)}` });
+    return data(this.http.GET("/v1/accounts/{account_id}", { params: { path: { account_id: id } } }));
   }
 
   openAccount(body: AccountCreate, idempotencyKey: string): Promise<Account> {
-    return this.client.json({ method: "POST", path: "/v1/accounts", body, idempotencyKey });
+    return data(this.http.POST("/v1/accounts", { body, params: { header: idempotent(idempotencyKey) } }));
   }
 
   postMovement(body: TransactionCreate, idempotencyKey: string): Promise<Transaction> {
-    return this.client.json({ method: "POST", path: "/v1/transactions", body, idempotencyKey });
+    return data(this.http.POST("/v1/transactions", { body, params: { header: idempotent(idempotencyKey) } }));
   }
 
   transfer(body: TransferCreate, idempotencyKey: string): Promise<Transfer> {
-    return this.client.json({ method: "POST", path: "/v1/transfers", body, idempotencyKey });
+    return data(this.http.POST("/v1/transfers", { body, params: { header: idempotent(idempotencyKey) } }));
   }
 
   statement(accountId: string, query: StatementQuery = {}): Promise<Statement> {
-    return this.client.json({ path: `/v1/statements/${segment(accountId)}`, query: { ...query } });
+    return json<Statement>(
+      this.http.GET("/v1/statements/{account_id}", { params: { path: { account_id: accountId }, query } }),
+    );
   }
 
-  statementCsv(accountId: string, query: StatementQuery = {}): Promise<Download> {
-    return this.client.download({
-      path: `/v1/statements/${segment(accountId)}`,
-      query: { ...query },
-      accept: "text/csv",
+  async statementCsv(accountId: string, query: StatementQuery = {}): Promise<Download> {
+    const { response } = await this.http.GET("/v1/statements/{account_id}", {
+      params: { path: { account_id: accountId }, query },
+      headers: { Accept: "text/csv" },
+      parseAs: "stream",
     });
+    return this.client.downloadOf(response);
   }
 
   // --- card registrations -----------------------------------------------------------------
 
   registerCard(body: CardRegistrationCreate, idempotencyKey: string): Promise<CardRegistration> {
-    return this.client.json({
-      method: "POST",
-      path: "/v1/card-registrations",
-      body,
-      idempotencyKey,
-    });
+    return data(this.http.POST("/v1/card-registrations", { body, params: { header: idempotent(idempotencyKey) } }));
   }
 
   listRegistrations(query: RegistrationQuery = {}): Promise<Page<CardRegistration>> {
-    return this.client.json({ path: "/v1/card-registrations", query: { ...query } });
+    return json<Page<CardRegistration>>(this.http.GET("/v1/card-registrations", { params: { query } }));
   }
 
   approveRegistration(id: string): Promise<CardRegistration> {
-    return this.client.json({
-      method: "POST",
-      path: `/v1/card-registrations/${segment(id)}/approve`,
-      body: {},
-    });
+    return data(
+      this.http.POST("/v1/card-registrations/{registration_id}/approve", {
+        params: { path: { registration_id: id } },
+        body: {},
+      }),
+    );
   }
 
   rejectRegistration(id: string, reason: string): Promise<CardRegistration> {
-    return this.client.json({
-      method: "POST",
-      path: `/v1/card-registrations/${segment(id)}/reject`,
-      body: { reason },
-    });
+    return data(
+      this.http.POST("/v1/card-registrations/{registration_id}/reject", {
+        params: { path: { registration_id: id } },
+        body: { reason },
+      }),
+    );
   }
 
   /** The full number of a vault card (firm admins; audited). Never keep the answer. */
   revealCard(token: string): Promise<RevealedCard> {
-    return this.client.json({ method: "POST", path: `/v1/vault/cards/${segment(token)}/reveal`, body: {} });
+    return data(this.http.POST("/v1/vault/cards/{token}/reveal", { params: { path: { token } } }));
   }
 
   // --- issued cards -----------------------------------------------------------------------
 
   listCards(query: IssuedCardQuery = {}): Promise<Page<IssuedCard>> {
-    return this.client.json({ path: "/v1/cards", query: { ...query } });
+    return data(this.http.GET("/v1/cards", { params: { query } }));
   }
 
   issueCard(body: IssuedCardCreate, idempotencyKey: string): Promise<IssuedCard> {
-    return this.client.json({ method: "POST", path: "/v1/cards", body, idempotencyKey });
+    return data(this.http.POST("/v1/cards", { body, params: { header: idempotent(idempotencyKey) } }));
   }
 
   setCardStatus(id: string, status: IssuedCardStatus): Promise<IssuedCard> {
-    return this.client.json({ method: "PATCH", path: `/v1/cards/${segment(id)}`, body: { status } });
+    return data(this.http.PATCH("/v1/cards/{card_id}", { params: { path: { card_id: id } }, body: { status } }));
   }
 
   // --- deliveries -------------------------------------------------------------------------
 
   cardStatus(query: CardStatusQuery): Promise<CardStatusAnswer> {
-    return this.client.json({ path: "/v1/card-status", query: { ...query } });
+    return data(this.http.GET("/v1/card-status", { params: { query } }));
   }
 
   /** Upload a courier CSV file: its report (201), or a queued import to poll (202). */
@@ -157,48 +187,54 @@ export class TesseraApi {
   }
 
   listDeliveryImports(query: PageQuery = {}): Promise<Page<DeliveryImport>> {
-    return this.client.json({ path: "/v1/deliveries/imports", query: { ...query } });
+    return data(this.http.GET("/v1/deliveries/imports", { params: { query } }));
   }
 
   getDeliveryImport(id: string): Promise<DeliveryImport> {
-    return this.client.json({ path: `/v1/deliveries/imports/${segment(id)}` });
+    return data(this.http.GET("/v1/deliveries/imports/{import_id}", { params: { path: { import_id: id } } }));
   }
 
   listDeliveryImportErrors(id: string, query: PageQuery = {}): Promise<Page<ImportRowError>> {
-    return this.client.json({ path: `/v1/deliveries/imports/${segment(id)}/errors`, query: { ...query } });
+    return data(
+      this.http.GET("/v1/deliveries/imports/{import_id}/errors", { params: { path: { import_id: id }, query } }),
+    );
   }
 
   // --- certificates -----------------------------------------------------------------------
 
   listCertificates(query: CertificateQuery = {}): Promise<Page<Certificate>> {
-    return this.client.json({ path: "/v1/certificates", query: { ...query } });
+    return data(this.http.GET("/v1/certificates", { params: { query } }));
   }
 
   createCertificate(body: CertificateCreate, idempotencyKey: string): Promise<Certificate> {
-    return this.client.json({ method: "POST", path: "/v1/certificates", body, idempotencyKey });
+    return data(this.http.POST("/v1/certificates", { body, params: { header: idempotent(idempotencyKey) } }));
   }
 
   updateCertificate(id: string, body: CertificateUpdate): Promise<Certificate> {
-    return this.client.json({ method: "PATCH", path: `/v1/certificates/${segment(id)}`, body });
+    return data(
+      this.http.PATCH("/v1/certificates/{certificate_id}", { params: { path: { certificate_id: id } }, body }),
+    );
   }
 
   // --- staff ------------------------------------------------------------------------------
 
   listStaff(firmId: string, query: PageQuery = {}): Promise<Page<StaffMember>> {
-    return this.client.json({ path: `/v1/firms/${segment(firmId)}/staff`, query: { ...query } });
+    return data(this.http.GET("/v1/firms/{firm_id}/staff", { params: { path: { firm_id: firmId }, query } }));
   }
 
   grantStaffRole(firmId: string, body: StaffGrant): Promise<StaffMember> {
-    return this.client.json({ method: "POST", path: `/v1/firms/${segment(firmId)}/staff`, body });
+    return data(this.http.POST("/v1/firms/{firm_id}/staff", { params: { path: { firm_id: firmId } }, body }));
   }
 
-  revokeStaffRole(firmId: string, userId: string): Promise<undefined> {
-    return this.client.json({ method: "DELETE", path: `/v1/firms/${segment(firmId)}/staff/${segment(userId)}` });
+  async revokeStaffRole(firmId: string, userId: string): Promise<void> {
+    await this.http.DELETE("/v1/firms/{firm_id}/staff/{user_id}", {
+      params: { path: { firm_id: firmId, user_id: userId } },
+    });
   }
 
   // --- audit ------------------------------------------------------------------------------
 
   listAuditEvents(query: AuditQuery = {}): Promise<Page<AuditEvent>> {
-    return this.client.json({ path: "/v1/audit-events", query: { ...query } });
+    return data(this.http.GET("/v1/audit-events", { params: { query } }));
   }
 }

@@ -31,7 +31,7 @@ export function cardActions(status: IssuedCardStatus, role: Role): CardAction[] 
 }
 
 /** "Visa physical card ending 4678" */
-export function issuedCardName(card: Pick<IssuedCard, "brand" | "type" | "last4">): string {
+export function issuedCardName(card: { brand: string; type: IssuedCard["type"]; last4: string }): string {
   return `${brandName(card.brand)} ${card.type} card ending ${card.last4}`;
 }
 
@@ -42,11 +42,11 @@ export function expiryText(expiry: string): string {
 }
 
 /** What the couriers last said about a card, in words ("Delivered", "Delivery exception, 2 failed attempts"). */
-export function deliveryText(type: IssuedCard["type"], delivery: IssuedCardDelivery | null): string {
+export function deliveryText(type: IssuedCard["type"], delivery: IssuedCardDelivery | null | undefined): string {
   if (type === "virtual") {
     return "Not delivered: a virtual card";
   }
-  if (delivery === null) {
+  if (!delivery) {
     return "Not reported by the courier yet";
   }
   const attempts = delivery.delivery_attempts;

@@ -71,8 +71,8 @@ describe("detectBrand", () => {
 
 describe("checkCardNumber", () => {
   it("accepts valid numbers typed with spaces or dashes", () => {
-    expect(checkCardNumber("4111 1111 1111 1111")).toEqual({ brand: "visa", result: { ok: true } });
-    expect(checkCardNumber("3782-822463-10005")).toEqual({ brand: "amex", result: { ok: true } });
+    expect(checkCardNumber("4111 1111 1111 1111")).toEqual({ brand: "visa", problem: null, result: { ok: true } });
+    expect(checkCardNumber("3782-822463-10005")).toEqual({ brand: "amex", problem: null, result: { ok: true } });
   });
 
   it("says what is wrong, without repeating the digits", () => {

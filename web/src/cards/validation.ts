@@ -125,47 +125,52 @@ export function detectBrand(digits: string): Brand | null {
 
 export type CheckResult = { ok: true } | { ok: false; message: string };
 
+/** The first rule a card number breaks, in the order the service checks them. */
+export type CardNumberProblem = "empty" | "characters" | "length" | "brand" | "luhn";
+
 export interface CardNumberCheck {
   /** The brand as far as the digits typed so far tell, for a live hint. */
   brand: Brand | null;
   result: CheckResult;
+  /** null when the number passes. */
+  problem: CardNumberProblem | null;
 }
 
-/** Check a typed card number: characters, length for its brand, Luhn. */
+const failed = (brand: Brand | null, problem: CardNumberProblem, message: string): CardNumberCheck => ({
+  brand,
+  problem,
+  result: { ok: false, message },
+});
+
+/**
+ * Check a typed card number as the service does (tests/vectors/cards.json holds both to it):
+ * characters, 12 to 19 digits, a known brand, a length that brand issues, Luhn.
+ */
 export function checkCardNumber(raw: string): CardNumberCheck {
   const digits = cardDigits(raw);
   if (digits === "") {
-    return { brand: null, result: { ok: false, message: "Enter the card number." } };
+    return failed(null, "empty", "Enter the card number.");
   }
   if (!DIGITS.test(digits)) {
-    return {
-      brand: null,
-      result: { ok: false, message: "The card number may contain only digits, spaces and dashes." },
-    };
+    return failed(null, "characters", "The card number may contain only digits, spaces and dashes.");
   }
   const brand = detectBrand(digits);
+  if (digits.length < MIN_CARD_LENGTH || digits.length > MAX_CARD_LENGTH) {
+    const message = brand
+      ? `${BRAND_NAMES[brand]} card numbers have ${describeLengths(BRAND_LENGTHS[brand])} digits.`
+      : `Card numbers have ${MIN_CARD_LENGTH} to ${MAX_CARD_LENGTH} digits.`;
+    return failed(brand, "length", message);
+  }
   if (brand === null) {
-    return {
-      brand,
-      result: { ok: false, message: "The card number does not belong to a card brand we accept." },
-    };
+    return failed(null, "brand", "The card number does not belong to a card brand we accept.");
   }
   if (!BRAND_LENGTHS[brand].includes(digits.length)) {
-    return {
-      brand,
-      result: {
-        ok: false,
-        message: `${BRAND_NAMES[brand]} card numbers have ${describeLengths(BRAND_LENGTHS[brand])} digits.`,
-      },
-    };
+    return failed(brand, "length", `${BRAND_NAMES[brand]} card numbers have ${describeLengths(BRAND_LENGTHS[brand])} digits.`);
   }
   if (!luhnValid(digits)) {
-    return {
-      brand,
-      result: { ok: false, message: "The card number is not valid; check it for typing mistakes." },
-    };
+    return failed(brand, "luhn", "The card number is not valid; check it for typing mistakes.");
   }
-  return { brand, result: { ok: true } };
+  return { brand, problem: null, result: { ok: true } };
 }
 
 function describeLengths(lengths: readonly number[]): string {
@@ -255,9 +260,17 @@ export function checkCvv(cvv: string, brand: Brand | null, required: boolean): C
 export const HOLDER_NAME_MIN_LENGTH = 3;
 export const HOLDER_NAME_MAX_LENGTH = 100;
 
-/** Check a cardholder name: 3 to 100 characters once spaces are collapsed. */
+/** The name as the service stores it: trimmed, with each run of spaces made one space. */
+export function cleanHolderName(name: string): string {
+  return name.split(/\s+/).filter(Boolean).join(" ");
+}
+
+// Control characters and lone surrogates cannot be printed on a card (as in the service).
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Check a cardholder name: 3 to 100 printable characters once spaces are collapsed. */
 export function checkHolderName(name: string): CheckResult {
-  const cleaned = name.split(/\s+/).filter(Boolean).join(" ");
+  const cleaned = cleanHolderName(name);
   if (cleaned === "") {
     return { ok: false, message: "Enter the name as it is printed on the card." };
   }
@@ -266,6 +279,9 @@ export function checkHolderName(name: string): CheckResult {
   }
   if (Array.from(cleaned).length > HOLDER_NAME_MAX_LENGTH) {
     return { ok: false, message: "The cardholder name must have at most one hundred characters." };
+  }
+  if (UNPRINTABLE.test(cleaned)) {
+    return { ok: false, message: "The cardholder name contains characters that cannot be printed." };
   }
   return { ok: true };
 }

@@ -12,6 +12,7 @@ function report(overrides: Partial<DeliveryImport> = {}): DeliveryImport {
     partner: null,
     source: "api",
     file_name: "pickup.csv",
+    file_hash: "0".repeat(64),
     file_size: 160,
     phone_region: "AE",
     timezone: "Asia/Dubai",

@@ -26,6 +26,7 @@ import { ErrorSummary, type FieldErrors, useFormErrors } from "../ui/form";
 import { useIdempotencyKey, useLoad, useSubmitting } from "../ui/hooks";
 import { Notice } from "../ui/Notice";
 import { Page } from "../ui/Page";
+import { holderName } from "../ui/people";
 
 type Field = "card_number" | "expiry_date" | "cvv" | "cardholder_name" | "holder_id" | "external_ref";
 const FIELDS: readonly Field[] = ["card_number", "expiry_date", "cvv", "cardholder_name", "holder_id", "external_ref"];
@@ -260,7 +261,7 @@ export function CardRegistrationPage({ session }: { session: SessionView }) {
               <option value="">Not linked to a customer</option>
               {(holders.data?.items ?? []).map((holder) => (
                 <option key={holder.id} value={holder.id}>
-                  {holder.first_name} {holder.last_name} (born {holder.dob})
+                  {holderName(holder)}{holder.dob ? ` (born ${holder.dob})` : ""}
                 </option>
               ))}
             </SelectField>

@@ -368,7 +368,7 @@ function IssuedCertificate({ certificate, onDismiss }: { certificate: Certificat
             type="button"
             className="button button-secondary"
             onClick={() => {
-              const pem = `${certificate.certificate_pem ?? ""}${certificate.chain_pem ?? ""}`;
+              const pem = `${certificate.certificate_pem}${certificate.chain_pem}`;
               saveFile(new Blob([pem], { type: "application/x-pem-file" }), `${stem}.cert.pem`);
             }}
           >

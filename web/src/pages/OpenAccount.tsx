@@ -11,6 +11,7 @@ import { RadioGroup, SelectField, SubmitButton } from "../ui/fields";
 import { ErrorSummary, type FieldErrors, useFormErrors } from "../ui/form";
 import { useIdempotencyKey, useLoad, useSubmitting } from "../ui/hooks";
 import { Page } from "../ui/Page";
+import { holderName } from "../ui/people";
 
 type Field = "type" | "currency" | "holder_id";
 const FIELDS: readonly Field[] = ["holder_id", "type", "currency"];
@@ -98,7 +99,7 @@ export function OpenAccountPage({ session }: { session: SessionView }) {
             <option value="">Choose a holder</option>
             {(holders.data?.items ?? []).map((holder) => (
               <option key={holder.id} value={holder.id}>
-                {holder.first_name} {holder.last_name} (born {holder.dob})
+                {holderName(holder)}{holder.dob ? ` (born ${holder.dob})` : ""}
               </option>
             ))}
             {presetHolder && !holders.data?.items.some((h) => h.id === presetHolder) ? (

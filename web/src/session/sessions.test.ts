@@ -58,6 +58,7 @@ class AuthService {
       firm: "firm_default",
       account_holder: {
         id: `hld_${id}`,
+        user_id: id,
         first_name: "Ada",
         last_name: "Lovelace",
         dob: "1990-12-10",

@@ -18,6 +18,7 @@
 import { ApiClient, type Authenticator } from "../api/client";
 import { ApiError } from "../api/errors";
 import type { Me, Role, TokenPair } from "../api/types";
+import { holderName } from "../ui/people";
 
 export type EndReason = "logout" | "idle" | "expired";
 
@@ -86,7 +87,7 @@ class LiveSession implements Authenticator {
     now: number,
   ) {
     this.accessToken = tokens.access_token;
-    this.refreshToken = tokens.refresh_token;
+    this.refreshToken = tokens.refresh_token ?? "";
     this.issuedAt = now;
     this.expiresAt = now + tokens.expires_in * 1000;
   }
@@ -107,7 +108,7 @@ class LiveSession implements Authenticator {
       role: this.me.role,
       firm: this.me.firm,
       holderId: holder?.id ?? null,
-      displayName: holder ? `${holder.first_name} ${holder.last_name}` : this.me.user.email,
+      displayName: holder ? holderName(holder) : this.me.user.email,
       expiresAt: this.expiresAt,
       endsAt: this.endsAt,
       refreshing: this.inFlight !== null,
@@ -292,7 +293,7 @@ export class SessionManager implements Authenticator {
         }
         const now = this.clock.now();
         session.accessToken = tokens.access_token;
-        session.refreshToken = tokens.refresh_token;
+        session.refreshToken = tokens.refresh_token ?? "";
         session.issuedAt = now;
         session.expiresAt = now + tokens.expires_in * 1000;
         session.endsAt = null;

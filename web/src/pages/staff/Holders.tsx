@@ -6,6 +6,7 @@ import { useLoad } from "../../ui/hooks";
 import { LoadState } from "../../ui/LoadState";
 import { Timestamp } from "../../ui/Money";
 import { Page } from "../../ui/Page";
+import { holderName } from "../../ui/people";
 import { Pager } from "../../ui/Pager";
 import { ActionsHeader, TableRegion } from "../../ui/TableRegion";
 
@@ -36,10 +37,8 @@ export function HoldersPage() {
             <tbody>
               {items.map((holder) => (
                 <tr key={holder.id}>
-                  <th scope="row">
-                    {holder.first_name} {holder.last_name}
-                  </th>
-                  <td>{holder.dob}</td>
+                  <th scope="row">{holderName(holder)}</th>
+                  <td>{holder.dob ?? "—"}</td>
                   <td>{holder.phone ?? "—"}</td>
                   <td>
                     <Timestamp value={holder.created_at} />
@@ -49,7 +48,7 @@ export function HoldersPage() {
                       Open an account
                       <span className="visually-hidden">
                         {" "}
-                        for {holder.first_name} {holder.last_name}
+                        for {holderName(holder)}
                       </span>
                     </Link>
                   </td>
