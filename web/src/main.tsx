@@ -13,6 +13,8 @@ const client = new ApiClient({ baseUrl: import.meta.env.VITE_API_BASE_URL ?? "" 
 const sessions = new SessionManager(client);
 client.setAuthenticator(sessions);
 const api = new TesseraApi(client);
+// A reload or a new tab: the users whose refresh cookies this browser holds are signed in again.
+void sessions.restore();
 
 const root = document.getElementById("root");
 if (root) {

@@ -1,6 +1,8 @@
 // Errors from the API's envelope ({"error": {code, message, details}, "request_id"}), plus the
 // few the browser produces itself (no network, a session that ended, an unreadable answer).
 
+import { duration } from "../ui/plural";
+
 export interface FieldProblem {
   field: string;
   message: string;
@@ -114,6 +116,10 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
 /** A message fit to show a person for any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
+    if (error.status === 429 && error.retryAfterSeconds !== null) {
+      // The service says how long the lock-out lasts (Retry-After): say it too.
+      return `${error.message} Try again in ${duration(error.retryAfterSeconds)}.`;
+    }
     return error.message;
   }
   return "Something went wrong in the browser. Please reload the page and try again.";

@@ -119,7 +119,14 @@ function isCurrent(item: NavItem, pathname: string): boolean {
   return pathname === item.to || pathname.startsWith(`${item.to}/`);
 }
 
-function resolve(pathname: string, search: string, session: SessionView | null): ReactNode {
+function resolve(pathname: string, search: string, session: SessionView | null, restoring: boolean): ReactNode {
+  if (restoring && !session) {
+    return (
+      <p className="loading" role="status" data-testid="restoring">
+        Signing you back in…
+      </p>
+    );
+  }
   if (pathname === "/" || pathname === "") {
     return <Redirect to={homeFor(session)} />;
   }
@@ -200,7 +207,7 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         <IdleWarning />
-        {resolve(pathname, search, session)}
+        {resolve(pathname, search, session, state.restoring)}
       </main>
       <footer className="site-footer">
         <p>

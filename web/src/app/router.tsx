@@ -38,10 +38,12 @@ window.addEventListener("popstate", () => {
 });
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  // The state (who is the active user, see session/sessions.ts) goes on to the next entry.
+  const state: unknown = window.history.state;
   if (options.replace) {
-    window.history.replaceState(null, "", to);
+    window.history.replaceState(state, "", to);
   } else {
-    window.history.pushState(null, "", to);
+    window.history.pushState(state, "", to);
   }
   update(!options.replace);
 }

@@ -266,6 +266,7 @@ export function cleanHolderName(name: string): string {
 }
 
 // Control characters and lone surrogates cannot be printed on a card (as in the service).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Check a cardholder name: 3 to 100 printable characters once spaces are collapsed. */

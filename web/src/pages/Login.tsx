@@ -18,6 +18,7 @@ const ENDED: Readonly<Record<EndReason, string>> = {
   logout: "You have logged out.",
   idle: "You were signed out because you were inactive for a while. Please log in again.",
   expired: "Your session has ended. Please log in again.",
+  elsewhere: "You were signed out because you logged out in another tab or window.",
 };
 
 // The email typed at sign-up, to prefill the login form once (kept in memory, not in the URL).

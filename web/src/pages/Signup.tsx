@@ -1,6 +1,6 @@
 import { type SyntheticEvent, useState } from "react";
 
-import { useApi } from "../app/services";
+import { useApi, useServices } from "../app/services";
 import { Link, navigate } from "../app/router";
 import type { SignupRequest } from "../api/types";
 import { emailProblem, passwordProblem } from "../session/credentials";
@@ -52,6 +52,7 @@ export function checkSignup(values: Record<Field, string>): FieldErrors<Field> {
 
 export function SignupPage() {
   const api = useApi();
+  const { sessions } = useServices();
   const [values, setValues] = useState<Record<Field, string>>({
     email: "",
     password: "",
@@ -93,14 +94,24 @@ export function SignupPage() {
       if (values.firm.trim()) {
         body.firm = values.firm.trim();
       }
+      let created;
       try {
-        const created = await api.signup(body);
+        created = await api.signup(body);
+      } catch (error) {
+        form.showApiError(error);
+        return;
+      }
+      try {
+        // The new customer is signed in at once, as they would expect.
+        const session = await sessions.signIn(created.user.email, values.password);
+        setValues((current) => ({ ...current, password: "" }));
+        setFlash(`Welcome, ${session.displayName}. Your account was created and you are signed in.`);
+        navigate("/");
+      } catch {
         rememberEmailForLogin(created.user.email);
         setValues((current) => ({ ...current, password: "" }));
         setFlash("Your account was created. Log in to continue.");
         navigate("/login");
-      } catch (error) {
-        form.showApiError(error);
       }
     });
   };

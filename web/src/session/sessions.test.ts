@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ApiClient } from "../api/client";
 import type { Me } from "../api/types";
 import { envelope, type RecordedRequest, TestServer } from "../testing/httpServer";
-import { type Clock, SessionManager } from "./sessions";
+import { type ActiveMemory, type Clock, SessionManager, type TabChannel } from "./sessions";
 
 /** A clock the test moves by hand; timers fire in order as it passes them. */
 class ManualClock implements Clock {
@@ -42,12 +42,17 @@ class ManualClock implements Clock {
   }
 }
 
-/** A scripted auth service: rotating refresh tokens, as the real one does. */
+/**
+ * A scripted auth service. The refresh cookies a browser would keep are kept here, by user: Node's
+ * fetch has no cookie jar, and the code under test never sees them anyway (they are HttpOnly).
+ */
 class AuthService {
-  refreshToken = "r1";
   issued = 1;
   refreshCalls = 0;
   logouts: string[] = [];
+  /** The browser's refresh cookies: user id -> the refresh token it holds. */
+  readonly cookies = new Map<string, string>();
+  readonly withoutSessionHeader: string[] = [];
 
   constructor(private readonly server: TestServer) {}
 
@@ -68,39 +73,83 @@ class AuthService {
     };
   }
 
+  private access(userId: string, owners: Map<string, string>): { user_id: string; access_token: string; token_type: string; expires_in: number } {
+    const token = `a${this.issued}`;
+    owners.set(token, userId);
+    this.cookies.set(userId, `r${this.issued}`);
+    this.issued += 1;
+    return { user_id: userId, access_token: token, token_type: "bearer", expires_in: 900 };
+  }
+
   install(users: Record<string, string> = { "ada@example.com": "usr_1" }): void {
-    const tokenOwner = new Map<string, string>();
+    const owners = new Map<string, string>();
+    const emails = new Map(Object.entries(users).map(([email, id]) => [id, email]));
     this.server.answer((request: RecordedRequest) => {
       const body = request.body ? (JSON.parse(request.body) as Record<string, string>) : {};
+      const cookieRoute = request.path === "/v1/auth/login" || request.path.startsWith("/v1/auth/refresh");
+      if (cookieRoute && request.headers["x-tessera-session"] !== "cookie") {
+        this.withoutSessionHeader.push(request.path);
+        return { status: 403, body: envelope("csrf_rejected", "Not the web app.") };
+      }
       if (request.path === "/v1/auth/login") {
-        const email = body["email"] ?? "";
-        const access = `a${this.issued}`;
-        tokenOwner.set(access, email);
-        this.refreshToken = `r${this.issued}`;
-        this.issued += 1;
-        return { status: 200, body: { access_token: access, token_type: "bearer", expires_in: 900, refresh_token: this.refreshToken } };
+        const { access_token, expires_in } = this.access(users[body["email"] ?? ""] ?? "usr_x", owners);
+        return { status: 200, body: { access_token, token_type: "bearer", expires_in } };
       }
       if (request.path === "/v1/auth/me") {
         const token = (request.headers["authorization"] ?? "").replace("Bearer ", "");
-        const email = tokenOwner.get(token) ?? "";
-        return { status: 200, body: this.me(email, users[email] ?? "usr_x") };
+        const id = owners.get(token) ?? "usr_x";
+        return { status: 200, body: this.me(emails.get(id) ?? "", id) };
       }
-      if (request.path === "/v1/auth/refresh") {
+      if (request.path === "/v1/auth/refresh/sessions" && request.method === "POST") {
         this.refreshCalls += 1;
-        if (body["refresh_token"] !== this.refreshToken) {
-          return { status: 401, body: envelope("unauthorized", "The refresh token is not valid.") };
+        const wanted = body["user_id"];
+        const held = [...this.cookies.keys()].filter((id) => wanted === undefined || id === wanted);
+        const sessions = held.filter((id) => this.cookies.get(id) !== "revoked").map((id) => this.access(id, owners));
+        const ended = held.filter((id) => !sessions.some((s) => s.user_id === id));
+        if (wanted !== undefined && held.length === 0) {
+          ended.push(wanted);
         }
-        const access = `a${this.issued}`;
-        this.refreshToken = `r${this.issued}`;
-        this.issued += 1;
-        return { status: 200, body: { access_token: access, token_type: "bearer", expires_in: 900, refresh_token: this.refreshToken } };
+        return { status: 200, body: { sessions, ended } };
       }
-      if (request.path === "/v1/auth/logout") {
-        this.logouts.push(body["refresh_token"] ?? "");
+      if (request.path.startsWith("/v1/auth/refresh/sessions/") && request.method === "DELETE") {
+        const id = decodeURIComponent(request.path.split("/").pop() ?? "");
+        this.logouts.push(`${id}:${this.cookies.get(id) ?? "none"}`);
+        this.cookies.delete(id);
         return { status: 204 };
       }
       return { status: 404, body: envelope("not_found", "No route matches this path.") };
     });
+  }
+}
+
+/** The BroadcastChannel of two tabs, in one process. */
+class TwoTabs {
+  private readonly listeners: ((userId: string) => void)[] = [];
+  tab(): TabChannel {
+    let mine: ((userId: string) => void) | null = null;
+    return {
+      post: (message) => {
+        for (const listener of this.listeners) {
+          if (listener !== mine) {
+            listener(message.userId);
+          }
+        }
+      },
+      listen: (onSignedOut) => {
+        mine = onSignedOut;
+        this.listeners.push(onSignedOut);
+      },
+    };
+  }
+}
+
+class MemoryOfActive implements ActiveMemory {
+  value: string | null = null;
+  read(): string | null {
+    return this.value;
+  }
+  write(userId: string | null): void {
+    this.value = userId;
   }
 }
 
@@ -118,13 +167,20 @@ let server: TestServer;
 let clock: ManualClock;
 let sessions: SessionManager;
 let auth: AuthService;
+let memory: MemoryOfActive;
+
+function newTab(channel: TabChannel | null = null): SessionManager {
+  const client = new ApiClient({ baseUrl: server.baseUrl, retryDelaysMs: [] });
+  const manager = new SessionManager(client, { clock, memory, channel, lock: (work) => work() });
+  client.setAuthenticator(manager);
+  return manager;
+}
 
 beforeEach(async () => {
   server = await TestServer.start();
   clock = new ManualClock();
-  const client = new ApiClient({ baseUrl: server.baseUrl, retryDelaysMs: [] });
-  sessions = new SessionManager(client, clock);
-  client.setAuthenticator(sessions);
+  memory = new MemoryOfActive();
+  sessions = newTab();
   auth = new AuthService(server);
   auth.install({ "ada@example.com": "usr_1", "bob@example.com": "usr_2" });
 });
@@ -134,7 +190,7 @@ afterEach(async () => {
 });
 
 describe("SessionManager", () => {
-  it("signs in, learns who the user is and exposes no token", async () => {
+  it("signs in with the refresh token left to a cookie, and exposes no token", async () => {
     const view = await sessions.signIn("ada@example.com", "pw");
 
     expect(view).toMatchObject({ userId: "usr_1", email: "ada@example.com", role: "customer", holderId: "hld_usr_1" });
@@ -142,6 +198,8 @@ describe("SessionManager", () => {
     expect(sessions.getSnapshot().active?.userId).toBe("usr_1");
     expect(JSON.stringify(sessions.getSnapshot())).not.toMatch(/"a1"|"r1"/);
     expect(await sessions.currentToken()).toBe("a1");
+    expect(auth.cookies.get("usr_1")).toBe("r1");
+    expect(auth.withoutSessionHeader).toEqual([]);
   });
 
   it("collapses concurrent renewals into one refresh call", async () => {
@@ -190,13 +248,13 @@ describe("SessionManager", () => {
     await until(() => sessions.getSnapshot().active === null, "the session to end");
     expect(sessions.getSnapshot().lastEnded).toEqual({ email: "ada@example.com", reason: "idle" });
     await until(() => auth.logouts.length === 1, "the logout call");
-    expect(auth.logouts).toEqual(["r1"]);
+    expect(auth.logouts).toEqual(["usr_1:r1"]);
     expect(await sessions.currentToken()).toBeNull();
   });
 
-  it("ends the session when the service refuses the refresh token", async () => {
+  it("ends the session when the service says it is over", async () => {
     await sessions.signIn("ada@example.com", "pw");
-    auth.refreshToken = "revoked-elsewhere";
+    auth.cookies.set("usr_1", "revoked");
 
     await expect(sessions.renewAfterExpiry("a1")).resolves.toBeNull();
 
@@ -204,13 +262,14 @@ describe("SessionManager", () => {
     expect(sessions.getSnapshot().lastEnded).toEqual({ email: "ada@example.com", reason: "expired" });
   });
 
-  it("logs out with the current refresh token", async () => {
+  it("logs out through the cookie route, which clears the cookie", async () => {
     await sessions.signIn("ada@example.com", "pw");
     await sessions.refreshActive();
 
     await sessions.logout();
 
-    expect(auth.logouts).toEqual(["r2"]);
+    expect(auth.logouts).toEqual(["usr_1:r2"]);
+    expect(auth.cookies.has("usr_1")).toBe(false);
     expect(sessions.getSnapshot()).toMatchObject({ active: null, sessions: [], lastEnded: { reason: "logout" } });
   });
 
@@ -226,5 +285,84 @@ describe("SessionManager", () => {
 
     await sessions.logout();
     expect(sessions.getSnapshot().active?.email).toBe("bob@example.com");
+  });
+
+  it("restores every user after a reload, with the one who was active still active", async () => {
+    await sessions.signIn("ada@example.com", "pw");
+    await sessions.signIn("bob@example.com", "pw");
+    sessions.switchTo("usr_1");
+
+    const reloaded = newTab();
+    expect(reloaded.getSnapshot().active).toBeNull();
+    const restoring = reloaded.restore();
+    expect(reloaded.getSnapshot().restoring).toBe(true);
+    await restoring;
+
+    const state = reloaded.getSnapshot();
+    expect(state.restoring).toBe(false);
+    expect(state.sessions.map((s) => s.email).sort()).toEqual(["ada@example.com", "bob@example.com"]);
+    expect(state.active?.email).toBe("ada@example.com");
+    expect(state.lastEnded).toBeNull();
+    expect(await reloaded.currentToken()).not.toBeNull();
+  });
+
+  it("says so when a reload finds the session over", async () => {
+    await sessions.signIn("ada@example.com", "pw");
+    auth.cookies.set("usr_1", "revoked");
+
+    const reloaded = newTab();
+    await reloaded.restore();
+
+    expect(reloaded.getSnapshot()).toMatchObject({ active: null, lastEnded: { email: null, reason: "expired" } });
+  });
+
+  it("a new browser without cookies starts signed out, with nothing to say", async () => {
+    await sessions.restore();
+    expect(sessions.getSnapshot()).toMatchObject({ active: null, sessions: [], lastEnded: null, restoring: false });
+  });
+
+  it("signs the user out in the other tabs when they log out in one", async () => {
+    const tabs = new TwoTabs();
+    const first = newTab(tabs.tab());
+    await first.signIn("ada@example.com", "pw");
+    const second = newTab(tabs.tab());
+    await second.restore();
+    expect(second.getSnapshot().active?.email).toBe("ada@example.com");
+
+    await first.logout();
+
+    expect(second.getSnapshot()).toMatchObject({ active: null, lastEnded: { email: "ada@example.com", reason: "elsewhere" } });
+  });
+
+  it("serialises refreshes through the browser-wide lock", async () => {
+    const order: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const client = new ApiClient({ baseUrl: server.baseUrl, retryDelaysMs: [] });
+    let held = false;
+    const manager = new SessionManager(client, {
+      clock,
+      memory,
+      channel: null,
+      lock: async (work) => {
+        order.push(held ? "waited-while-held" : "took");
+        held = true;
+        try {
+          await gate;
+          return await work();
+        } finally {
+          held = false;
+        }
+      },
+    });
+    client.setAuthenticator(manager);
+    const restoring = manager.restore();
+    await until(() => order.length === 1, "the lock");
+    expect(auth.refreshCalls).toBe(0); // nothing is sent before the lock is held
+    release();
+    await restoring;
+    expect(auth.refreshCalls).toBe(1);
   });
 });

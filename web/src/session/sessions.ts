@@ -1,26 +1,31 @@
-// Signed-in users and their tokens, kept in memory only: never in localStorage, sessionStorage,
-// IndexedDB or a cookie, so closing or reloading the tab signs everyone out and no script on a
-// later visit can read a token.
+// Signed-in users. Access tokens are kept in memory only (never in localStorage, sessionStorage,
+// IndexedDB or a readable cookie); each user's refresh token is kept by the browser in an
+// HttpOnly cookie that only /v1/auth/refresh ever receives (see src/tessera/auth/cookies.py), so
+// no script can read a token, while a reload or a new tab stays signed in: on start the app asks
+// /v1/auth/refresh/sessions for a fresh access token for each user whose cookie the browser holds.
 //
 // Several users may be signed in at once in one tab (the "multi-user selector" of the source
-// brief, handy for demos and for staff who test what a customer sees); one is active.
+// brief, handy for demos and for staff who test what a customer sees); one is active, and which
+// one is remembered in the tab's history state, so a reload keeps it.
 //
 // Refresh policy, per session:
 // - shortly before the access token expires (60 s, or a quarter of its lifetime if shorter), it
-//   is renewed with the refresh token if the person used the tab since the token was issued;
+//   is renewed if the person used the tab since the token was issued;
 // - otherwise a warning is shown and the session ends a few seconds before expiry unless the
 //   person does anything (a key, a click, or the "Stay signed in" button) before then. This is
 //   the banking idle time-out, with the warning WCAG 2.2.1 asks for (about a minute);
 // - a request that meets `token_expired` anyway (a laptop that slept) renews once and retries;
-// - refreshes of one session never overlap: the service rotates refresh tokens and treats the
-//   reuse of a rotated one as theft, revoking the whole family.
+// - refreshes never overlap, within a tab or across the tabs of this browser (a Web Lock): the
+//   service rotates refresh tokens and treats the reuse of a rotated one as theft, revoking the
+//   whole family, and every tab shares the one cookie;
+// - a session that ends always says why (logged out, idle, expired, or signed out in another tab).
 
 import { ApiClient, type Authenticator } from "../api/client";
 import { ApiError } from "../api/errors";
 import type { Me, Role, TokenPair } from "../api/types";
 import { holderName } from "../ui/people";
 
-export type EndReason = "logout" | "idle" | "expired";
+export type EndReason = "logout" | "idle" | "expired" | "elsewhere";
 
 export interface SessionView {
   readonly userId: string;
@@ -39,8 +44,103 @@ export interface SessionView {
 export interface SessionsState {
   readonly sessions: readonly SessionView[];
   readonly active: SessionView | null;
-  readonly lastEnded: { readonly email: string; readonly reason: EndReason } | null;
+  /** The last session that ended, and why; `email` is null when a reload found it over. */
+  readonly lastEnded: { readonly email: string | null; readonly reason: EndReason } | null;
+  /** True until the sessions kept by the browser's cookies have been restored (on start). */
+  readonly restoring: boolean;
 }
+
+/** Runs `work` while holding the browser-wide refresh lock (Web Locks), or directly without it. */
+export type RefreshLock = <T>(work: () => Promise<T>) => Promise<T>;
+
+export const browserLock: RefreshLock = async (work) => {
+  // Absent outside a secure context and in Node (unit tests): then one tab serialises itself.
+  const locks: LockManager | undefined = typeof navigator === "undefined" ? undefined : (navigator as Partial<Navigator>).locks;
+  if (!locks) {
+    return work();
+  }
+  let result: Awaited<ReturnType<typeof work>> | undefined;
+  await locks.request("tessera-refresh", async () => {
+    result = await work();
+  });
+  return result as Awaited<ReturnType<typeof work>>;
+};
+
+/** Where the active user's id is kept across a reload: this tab's history entry (no token). */
+export interface ActiveMemory {
+  read(): string | null;
+  write(userId: string | null): void;
+}
+
+function tabHistory(): History | null {
+  return typeof window === "undefined" ? null : window.history;
+}
+
+export const historyMemory: ActiveMemory = {
+  read: () => {
+    const state: unknown = tabHistory()?.state;
+    if (typeof state === "object" && state !== null && "tesseraActiveUser" in state) {
+      const value = (state).tesseraActiveUser;
+      return typeof value === "string" ? value : null;
+    }
+    return null;
+  },
+  write: (userId) => {
+    const history = tabHistory();
+    if (history === null) {
+      return;
+    }
+    const state: unknown = history.state;
+    const base = typeof state === "object" && state !== null ? state : {};
+    history.replaceState({ ...base, tesseraActiveUser: userId }, "");
+  },
+};
+
+/** Tells the other tabs of this browser that a user signed out here (BroadcastChannel). */
+export interface TabChannel {
+  post(message: { type: "signed-out"; userId: string }): void;
+  listen(onSignedOut: (userId: string) => void): void;
+}
+
+export function browserChannel(): TabChannel | null {
+  if (typeof BroadcastChannel === "undefined") {
+    return null;
+  }
+  const channel = new BroadcastChannel("tessera-sessions");
+  return {
+    post: (message) => {
+      channel.postMessage(message);
+    },
+    listen: (onSignedOut) => {
+      channel.onmessage = (event: MessageEvent<unknown>) => {
+        const data = event.data as { type?: unknown; userId?: unknown } | null;
+        if (data?.type === "signed-out" && typeof data.userId === "string") {
+          onSignedOut(data.userId);
+        }
+      };
+    },
+  };
+}
+
+export interface SessionOptions {
+  clock?: Clock;
+  lock?: RefreshLock;
+  memory?: ActiveMemory;
+  channel?: TabChannel | null;
+}
+
+interface BrowserAccess {
+  user_id: string;
+  access_token: string;
+  expires_in: number;
+}
+
+interface BrowserSessions {
+  sessions: BrowserAccess[];
+  ended: string[];
+}
+
+const COOKIE_SESSION = { "X-Tessera-Session": "cookie" } as const;
 
 export interface Clock {
   now(): number;
@@ -71,7 +171,6 @@ export function isAdmin(role: Role): boolean {
 
 class LiveSession implements Authenticator {
   accessToken: string;
-  refreshToken: string;
   issuedAt: number;
   expiresAt: number;
   endsAt: number | null = null;
@@ -83,11 +182,10 @@ class LiveSession implements Authenticator {
   constructor(
     private readonly manager: SessionManager,
     readonly me: Me,
-    tokens: TokenPair,
+    tokens: { access_token: string; expires_in: number },
     now: number,
   ) {
     this.accessToken = tokens.access_token;
-    this.refreshToken = tokens.refresh_token ?? "";
     this.issuedAt = now;
     this.expiresAt = now + tokens.expires_in * 1000;
   }
@@ -125,12 +223,28 @@ export class SessionManager implements Authenticator {
   private lastEnded: SessionsState["lastEnded"] = null;
   private lastActivity = Number.NEGATIVE_INFINITY;
   private listeners = new Set<Listener>();
-  private state: SessionsState = { sessions: [], active: null, lastEnded: null };
+  private restoring = false;
+  private state: SessionsState = { sessions: [], active: null, lastEnded: null, restoring: false };
+  private readonly clock: Clock;
+  private readonly lock: RefreshLock;
+  private readonly memory: ActiveMemory;
+  private readonly channel: TabChannel | null;
 
   constructor(
     private readonly client: ApiClient,
-    private readonly clock: Clock = browserClock,
-  ) {}
+    options: SessionOptions = {},
+  ) {
+    this.clock = options.clock ?? browserClock;
+    this.lock = options.lock ?? browserLock;
+    this.memory = options.memory ?? historyMemory;
+    this.channel = options.channel === undefined ? browserChannel() : options.channel;
+    this.channel?.listen((userId) => {
+      const session = this.find(userId);
+      if (session) {
+        this.end(session, "elsewhere");
+      }
+    });
+  }
 
   // --- for React (useSyncExternalStore) --------------------------------------------------
 
@@ -149,6 +263,7 @@ export class SessionManager implements Authenticator {
       sessions: views,
       active: views.find((v) => v.userId === this.activeId) ?? null,
       lastEnded: this.lastEnded,
+      restoring: this.restoring,
     };
     for (const listener of this.listeners) {
       listener();
@@ -164,25 +279,68 @@ export class SessionManager implements Authenticator {
       path: "/v1/auth/login",
       body: { email, password },
       auth: false,
+      headers: COOKIE_SESSION,
+      credentials: "same-origin",
     });
     const issuedAt = this.clock.now();
     const me = await this.client.json<Me>({
       path: "/v1/auth/me",
       auth: fixedToken(tokens.access_token),
     });
-    const previous = this.sessions.find((s) => s.me.user.id === me.user.id);
+    // The same person logging in again replaces their session (the cookie was replaced too).
+    const previous = this.find(me.user.id);
     if (previous) {
-      // The same person logged in again: keep one session, and revoke the older login.
-      void this.revoke(previous);
       this.drop(previous);
     }
-    const session = new LiveSession(this, me, tokens, issuedAt);
-    this.sessions.push(session);
-    this.activeId = me.user.id;
+    this.add(new LiveSession(this, me, tokens, issuedAt));
     this.lastEnded = null;
-    this.schedule(session);
     this.emit();
+    const session = this.find(me.user.id);
+    if (!session) {
+      throw new Error("the new session is missing");
+    }
     return session.view();
+  }
+
+  /**
+   * On start: a fresh access token for every user whose refresh cookie this browser holds, so
+   * that a reload or a new tab stays signed in. Sessions found over are reported as such.
+   */
+  async restore(): Promise<void> {
+    this.restoring = true;
+    this.emit();
+    try {
+      const answer = await this.lock(() =>
+        this.client.json<BrowserSessions>({
+          method: "POST",
+          path: "/v1/auth/refresh/sessions",
+          body: {},
+          auth: false,
+          headers: COOKIE_SESSION,
+          credentials: "same-origin",
+        }),
+      );
+      const issuedAt = this.clock.now();
+      const remembered = this.memory.read();
+      for (const access of answer.sessions) {
+        try {
+          const me = await this.client.json<Me>({ path: "/v1/auth/me", auth: fixedToken(access.access_token) });
+          if (!this.find(me.user.id)) {
+            this.add(new LiveSession(this, me, access, issuedAt), access.user_id === remembered);
+          }
+        } catch {
+          // This user can no longer be read (deleted meanwhile): they stay signed out.
+        }
+      }
+      if (answer.sessions.length === 0 && answer.ended.length > 0) {
+        this.lastEnded = { email: null, reason: "expired" };
+      }
+    } catch {
+      // No network or no service: the person logs in as usual.
+    } finally {
+      this.restoring = false;
+      this.emit();
+    }
   }
 
   /** Sign the active (or a given) user out: the service revokes the refresh-token family. */
@@ -192,15 +350,17 @@ export class SessionManager implements Authenticator {
       return;
     }
     try {
-      await this.revoke(session, session);
+      await this.revoke(session);
     } finally {
       this.end(session, "logout");
+      this.channel?.post({ type: "signed-out", userId: session.me.user.id });
     }
   }
 
   switchTo(userId: string): void {
     if (this.find(userId)) {
       this.activeId = userId;
+      this.memory.write(userId);
       this.emit();
     }
   }
@@ -282,18 +442,27 @@ export class SessionManager implements Authenticator {
     }
     const attempt = (async (): Promise<string | null> => {
       try {
-        const tokens = await this.client.json<TokenPair>({
-          method: "POST",
-          path: "/v1/auth/refresh",
-          body: { refresh_token: session.refreshToken },
-          auth: false,
-        });
+        const userId = session.me.user.id;
+        const answer = await this.lock(() =>
+          this.client.json<BrowserSessions>({
+            method: "POST",
+            path: "/v1/auth/refresh/sessions",
+            body: { user_id: userId },
+            auth: false,
+            headers: COOKIE_SESSION,
+            credentials: "same-origin",
+          }),
+        );
+        const tokens = answer.sessions.find((s) => s.user_id === userId);
         if (session.ended) {
+          return null;
+        }
+        if (!tokens) {
+          this.end(session, "expired");
           return null;
         }
         const now = this.clock.now();
         session.accessToken = tokens.access_token;
-        session.refreshToken = tokens.refresh_token ?? "";
         session.issuedAt = now;
         session.expiresAt = now + tokens.expires_in * 1000;
         session.endsAt = null;
@@ -368,18 +537,28 @@ export class SessionManager implements Authenticator {
     }
   }
 
-  /** Revoke the session's refresh-token family at the service (best effort). */
-  private async revoke(session: LiveSession, auth?: Authenticator): Promise<void> {
+  /** Revoke the session's refresh-token family and clear its cookie (best effort). */
+  private async revoke(session: LiveSession): Promise<void> {
     try {
       await this.client.json<undefined>({
-        method: "POST",
-        path: "/v1/auth/logout",
-        body: { refresh_token: session.refreshToken },
-        auth: auth ?? fixedToken(session.accessToken),
+        method: "DELETE",
+        path: `/v1/auth/refresh/sessions/${encodeURIComponent(session.me.user.id)}`,
+        auth: false,
+        headers: COOKIE_SESSION,
+        credentials: "same-origin",
       });
     } catch {
       // Signing out locally must not depend on the network; the tokens are dropped regardless.
     }
+  }
+
+  private add(session: LiveSession, makeActive = true): void {
+    this.sessions.push(session);
+    if (makeActive || this.activeId === null) {
+      this.activeId = session.me.user.id;
+      this.memory.write(this.activeId);
+    }
+    this.schedule(session);
   }
 
   private end(session: LiveSession, reason: EndReason): void {
@@ -395,10 +574,10 @@ export class SessionManager implements Authenticator {
     session.ended = true;
     this.clearTimers(session);
     session.accessToken = "";
-    session.refreshToken = "";
     this.sessions = this.sessions.filter((s) => s !== session);
     if (this.activeId === session.me.user.id) {
       this.activeId = this.sessions[0]?.me.user.id ?? null;
+      this.memory.write(this.activeId);
     }
   }
 
