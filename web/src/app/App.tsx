@@ -1,7 +1,7 @@
 // The layout (skip link, header with navigation and session, main, footer) and the routes,
 // each with who may see it.
 
-import { type MouseEvent, type ReactNode, useEffect } from "react";
+import { type MouseEvent, type ReactNode, useEffect, useState } from "react";
 
 import { AccountsPage } from "../pages/Accounts";
 import { CardRegistrationPage } from "../pages/CardRegistration";
@@ -180,6 +180,13 @@ export function App() {
   }, [sessions]);
 
   const items = navItems(session);
+  const [menuOpen, setMenuOpen] = useState(false);
+  // Going somewhere closes the phone menu.
+  const [menuFor, setMenuFor] = useState(pathname);
+  if (menuFor !== pathname) {
+    setMenuFor(pathname);
+    setMenuOpen(false);
+  }
 
   return (
     <>
@@ -191,9 +198,22 @@ export function App() {
           <Link to="/" className="brand">
             Tessera<span className="visually-hidden">, home</span>
           </Link>
-          <SessionBar />
+          <div className="header-tools">
+            <button
+              type="button"
+              className="menu-toggle"
+              aria-expanded={menuOpen}
+              aria-controls="main-nav"
+              onClick={() => {
+                setMenuOpen((open) => !open);
+              }}
+            >
+              <span aria-hidden="true">☰</span> Menu
+            </button>
+            <SessionBar />
+          </div>
         </div>
-        <nav aria-label="Main" className="main-nav">
+        <nav aria-label="Main" className="main-nav" id="main-nav" data-open={menuOpen ? "true" : "false"}>
           <ul>
             {items.map((item) => (
               <li key={item.to}>

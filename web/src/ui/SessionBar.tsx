@@ -1,7 +1,7 @@
 // Who is signed in, when their session expires (with a manual refresh), switching between the
 // users signed in in this tab, and logging out.
 
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { describeError } from "../api/errors";
 import type { Role } from "../api/types";
@@ -51,12 +51,45 @@ function spokenRemaining(ms: number): string {
   return parts.join(" ");
 }
 
+/**
+ * The account menu: a button with the signed-in person's name opens a panel with their role,
+ * when the session expires, the switch between the users signed in in this tab, "Refresh
+ * session", "Add user" and "Log out". Escape or a click elsewhere closes it, and focus goes back
+ * to the button.
+ */
 export function SessionBar() {
   const { sessions } = useServices();
   const state = useSessions();
   const now = useNow();
   const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
   const active = state.active;
+
+  useEffect(() => {
+    if (!open) {
+      return undefined;
+    }
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") {
+        setOpen(false);
+        toggle.current?.focus();
+      }
+    };
+    const onPointer = (event: PointerEvent) => {
+      if (box.current && event.target instanceof Node && !box.current.contains(event.target)) {
+        setOpen(false);
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("pointerdown", onPointer);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("pointerdown", onPointer);
+    };
+  }, [open]);
+
   if (!active) {
     return null;
   }
@@ -74,6 +107,7 @@ export function SessionBar() {
 
   const logout = async () => {
     const name = active.displayName;
+    setOpen(false);
     await sessions.logout();
     // With other users still signed in in this tab, carry on as the next one.
     if (sessions.getSnapshot().active) {
@@ -85,61 +119,88 @@ export function SessionBar() {
   };
 
   return (
-    <div className="session" data-testid="session-bar">
-      <p className="session-user">
-        Signed in as <strong data-testid="session-user">{active.displayName}</strong>{" "}
-        <span className="session-role">({ROLE_NAMES[active.role]})</span>
-      </p>
-      {state.sessions.length > 1 ? (
-        <div className="session-switch">
-          <label htmlFor="session-switch">Switch user</label>
-          <select
-            id="session-switch"
-            className="input input-compact"
-            value={active.userId}
-            onChange={(event) => {
-              sessions.switchTo(event.target.value);
-              const next = state.sessions.find((s) => s.userId === event.target.value);
-              announce(`Now acting as ${next?.displayName ?? "another user"}.`);
-              navigate("/");
+    <div className="account" data-testid="session-bar" ref={box}>
+      <button
+        ref={toggle}
+        type="button"
+        className="account-toggle"
+        aria-expanded={open}
+        aria-controls="account-panel"
+        onClick={() => {
+          setOpen((current) => !current);
+        }}
+      >
+        <span className="visually-hidden">Account menu: </span>
+        <span className="account-name" data-testid="session-user">
+          {active.displayName}
+        </span>
+        <span className="chevron" aria-hidden="true">
+          {open ? "▲" : "▼"}
+        </span>
+      </button>
+      <div id="account-panel" className="account-panel" hidden={!open} data-testid="account-panel">
+        <p className="session-user">
+          Signed in as <strong>{active.displayName}</strong>{" "}
+          <span className="session-role">({ROLE_NAMES[active.role]})</span>
+        </p>
+        <p className="session-expiry">
+          <span id="session-expiry-label">Session expires in</span>{" "}
+          <span
+            role="timer"
+            aria-labelledby="session-expiry-label"
+            data-testid="session-expiry"
+            className={remaining < 120_000 ? "expiry-soon" : undefined}
+            title={`About ${spokenRemaining(remaining)}`}
+          >
+            {formatRemaining(remaining)}
+          </span>
+        </p>
+        {state.sessions.length > 1 ? (
+          <div className="session-switch">
+            <label htmlFor="session-switch">Switch user</label>
+            <select
+              id="session-switch"
+              className="input input-compact"
+              value={active.userId}
+              onChange={(event) => {
+                sessions.switchTo(event.target.value);
+                const next = state.sessions.find((s) => s.userId === event.target.value);
+                announce(`Now acting as ${next?.displayName ?? "another user"}.`);
+                setOpen(false);
+                navigate("/");
+              }}
+            >
+              {state.sessions.map((session) => (
+                <option key={session.userId} value={session.userId}>
+                  {session.displayName} ({ROLE_NAMES[session.role]})
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
+        <div className="session-actions">
+          <button type="button" className="button button-small button-secondary" onClick={() => void refresh()} aria-disabled={active.refreshing ? true : undefined}>
+            {active.refreshing ? "Refreshing…" : "Refresh session"}
+          </button>
+          <Link
+            to="/login?add=1"
+            className="button button-small button-secondary"
+            onClick={() => {
+              setOpen(false);
             }}
           >
-            {state.sessions.map((session) => (
-              <option key={session.userId} value={session.userId}>
-                {session.displayName} ({ROLE_NAMES[session.role]})
-              </option>
-            ))}
-          </select>
+            Add user
+          </Link>
+          <button type="button" className="button button-small" onClick={() => void logout()}>
+            Log out
+          </button>
         </div>
-      ) : null}
-      <p className="session-expiry">
-        <span id="session-expiry-label">Session expires in</span>{" "}
-        <span
-          role="timer"
-          aria-labelledby="session-expiry-label"
-          data-testid="session-expiry"
-          className={remaining < 120_000 ? "expiry-soon" : undefined}
-          title={`About ${spokenRemaining(remaining)}`}
-        >
-          {formatRemaining(remaining)}
-        </span>
-      </p>
-      <div className="session-actions">
-        <button type="button" className="button button-small button-secondary" onClick={() => void refresh()} aria-disabled={active.refreshing ? true : undefined}>
-          {active.refreshing ? "Refreshing…" : "Refresh session"}
-        </button>
-        <Link to="/login?add=1" className="button button-small button-secondary">
-          Add user
-        </Link>
-        <button type="button" className="button button-small" onClick={() => void logout()}>
-          Log out
-        </button>
+        {error || active.refreshError ? (
+          <p className="field-error" role="alert">
+            {error ?? active.refreshError}
+          </p>
+        ) : null}
       </div>
-      {error || active.refreshError ? (
-        <p className="field-error" role="alert">
-          {error ?? active.refreshError}
-        </p>
-      ) : null}
     </div>
   );
 }
