@@ -5,6 +5,7 @@
 import type { Account, IssuedCard, IssuedCardDelivery, IssuedCardStatus, Role } from "../api/types";
 import { eventName } from "../deliveries/events";
 import { brandName } from "./validation";
+import { count } from "../ui/plural";
 
 export interface CardAction {
   status: IssuedCardStatus;
@@ -50,7 +51,7 @@ export function deliveryText(type: IssuedCard["type"], delivery: IssuedCardDeliv
     return "Not reported by the courier yet";
   }
   const attempts = delivery.delivery_attempts;
-  const failed = attempts === 0 ? "" : `, ${attempts} failed attempt${attempts === 1 ? "" : "s"}`;
+  const failed = attempts === 0 ? "" : `, ${count(attempts, "failed attempt")}`;
   return `${eventName(delivery.status)}${failed}`;
 }
 

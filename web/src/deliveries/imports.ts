@@ -2,6 +2,7 @@
 // report is put in words.
 
 import type { DeliveryImport } from "../api/types";
+import { count as plural } from "../ui/plural";
 
 /** The service's default MAX_UPLOAD_BYTES; a larger file would be refused with 413. */
 export const MAX_FILE_BYTES = 50 * 1_048_576;
@@ -29,7 +30,7 @@ export function checkCourierFile(file: ChosenFile | null | undefined): string | 
 }
 
 function count(n: number, one: string, many: string): string {
-  return `${n.toLocaleString("en-GB")} ${n === 1 ? one : many}`;
+  return plural(n, { one, other: many });
 }
 
 /** Whether the import is over (its counts are final). */

@@ -7,6 +7,7 @@ import { LoadState } from "../ui/LoadState";
 import { Money } from "../ui/Money";
 import { Page } from "../ui/Page";
 import { ActionsHeader, TableRegion } from "../ui/TableRegion";
+import { count } from "../ui/plural";
 
 export function AccountsPage({ session }: { session: SessionView }) {
   const api = useApi();
@@ -38,7 +39,7 @@ export function AccountsPage({ session }: { session: SessionView }) {
         <TableRegion labelledBy="accounts-caption">
           <table className="table" data-testid="accounts-table">
             <caption id="accounts-caption">
-              {items.length === 1 ? "1 account" : `${items.length} accounts`}
+              {count(items.length, "account")}
               {accounts.data && accounts.data.total > items.length ? ` of ${accounts.data.total}` : ""}
             </caption>
             <thead>

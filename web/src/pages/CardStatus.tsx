@@ -13,6 +13,7 @@ import { useSubmitting } from "../ui/hooks";
 import { Timestamp } from "../ui/Money";
 import { Page } from "../ui/Page";
 import { TableRegion } from "../ui/TableRegion";
+import { count } from "../ui/plural";
 
 type By = "card_id" | "phone";
 type Field = "by" | "value";
@@ -56,7 +57,7 @@ export function CardStatusPage({ session }: { session: SessionView }) {
         const answer = await api.cardStatus(query);
         const found = "items" in answer ? answer.items : [answer];
         setResults(found);
-        announce(found.length === 1 ? `Status: ${eventName(found[0]?.status ?? "")}.` : `${found.length} cards found.`);
+        announce(found.length === 1 ? `Status: ${eventName(found[0]?.status ?? "")}.` : `${count(found.length, "card")} found.`);
       } catch (error) {
         setResults(null);
         if (error instanceof ApiError && error.status === 404) {

@@ -22,6 +22,7 @@ import { Notice } from "../ui/Notice";
 import { OutcomeNotice, useOutcome } from "../ui/Outcome";
 import { Page } from "../ui/Page";
 import { ActionsHeader, TableRegion } from "../ui/TableRegion";
+import { count } from "../ui/plural";
 
 type Field = "account_id" | "type" | "cardholder_name";
 const FIELDS: readonly Field[] = ["account_id", "type", "cardholder_name"];
@@ -156,7 +157,7 @@ function AccountCardsSection({ accountId, account, cards, session, onAction }: S
         <TableRegion labelledBy={`${titleId}-caption`}>
           <table className="table">
             <caption id={`${titleId}-caption`}>
-              {cards.length === 1 ? "1 card" : `${cards.length} cards`} on the {title}
+              {count(cards.length, "card")} on the {title}
             </caption>
             <thead>
               <tr>

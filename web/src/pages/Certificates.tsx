@@ -21,6 +21,7 @@ import { OutcomeNotice, useOutcome } from "../ui/Outcome";
 import { Page } from "../ui/Page";
 import { Pager } from "../ui/Pager";
 import { ActionsHeader, TableRegion } from "../ui/TableRegion";
+import { count } from "../ui/plural";
 
 type Field = "common_name" | "subject_alt_names" | "validity_days" | "key_algorithm" | "key_passphrase";
 const FIELDS: readonly Field[] = ["common_name", "subject_alt_names", "validity_days", "key_algorithm", "key_passphrase"];
@@ -173,8 +174,7 @@ export function CertificatesPage({ session }: { session: SessionView }) {
           <TableRegion labelledBy="certs-caption">
             <table className="table" data-testid="certificates-table">
               <caption id="certs-caption">
-                {list.data?.total ?? 0} {shown === "all" ? "" : `${shown} `}
-                {list.data?.total === 1 ? "certificate" : "certificates"}, newest first
+                {count(list.data?.total ?? 0, shown === "all" ? "certificate" : `${shown} certificate`)}, newest first
               </caption>
               <thead>
                 <tr>

@@ -8,6 +8,7 @@ import type { Role } from "../api/types";
 import { Link, navigate } from "../app/router";
 import { useServices, useSessions } from "../app/services";
 import { announce } from "./announcer";
+import { count } from "./plural";
 
 export const ROLE_NAMES: Readonly<Record<Role, string>> = {
   customer: "Customer",
@@ -43,10 +44,10 @@ function spokenRemaining(ms: number): string {
   const seconds = total % 60;
   const parts = [];
   if (minutes) {
-    parts.push(`${minutes} minute${minutes === 1 ? "" : "s"}`);
+    parts.push(count(minutes, "minute"));
   }
   if (seconds || !minutes) {
-    parts.push(`${seconds} second${seconds === 1 ? "" : "s"}`);
+    parts.push(count(seconds, "second"));
   }
   return parts.join(" ");
 }

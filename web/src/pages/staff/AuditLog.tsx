@@ -9,6 +9,7 @@ import { Timestamp } from "../../ui/Money";
 import { Page } from "../../ui/Page";
 import { Pager } from "../../ui/Pager";
 import { TableRegion } from "../../ui/TableRegion";
+import { count } from "../../ui/plural";
 
 const PAGE = 50;
 
@@ -50,7 +51,7 @@ export function AuditLogPage() {
       {items.length ? (
         <TableRegion labelledBy="audit-caption">
           <table className="table" data-testid="audit-table">
-            <caption id="audit-caption">{log.data?.total ?? 0} entries</caption>
+            <caption id="audit-caption">{count(log.data?.total ?? 0, { one: "entry", other: "entries" })}</caption>
             <thead>
               <tr>
                 <th scope="col">When</th>

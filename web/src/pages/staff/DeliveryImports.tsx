@@ -22,6 +22,7 @@ import { Notice } from "../../ui/Notice";
 import { Page } from "../../ui/Page";
 import { Pager } from "../../ui/Pager";
 import { ActionsHeader, TableRegion } from "../../ui/TableRegion";
+import { count } from "../../ui/plural";
 
 type Field = "file" | "kind" | "partner";
 const FIELDS: readonly Field[] = ["file", "kind", "partner"];
@@ -226,7 +227,7 @@ export function DeliveryImportsPage() {
           <TableRegion labelledBy="imports-caption">
             <table className="table" data-testid="imports-table">
               <caption id="imports-caption">
-                {list.data?.total === 1 ? "1 import" : `${list.data?.total ?? 0} imports`}, newest first
+                {count(list.data?.total ?? 0, "import")}, newest first
               </caption>
               <thead>
                 <tr>

@@ -9,6 +9,7 @@ import { Page } from "../../ui/Page";
 import { holderName } from "../../ui/people";
 import { Pager } from "../../ui/Pager";
 import { ActionsHeader, TableRegion } from "../../ui/TableRegion";
+import { count } from "../../ui/plural";
 
 const PAGE = 50;
 
@@ -24,7 +25,7 @@ export function HoldersPage() {
       {items.length ? (
         <TableRegion labelledBy="holders-caption">
           <table className="table">
-            <caption id="holders-caption">{holders.data?.total ?? 0} account holders</caption>
+            <caption id="holders-caption">{count(holders.data?.total ?? 0, "account holder")}</caption>
             <thead>
               <tr>
                 <th scope="col">Name</th>

@@ -16,6 +16,7 @@ import { OutcomeNotice, useOutcome } from "../../ui/Outcome";
 import { Page } from "../../ui/Page";
 import { Pager } from "../../ui/Pager";
 import { ActionsHeader, TableRegion } from "../../ui/TableRegion";
+import { count } from "../../ui/plural";
 
 const PAGE = 25;
 /** A revealed number stays on screen this long at most. */
@@ -123,7 +124,7 @@ export function RegistrationsPage({ session }: { session: SessionView }) {
         <TableRegion labelledBy="registrations-caption">
           <table className="table" data-testid="registrations-table">
             <caption id="registrations-caption">
-              {list.data?.total ?? 0} {shown === "all" ? "" : shown} registrations
+              {count(list.data?.total ?? 0, shown === "all" ? "registration" : `${shown} registration`)}
             </caption>
             <thead>
               <tr>

@@ -20,6 +20,7 @@ import { Page } from "../../ui/Page";
 import { Pager } from "../../ui/Pager";
 import { ROLE_NAMES } from "../../ui/SessionBar";
 import { ActionsHeader, TableRegion } from "../../ui/TableRegion";
+import { count } from "../../ui/plural";
 
 type Field = keyof GrantValues;
 const FIELDS: readonly Field[] = ["email", "role", "password"];
@@ -100,7 +101,7 @@ export function TeamPage({ session }: { session: SessionView }) {
         {items.length ? (
           <TableRegion labelledBy="staff-caption">
             <table className="table" data-testid="staff-table">
-              <caption id="staff-caption">{staff.data?.total === 1 ? "1 person" : `${staff.data?.total ?? 0} people`}</caption>
+              <caption id="staff-caption">{count(staff.data?.total ?? 0, { one: "person", other: "people" })}</caption>
               <thead>
                 <tr>
                   <th scope="col">Email</th>
