@@ -141,3 +141,40 @@ class TestChangeAccountStatus:
         account = customer.open_account()
         response = customer.patch(f"/v1/accounts/{account}", json={"status": "deleted"})
         assert response.status_code == 422
+
+
+class TestAccountNames:
+    def test_a_customer_names_an_account_and_clears_the_name(self, api: Api) -> None:
+        customer = api.customer()
+        account = customer.open_account()
+        assert customer.get(f"/v1/accounts/{account}").json()["name"] is None
+
+        renamed = customer.patch(f"/v1/accounts/{account}", json={"name": "  Rent money "})
+        assert renamed.status_code == 200, renamed.text
+        assert renamed.json()["name"] == "Rent money"
+        assert renamed.json()["status"] == "active"
+        assert customer.get("/v1/accounts").json()["items"][0]["name"] == "Rent money"
+
+        cleared = customer.patch(f"/v1/accounts/{account}", json={"name": None})
+        assert cleared.json()["name"] is None
+
+    def test_another_customer_cannot_rename_it(self, api: Api) -> None:
+        account = api.customer().open_account()
+        other = api.customer()
+        answer = other.patch(f"/v1/accounts/{account}", json={"name": "Mine now"})
+        assert answer.status_code == 404
+
+    def test_names_are_checked(self, api: Api) -> None:
+        customer = api.customer()
+        account = customer.open_account()
+        for body in ({"name": ""}, {"name": "x" * 61}, {}, {"status": None}):
+            answer = customer.patch(f"/v1/accounts/{account}", json=body)
+            assert answer.status_code == 422, body
+
+    def test_every_account_has_a_four_digit_number_that_stays_the_same(self, api: Api) -> None:
+        customer = api.customer()
+        first = customer.open_account()
+        read = customer.get(f"/v1/accounts/{first}").json()
+        assert len(read["number"]) == 4
+        assert read["number"].isdigit()
+        assert customer.get("/v1/accounts").json()["items"][0]["number"] == read["number"]

@@ -41,6 +41,15 @@ class TestAuditEvents:
         items = foreign.get("/v1/audit-events").json()["items"]
         assert {e["firm_id"] for e in items} == {firm.id}
 
+    def test_entries_name_the_acting_users_email(self, api: Api) -> None:
+        customer = api.customer()
+        admin = api.staff()
+        items = admin.get("/v1/audit-events", params={"action": "auth.login"}).json()["items"]
+        by_actor = {i["actor_id"]: i for i in items}
+        assert by_actor[customer.user_id]["actor_type"] == "user"
+        assert by_actor[customer.user_id]["actor_email"] == customer.email
+        assert by_actor[admin.user_id]["actor_email"] == admin.email
+
 
 class TestAuditVerify:
     def test_detects_an_edited_entry(

@@ -83,3 +83,35 @@ class TestStatement:
         alice, bob = api.customer(), api.customer()
         account = alice.open_account()
         assert bob.get(f"/v1/statements/{account}").status_code == 404
+
+
+class TestStatementCounterparty:
+    def test_transfers_name_the_other_account_in_json_and_csv(self, api: Api) -> None:
+        customer = api.customer()
+        checking = customer.open_account()
+        savings = customer.open_account(type="savings")
+        customer.deposit(checking, 5_000)
+        moved = customer.post(
+            "/v1/transfers",
+            json={
+                "from_account_id": checking,
+                "to_account_id": savings,
+                "amount": 1_500,
+                "currency": "USD",
+            },
+        )
+        assert moved.status_code == 201, moved.text
+
+        out = customer.get(f"/v1/statements/{checking}").json()["transactions"]
+        assert [(t["type"], t["counterparty_account_id"]) for t in out] == [
+            ("deposit", None),
+            ("transfer_out", savings),
+        ]
+        into = customer.get(f"/v1/statements/{savings}").json()["transactions"]
+        assert [(t["type"], t["counterparty_account_id"]) for t in into] == [
+            ("transfer_in", checking)
+        ]
+
+        text = customer.get(f"/v1/statements/{checking}", headers={"Accept": "text/csv"}).text
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert [r["counterparty_account_id"] for r in rows] == ["", savings]

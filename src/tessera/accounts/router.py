@@ -62,12 +62,14 @@ def update_account(
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
 ) -> AccountRead:
-    """Freeze, unfreeze or close an account (closing needs a zero balance)."""
-    account = service.change_status(
+    """Rename, freeze, unfreeze or close an account (closing needs a zero balance)."""
+    account = service.update_account(
         session,
         principal=principal,
         account_id=account_id,
         status=body.status,
+        rename="name" in body.model_fields_set,
+        name=body.name,
         now=runtime.now(),
     )
     return AccountRead.model_validate(account)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+    model_validator,
+)
 
 
 class AccountType(StrEnum):
@@ -31,12 +40,37 @@ class AccountCreate(BaseModel):
     )
 
 
+AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+def short_number(account_id: str) -> str:
+    """Four digits that tell a holder's accounts apart on screen ("Checking 4821").
+
+    Derived from the opaque id, so every account has one without storing it; it names, it does
+    not identify (the id does), and a holder with two accounts of the same four digits can name
+    them.
+    """
+    digest = hashlib.sha256(account_id.encode()).digest()
+    return f"{int.from_bytes(digest[:4], 'big') % 10_000:04d}"
+
+
 class AccountUpdate(BaseModel):
-    """A status change."""
+    """A status change, a new name, or both; absent fields stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
 
-    status: AccountStatus
+    status: AccountStatus | None = None
+    name: AccountName | None = Field(
+        default=None, description="The holder's name for the account; null removes it."
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.model_fields_set & {"status", "name"}:
+            raise ValueError("Give `status`, `name` or both.")
+        if "status" in self.model_fields_set and self.status is None:
+            raise ValueError("`status` cannot be null.")
+        return self
 
 
 class AccountRead(BaseModel):
@@ -50,4 +84,10 @@ class AccountRead(BaseModel):
     currency: str
     balance: int
     status: AccountStatus
+    name: str | None = Field(default=None, description="The holder's name for it, if any.")
     created_at: datetime
+
+    @computed_field(description="Four digits for telling accounts apart on screen.")  # type: ignore[prop-decorator]
+    @property
+    def number(self) -> str:
+        return short_number(self.id)

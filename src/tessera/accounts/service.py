@@ -162,6 +162,30 @@ def change_status(
     return account
 
 
+def update_account(
+    session: Session,
+    *,
+    principal: Principal,
+    account_id: str,
+    status: AccountStatus | None,
+    rename: bool,
+    name: str | None,
+    now: datetime,
+) -> Account:
+    """Change an account's status and/or its name (``rename`` with ``name`` None clears it)."""
+    account = get_account(session, principal=principal, account_id=account_id)
+    if status is not None:
+        account = change_status(
+            session, principal=principal, account_id=account_id, status=status, now=now
+        )
+    if rename:
+        principal.require(Scope.ACCOUNTS_WRITE)
+        account.name = name
+        account.updated_at = now
+        session.flush()
+    return account
+
+
 def close_all_for_erasure(session: Session, *, holder_id: str, now: datetime) -> None:
     """Close a holder's empty accounts; 409 ``accounts_not_closed`` if one holds money."""
     accounts = repository.list_for_holder(session, holder_id, lock=True)

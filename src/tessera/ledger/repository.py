@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -42,6 +43,20 @@ def page_for_account(
         .offset(offset)
     )
     return list(rows), total
+
+
+def transfer_accounts(
+    session: Session, transfer_ids: Collection[str]
+) -> dict[str, tuple[str, str]]:
+    """The (from, to) accounts of each of these transfers."""
+    if not transfer_ids:
+        return {}
+    rows = session.execute(
+        sa.select(Transfer.id, Transfer.from_account_id, Transfer.to_account_id).where(
+            Transfer.id.in_(list(transfer_ids))
+        )
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 def in_period(

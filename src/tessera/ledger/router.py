@@ -114,6 +114,7 @@ STATEMENT_CSV_HEADER = (
     "currency",
     "balance_after",
     "description",
+    "counterparty_account_id",
 )
 
 
@@ -153,6 +154,7 @@ def get_statement(
                     t.currency,
                     t.balance_after,
                     t.description,
+                    statement.counterparties.get(t.id),
                 )
                 for t in statement.transactions
             ),
@@ -174,5 +176,10 @@ def get_statement(
         closing_balance=statement.closing_balance,
         total_credits=statement.total_credits,
         total_debits=statement.total_debits,
-        transactions=[StatementLine.model_validate(t) for t in statement.transactions],
+        transactions=[
+            StatementLine.model_validate(t).model_copy(
+                update={"counterparty_account_id": statement.counterparties.get(t.id)}
+            )
+            for t in statement.transactions
+        ],
     )

@@ -86,6 +86,11 @@ class StatementLine(BaseModel):
     balance_after: int
     description: str | None
     created_at: datetime
+    counterparty_account_id: str | None = Field(
+        default=None,
+        description="Transfers: the other account (the payer of a transfer_in, the payee of a "
+        "transfer_out).",
+    )
 
 
 class StatementRead(BaseModel):

@@ -329,6 +329,8 @@ class Statement:
     total_credits: int
     total_debits: int
     transactions: list[LedgerTransaction]
+    # The other account of each transfer leg, by transaction id.
+    counterparties: dict[str, str] = field(default_factory=dict)
 
 
 def build_statement(
@@ -355,6 +357,12 @@ def build_statement(
         opening = previous.balance_after if previous else 0
     credits = sum(r.amount for r in rows if TransactionType(r.type).is_credit)
     debits = sum(r.amount for r in rows if not TransactionType(r.type).is_credit)
+    legs = repository.transfer_accounts(session, {r.transfer_id for r in rows if r.transfer_id})
+    counterparties = {
+        r.id: legs[r.transfer_id][0 if r.type == TransactionType.TRANSFER_IN else 1]
+        for r in rows
+        if r.transfer_id in legs
+    }
     return Statement(
         account=account,
         generated_at=now,
@@ -365,6 +373,7 @@ def build_statement(
         total_credits=credits,
         total_debits=debits,
         transactions=rows,
+        counterparties=counterparties,
     )
 
 

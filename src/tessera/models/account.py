@@ -30,6 +30,8 @@ class Account(Base):
     currency: Mapped[str] = mapped_column(sa.String(3))
     balance: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    # The holder's own name for the account ("Rent"); the screens fall back to type and number.
+    name: Mapped[str | None] = mapped_column(sa.String(60))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

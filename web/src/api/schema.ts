@@ -253,7 +253,7 @@ export interface paths {
         head?: never;
         /**
          * Update Account
-         * @description Freeze, unfreeze or close an account (closing needs a zero balance).
+         * @description Rename, freeze, unfreeze or close an account (closing needs a zero balance).
          */
         patch: operations["update_account_v1_accounts__account_id__patch"];
         trace?: never;
@@ -1192,10 +1192,20 @@ export interface components {
             balance: number;
             status: components["schemas"]["AccountStatus"];
             /**
+             * Name
+             * @description The holder's name for it, if any.
+             */
+            name?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Number
+             * @description Four digits for telling accounts apart on screen.
+             */
+            readonly number: string;
         };
         /**
          * AccountStatus
@@ -1209,10 +1219,15 @@ export interface components {
         AccountType: "checking" | "savings";
         /**
          * AccountUpdate
-         * @description A status change.
+         * @description A status change, a new name, or both; absent fields stay as they are.
          */
         AccountUpdate: {
-            status: components["schemas"]["AccountStatus"];
+            status?: components["schemas"]["AccountStatus"] | null;
+            /**
+             * Name
+             * @description The holder's name for the account; null removes it.
+             */
+            name?: string | null;
         };
         /**
          * ActorType
@@ -2564,6 +2579,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Counterparty Account Id
+             * @description Transfers: the other account (the payer of a transfer_in, the payee of a transfer_out).
+             */
+            counterparty_account_id?: string | null;
         };
         /**
          * StatementRead
