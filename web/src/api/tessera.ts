@@ -41,6 +41,15 @@ import type {
   TransactionCreate,
   Transfer,
   TransferCreate,
+  ApiClientCreate,
+  ApiClientCreated,
+  ApiClientRead,
+  DeliveryStatus,
+  Redelivery,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookEndpointCreate,
+  WebhookEndpointWithSecret,
 } from "./types";
 
 /** The data of a call whose errors ApiClient already threw (openapi-fetch's success branch). */
@@ -87,6 +96,15 @@ export class TesseraApi {
 
   listAccounts(query: PageQuery = { limit: 200 }): Promise<Page<Account>> {
     return data(this.http.GET("/v1/accounts", { params: { query } }));
+  }
+
+  /** Give an account a name, or remove it (null). */
+  renameAccount(id: string, name: string | null): Promise<Account> {
+    return data(this.http.PATCH("/v1/accounts/{account_id}", { params: { path: { account_id: id } }, body: { name } }));
+  }
+
+  listTransactions(accountId: string, query: PageQuery = {}): Promise<Page<Transaction>> {
+    return data(this.http.GET("/v1/transactions", { params: { query: { account_id: accountId, ...query } } }));
   }
 
   getAccount(id: string): Promise<Account> {
@@ -230,6 +248,67 @@ export class TesseraApi {
     await this.http.DELETE("/v1/firms/{firm_id}/staff/{user_id}", {
       params: { path: { firm_id: firmId, user_id: userId } },
     });
+  }
+
+  // --- webhooks -----------------------------------------------------------------------------
+
+  listWebhookEndpoints(query: PageQuery = {}): Promise<Page<WebhookEndpoint>> {
+    return data(this.http.GET("/v1/webhook-endpoints", { params: { query } }));
+  }
+
+  getWebhookEndpoint(id: string): Promise<WebhookEndpoint> {
+    return data(this.http.GET("/v1/webhook-endpoints/{endpoint_id}", { params: { path: { endpoint_id: id } } }));
+  }
+
+  createWebhookEndpoint(body: WebhookEndpointCreate): Promise<WebhookEndpointWithSecret> {
+    return data(this.http.POST("/v1/webhook-endpoints", { body }));
+  }
+
+  deleteWebhookEndpoint(id: string): Promise<void> {
+    return data(this.http.DELETE("/v1/webhook-endpoints/{endpoint_id}", { params: { path: { endpoint_id: id } } }));
+  }
+
+  /** A new signing secret; the old one keeps signing for `overlapSeconds` (0: retired now). */
+  rotateWebhookSecret(id: string, overlapSeconds: number): Promise<WebhookEndpointWithSecret> {
+    return data(
+      this.http.POST("/v1/webhook-endpoints/{endpoint_id}/rotate-secret", {
+        params: { path: { endpoint_id: id } },
+        body: { expire_previous_after_seconds: overlapSeconds },
+      }),
+    );
+  }
+
+  listWebhookDeliveries(id: string, query: PageQuery & { status?: DeliveryStatus } = {}): Promise<Page<WebhookDelivery>> {
+    return data(
+      this.http.GET("/v1/webhook-endpoints/{endpoint_id}/deliveries", { params: { path: { endpoint_id: id }, query } }),
+    );
+  }
+
+  redeliver(eventId: string, endpointId: string): Promise<Redelivery> {
+    return data(
+      this.http.POST("/v1/events/{event_id}/redeliver", {
+        params: { path: { event_id: eventId } },
+        body: { endpoint_id: endpointId },
+      }),
+    );
+  }
+
+  // --- machine clients ----------------------------------------------------------------------
+
+  listApiClients(firmId: string, query: PageQuery = {}): Promise<Page<ApiClientRead>> {
+    return data(this.http.GET("/v1/firms/{firm_id}/clients", { params: { path: { firm_id: firmId }, query } }));
+  }
+
+  createApiClient(firmId: string, body: ApiClientCreate): Promise<ApiClientCreated> {
+    return data(this.http.POST("/v1/firms/{firm_id}/clients", { params: { path: { firm_id: firmId } }, body }));
+  }
+
+  revokeApiClient(firmId: string, clientId: string): Promise<void> {
+    return data(
+      this.http.DELETE("/v1/firms/{firm_id}/clients/{client_id}", {
+        params: { path: { firm_id: firmId, client_id: clientId } },
+      }),
+    );
   }
 
   // --- audit ------------------------------------------------------------------------------

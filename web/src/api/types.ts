@@ -114,6 +114,21 @@ export type StaffRole = Schema.StaffRole;
 export type StaffMember = Schema.StaffRead;
 export type StaffGrant = Schema.StaffGrant;
 
+// --- webhooks and machine clients -----------------------------------------------------------
+
+export type EventType = Schema.EventType;
+export type WebhookEndpoint = Schema.WebhookEndpointRead;
+export type WebhookEndpointWithSecret = Schema.WebhookEndpointWithSecret;
+export type WebhookEndpointCreate = Schema.WebhookEndpointCreate;
+export type WebhookDelivery = Schema.WebhookDeliveryRead;
+export type WebhookAttempt = Schema.WebhookAttemptRead;
+export type DeliveryStatus = Schema.DeliveryStatus;
+export type Redelivery = Schema.RedeliveryRead;
+export type Scope = Schema.Scope;
+export type ApiClientRead = Schema.ClientRead;
+export type ApiClientCreated = Schema.ClientCreated;
+export type ApiClientCreate = Schema.ClientCreate;
+
 // --- audit --------------------------------------------------------------------------------
 
 export type AuditEvent = Schema.AuditEventRead;

@@ -11,6 +11,10 @@ import { CertificatesPage } from "../pages/Certificates";
 import { LoginPage } from "../pages/Login";
 import { MovementPage } from "../pages/Movement";
 import { OpenAccountPage } from "../pages/OpenAccount";
+import { OverviewPage } from "../pages/Overview";
+import { ApiClientsPage } from "../pages/staff/ApiClients";
+import { StaffOverviewPage } from "../pages/staff/StaffOverview";
+import { WebhookDeliveriesPage, WebhooksPage } from "../pages/staff/Webhooks";
 import { ForbiddenPage, NotFoundPage } from "../pages/Simple";
 import { SignupPage } from "../pages/Signup";
 import { StatementPage } from "../pages/Statement";
@@ -40,6 +44,15 @@ const signedIn = (render: (session: SessionView, params: Record<string, string>)
 const ROUTES: readonly RouteDef[] = [
   { path: "/login", access: "public", render: () => <LoginPage /> },
   { path: "/signup", access: "public", render: () => <SignupPage /> },
+  { path: "/overview", access: "customer", render: signedIn((s) => <OverviewPage session={s} />) },
+  { path: "/staff/overview", access: "staff", render: signedIn((s) => <StaffOverviewPage session={s} />) },
+  { path: "/staff/webhooks", access: "admin", render: () => <WebhooksPage /> },
+  {
+    path: "/staff/webhooks/:endpointId",
+    access: "admin",
+    render: (_s, p) => <WebhookDeliveriesPage key={p["endpointId"]} endpointId={p["endpointId"] ?? ""} />,
+  },
+  { path: "/staff/clients", access: "admin", render: signedIn((s) => <ApiClientsPage session={s} />) },
   { path: "/accounts", access: "signed-in", render: signedIn((s) => <AccountsPage session={s} />) },
   { path: "/accounts/new", access: "signed-in", render: signedIn((s) => <OpenAccountPage session={s} />) },
   { path: "/money", access: "signed-in", render: signedIn((s) => <MovementPage session={s} />) },
@@ -75,6 +88,7 @@ function navItems(session: SessionView | null): NavItem[] {
   }
   if (isStaff(session.role)) {
     return [
+      { to: "/staff/overview", label: "Today" },
       { to: "/staff/registrations", label: "Registrations" },
       { to: "/cards/register", label: "Register a card" },
       { to: "/cards", label: "Cards" },
@@ -86,12 +100,15 @@ function navItems(session: SessionView | null): NavItem[] {
       ...(isAdmin(session.role)
         ? [
             { to: "/staff/team", label: "Staff" },
+            { to: "/staff/webhooks", label: "Webhooks" },
+            { to: "/staff/clients", label: "API clients" },
             { to: "/staff/audit", label: "Audit log" },
           ]
         : []),
     ];
   }
   return [
+    { to: "/overview", label: "Overview" },
     { to: "/accounts", label: "Accounts" },
     { to: "/accounts/new", label: "Open an account" },
     { to: "/money", label: "Deposit or withdraw" },
@@ -108,7 +125,7 @@ function homeFor(session: SessionView | null): string {
   if (!session) {
     return "/login";
   }
-  return isStaff(session.role) ? "/staff/registrations" : "/accounts";
+  return isStaff(session.role) ? "/staff/overview" : "/overview";
 }
 
 function isCurrent(item: NavItem, pathname: string): boolean {

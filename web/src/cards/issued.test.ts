@@ -4,7 +4,7 @@ import type { Account, IssuedCard } from "../api/types";
 import { cardActions, deliveryText, expiryText, groupByAccount, issuedCardName } from "./issued";
 
 function account(id: string): Account {
-  return { id, holder_id: "ah_1", type: "checking", currency: "USD", balance: 0, status: "active", created_at: "2026-11-23T08:00:00Z" };
+  return { id, holder_id: "ah_1", type: "checking", currency: "USD", balance: 0, status: "active", name: null, number: "4821", created_at: "2026-11-23T08:00:00Z" };
 }
 
 function card(id: string, accountId: string, overrides: Partial<IssuedCard> = {}): IssuedCard {

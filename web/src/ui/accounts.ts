@@ -1,5 +1,6 @@
-// How accounts are named on screen and in lists: type, currency and the end of the id (ids are
-// opaque; the end is enough to tell one's own accounts apart).
+// How accounts are named on screen and in lists: the holder's own name for it when there is one,
+// otherwise its type and its four-digit number ("Checking 4821"); ids are opaque and never shown
+// as a name.
 
 import type { Account, Transaction } from "../api/types";
 import { formatMoney } from "../money/amount";
@@ -17,9 +18,21 @@ export function shortId(id: string): string {
   return id.length > 6 ? id.slice(-6) : id;
 }
 
-/** "Checking account, USD, ending 3F9K2A" */
-export function accountName(account: Account): string {
-  return `${accountTypeName(account.type)} account, ${account.currency}, ending ${shortId(account.id)}`;
+/** "Checking 4821": the type and the account's number. */
+export function accountTitle(account: Pick<Account, "type" | "number">): string {
+  return `${accountTypeName(account.type)} ${account.number}`;
+}
+
+/** The short name on screen: the holder's name for it ("Rent"), or "Checking 4821". */
+export function accountShortName(account: Pick<Account, "type" | "number" | "name">): string {
+  return account.name ?? accountTitle(account);
+}
+
+/** "Rent (checking 4821, USD)" or "Checking 4821, USD": for lists, links and screen readers. */
+export function accountName(account: Pick<Account, "type" | "number" | "name" | "currency">): string {
+  return account.name
+    ? `${account.name} (${accountTitle(account).toLowerCase()}, ${account.currency})`
+    : `${accountTitle(account)}, ${account.currency}`;
 }
 
 /** For a <select>: the name and the balance. */
