@@ -12,8 +12,9 @@ from tests.e2e.service import AXE_SCRIPT, PASSWORD
 
 # axe-core impacts that fail a test; "moderate" and "minor" findings are reported, not fatal.
 BLOCKING_IMPACTS = ("serious", "critical")
-# The main navigation of a firm operator, in order; a firm admin's adds Staff and Audit log.
+# The main navigation of a firm operator, in order; a firm admin's adds ADMIN_NAV.
 OPERATOR_NAV = [
+    "Today",
     "Registrations",
     "Register a card",
     "Cards",
@@ -23,6 +24,7 @@ OPERATOR_NAV = [
     "Account holders",
     "Certificates",
 ]
+ADMIN_NAV = ["Staff", "Webhooks", "API clients", "Audit log"]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 # Every screen checked, with its non-blocking findings, for the summary at the end of the run.
@@ -94,4 +96,16 @@ def choose_account(page: Page, label: str, name: str) -> None:
 
 
 def nav(page: Page, name: str) -> None:
+    """Follow a link of the main navigation, opening the phone menu first on a narrow screen."""
+    toggle = page.get_by_role("button", name="Menu", exact=True)
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def account_menu(page: Page) -> None:
+    """Open the account menu (session, switch user, refresh, add user, log out)."""
+    toggle = page.get_by_role("button", name=re.compile(r"^Account menu"))
+    if toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+    expect(page.get_by_test_id("account-panel")).to_be_visible()

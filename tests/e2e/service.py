@@ -33,7 +33,7 @@ ADMIN_PASSWORD = "staff-password-0123"
 E2E_JWT_SECRET = "e2e-jwt-secret-0123456789-abcdefghijklmnop"
 E2E_MASTER_KEY = "ZTJlLXRlc3NlcmEtbWFzdGVyLWtleS0zMi1ieXRlcyE="  # 32 bytes, base64
 QUEUED_IMPORT_BYTES = 8192
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 90  # a loaded CI machine takes far longer than a laptop to import and migrate
 STOP_SECONDS = 15
 
 _emails = itertools.count(1)

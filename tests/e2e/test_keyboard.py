@@ -71,9 +71,9 @@ class TestKeyboardOnly:
         tab_to(page, "Password")
         page.keyboard.type(PASSWORD)
         page.keyboard.press("Enter")
-        expect_heading_focused(page, "Your accounts")
+        expect_heading_focused(page, "Overview")
 
-        tab_to(page, "Open an account")
+        tab_to(page, "Open your first account")
         page.keyboard.press("Enter")
         expect_heading_focused(page, "Open an account")
         tab_to(page, "Checking")

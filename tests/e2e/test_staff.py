@@ -11,7 +11,14 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.api_setup import call, create_firm, login, register_card
 from tests.e2e.conftest import BrowserLog
-from tests.e2e.screens import OPERATOR_NAV, check_accessibility, heading, log_in, nav
+from tests.e2e.screens import (
+    ADMIN_NAV,
+    OPERATOR_NAV,
+    check_accessibility,
+    heading,
+    log_in,
+    nav,
+)
 from tests.e2e.service import ADMIN_PASSWORD, PASSWORD, LiveService
 
 pytestmark = pytest.mark.e2e
@@ -30,10 +37,12 @@ class TestStaffScreens:
     ) -> None:
         live_service.signup()  # so that the log has a sign-up to filter on
         log_in(page, live_service.base_url, platform_admin, ADMIN_PASSWORD)
-        heading(page, "Card registrations")
+        heading(page, "Today")
         expect(page.get_by_test_id("session-bar")).to_contain_text("(Platform admin)")
         main_nav = page.get_by_role("navigation", name="Main")
-        expect(main_nav.get_by_role("link")).to_have_text([*OPERATOR_NAV, "Staff", "Audit log"])
+        expect(main_nav.get_by_role("link")).to_have_text([*OPERATOR_NAV, *ADMIN_NAV])
+        nav(page, "Registrations")
+        heading(page, "Card registrations")
         check_accessibility(page, "staff: registrations")
 
         nav(page, "Audit log")
@@ -86,6 +95,7 @@ class TestRegistrationQueue:
             assert created["status"] == "pending"
 
         log_in(page, live_service.base_url, platform_admin, ADMIN_PASSWORD)
+        nav(page, "Registrations")
         heading(page, "Card registrations")
         table = page.get_by_test_id("registrations-table")
         visa_row = table.locator("tr", has_text="Queue Visa")
@@ -187,6 +197,7 @@ class TestReveal:
         firm = create_firm(live_service, platform_admin, "reveal")
         register_card(live_service, firm.admin, DISCOVER, "Shown Once")
         log_in(page, live_service.base_url, firm.admin_email, ADMIN_PASSWORD)
+        nav(page, "Registrations")
         heading(page, "Card registrations")
         opener = page.get_by_role("button", name="Reveal number of the Discover ending 9424 card")
         opener.click()

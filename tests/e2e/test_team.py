@@ -73,11 +73,13 @@ class TestStaffRoles:
         register_card(live_service, firm.admin, DISCOVER, "Team Card")
 
         log_in(page, live_service.base_url, operator, ADMIN_PASSWORD)
-        heading(page, "Card registrations")
+        heading(page, "Today")
         expect(page.get_by_test_id("session-bar")).to_contain_text("(Firm operator)")
         expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_text(
             OPERATOR_NAV
         )
+        nav(page, "Registrations")
+        heading(page, "Card registrations")
         queue_row = page.get_by_test_id("registrations-table").locator("tr", has_text="Team Card")
         expect(queue_row.get_by_role("button")).to_have_text(
             ["Approve Discover ending 9424", "Reject Discover ending 9424"]

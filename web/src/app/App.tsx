@@ -225,7 +225,7 @@ export function App() {
                 setMenuOpen((open) => !open);
               }}
             >
-              <span aria-hidden="true">☰</span> Menu
+              <span aria-hidden="true">☰</span> <span className="menu-label">Menu</span>
             </button>
             <SessionBar />
           </div>

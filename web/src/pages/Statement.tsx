@@ -1,11 +1,11 @@
 import { type SyntheticEvent, useState } from "react";
 
 import { describeError } from "../api/errors";
-import type { Statement } from "../api/types";
+import type { Account, Statement, StatementLine } from "../api/types";
 import { navigate, useLocation } from "../app/router";
 import { useApi } from "../app/services";
 import type { SessionView } from "../session/sessions";
-import { accountName, isCredit, MOVEMENT_NAMES } from "../ui/accounts";
+import { accountName, accountShortName, isCredit, MOVEMENT_NAMES, shortId } from "../ui/accounts";
 import { announce } from "../ui/announcer";
 import { saveFile } from "../ui/download";
 import { SelectField, SubmitButton, TextField } from "../ui/fields";
@@ -132,7 +132,7 @@ export function StatementPage({ session, accountId }: { session: SessionView; ac
         <>
           <LoadState loading={statement.loading} error={statement.error} what="The statement" retry={statement.reload} />
           {statement.data && !statement.loading ? (
-            <StatementView statement={statement.data} onDownload={downloadCsv} downloading={download.busy} />
+            <StatementView statement={statement.data} accounts={items} onDownload={downloadCsv} downloading={download.busy} />
           ) : null}
           {downloadError ? <Notice kind="error">{downloadError}</Notice> : null}
         </>
@@ -141,7 +141,28 @@ export function StatementPage({ session, accountId }: { session: SessionView; ac
   );
 }
 
-function StatementView({ statement, onDownload, downloading }: { statement: Statement; onDownload: () => void; downloading: boolean }) {
+/** "to Savings 4821" / "from Rent": the other account of a transfer, by its name when it is one's own. */
+function counterpartyText(line: StatementLine, accounts: readonly Account[]): string | null {
+  const other = line.counterparty_account_id;
+  if (!other) {
+    return null;
+  }
+  const own = accounts.find((a) => a.id === other);
+  const name = own ? accountShortName(own) : `account ${shortId(other)}`;
+  return `${line.type === "transfer_in" ? "from" : "to"} ${name}`;
+}
+
+function StatementView({
+  statement,
+  accounts,
+  onDownload,
+  downloading,
+}: {
+  statement: Statement;
+  accounts: readonly Account[];
+  onDownload: () => void;
+  downloading: boolean;
+}) {
   const currency = statement.currency;
   const period =
     statement.from || statement.to ? `${statement.from ?? "the beginning"} to ${statement.to ?? "today"}` : "All transactions";
@@ -215,7 +236,10 @@ function StatementView({ statement, onDownload, downloading }: { statement: Stat
                   <td>
                     <Timestamp value={line.created_at} />
                   </td>
-                  <th scope="row">{MOVEMENT_NAMES[line.type]}</th>
+                  <th scope="row">
+                    {MOVEMENT_NAMES[line.type]}
+                    {counterpartyText(line, accounts) ? <span className="muted"> {counterpartyText(line, accounts)}</span> : null}
+                  </th>
                   <td>{line.description ?? <span className="muted">—</span>}</td>
                   <td className={`numeric ${isCredit(line.type) ? "credit" : "debit"}`}>
                     <span className="visually-hidden">{isCredit(line.type) ? "in " : "out "}</span>

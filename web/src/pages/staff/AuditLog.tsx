@@ -1,5 +1,6 @@
 import { type SyntheticEvent, useState } from "react";
 
+import type { AuditEvent } from "../../api/types";
 import { useApi } from "../../app/services";
 import { shortId } from "../../ui/accounts";
 import { SubmitButton, TextField } from "../../ui/fields";
@@ -12,6 +13,13 @@ import { TableRegion } from "../../ui/TableRegion";
 import { count } from "../../ui/plural";
 
 const PAGE = 50;
+
+const ACTOR_NAMES: Readonly<Record<AuditEvent["actor_type"], string>> = {
+  user: "User",
+  client: "API client",
+  cli: "Command line",
+  system: "Tessera",
+};
 
 export function AuditLogPage() {
   const api = useApi();
@@ -72,8 +80,14 @@ export function AuditLogPage() {
                     <code>{entry.action}</code>
                   </th>
                   <td>
-                    {entry.actor_type}
-                    {entry.actor_id ? <span className="muted"> {shortId(entry.actor_id)}</span> : null}
+                    {entry.actor_email ? (
+                      <span title={`User ${entry.actor_id ?? ""}`}>{entry.actor_email}</span>
+                    ) : (
+                      <>
+                        {ACTOR_NAMES[entry.actor_type]}
+                        {entry.actor_id ? <span className="muted"> {shortId(entry.actor_id)}</span> : null}
+                      </>
+                    )}
                   </td>
                   <td>
                     {entry.target_type ?? "—"}
