@@ -188,7 +188,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "X-Request-Id",
+                "X-Tessera-Session",
+            ],
+            # Only the refresh routes read a cookie, and only from these trusted origins.
+            allow_credentials=True,
             expose_headers=["X-Request-Id", "Idempotent-Replayed", "Retry-After"],
         )
     app.add_middleware(ErrorEnvelopeMiddleware)
