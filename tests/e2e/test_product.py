@@ -296,7 +296,9 @@ class TestStaffOverview:
             json={"url": "http://127.0.0.1:9/nowhere", "events": ["*"]},
         )
         # An event for the endpoint to fail on.
-        customer = login(live_service, firm.customer(live_service), password="correct horse battery")
+        customer = login(
+            live_service, firm.customer(live_service), password="correct horse battery"
+        )
         call(
             live_service,
             "POST",
