@@ -67,7 +67,8 @@ def heading(page: Page, text: str) -> None:
 
 
 def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> None:
-    """From anywhere signed out: log in and land on the home screen."""
+    """As a fresh browser (no refresh cookie from an earlier login): log in, land on home."""
+    page.context.clear_cookies()
     page.goto(f"{base_url}/login")
     heading(page, "Log in")
     page.get_by_label("Email address").fill(email)
@@ -77,7 +78,7 @@ def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> N
 
 
 def open_account(page: Page, account_type: str, currency: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Open an account").click()
+    nav(page, "Open an account")
     heading(page, "Open an account")
     page.get_by_role("radio", name=account_type.capitalize()).check()
     page.get_by_label("Currency").select_option(currency)

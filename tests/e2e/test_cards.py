@@ -59,7 +59,7 @@ class TestIssuedCards:
 
         virtual, physical = card_row(page, "virtual"), card_row(page, "physical")
         expect(section.get_by_role("table")).to_have_accessible_name(
-            re.compile(r"^2 cards on the Checking account")
+            re.compile(r"^2 cards on the Checking \d{4}, USD")
         )
         expect(virtual.locator("td").nth(0)).to_have_text("Grace Lovelace")
         expect(physical.locator("td").nth(0)).to_have_text("G. Lovelace")

@@ -72,6 +72,7 @@ class TestKeyboardOnly:
         page.keyboard.type(PASSWORD)
         page.keyboard.press("Enter")
         expect_heading_focused(page, "Overview")
+        expect(page.get_by_role("link", name="Open your first account")).to_be_visible()
 
         tab_to(page, "Open your first account")
         page.keyboard.press("Enter")

@@ -95,7 +95,7 @@ class TestRefresh:
         page.clock.fast_forward("05:00")
         expect(page.get_by_test_id("session-expiry")).to_have_text(re.compile(r"^(9|10):\d\d$"))
 
-        with page.expect_response("**/v1/auth/refresh") as refreshed:
+        with page.expect_response("**/v1/auth/refresh/sessions") as refreshed:
             account_menu(page)
             page.get_by_role("button", name="Refresh session").click()
         assert refreshed.value.status == 200
@@ -112,7 +112,7 @@ class TestRefresh:
         log_in(page, live_service.base_url, live_service.signup()["user"]["email"])
         page.keyboard.press("Tab")  # the person is here
 
-        with page.expect_response("**/v1/auth/refresh") as refreshed:
+        with page.expect_response("**/v1/auth/refresh/sessions") as refreshed:
             page.clock.fast_forward("14:05")
         assert refreshed.value.status == 200
         expect(page.get_by_test_id("idle-warning")).to_have_count(0)
@@ -133,7 +133,7 @@ class TestRefresh:
         )
         check_accessibility(page, "idle warning")
 
-        with page.expect_response("**/v1/auth/refresh"):
+        with page.expect_response("**/v1/auth/refresh/sessions"):
             warning.get_by_role("button", name="Stay signed in").click()
         expect(warning).to_have_count(0)
         expect_renewed(page)
