@@ -45,9 +45,7 @@ async def sign_in(
     session: Session, runtime: Runtime, *, email: str, password: str, address: str | None
 ) -> BrowserSession:
     """Log in (same checks, limits and audit as ``auth.service.login``) and name the user."""
-    tokens = await service.login(
-        session, runtime, email=email, password=password, address=address
-    )
+    tokens = await service.login(session, runtime, email=email, password=password, address=address)
     return BrowserSession(user_id=_user_of(runtime, tokens), tokens=tokens)
 
 
