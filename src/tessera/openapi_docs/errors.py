@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from tessera.accounts.service import AccountsNotClosed
+from tessera.auth.cookies import CrossSiteRequest
 from tessera.certificates.authority import CaKeyUnavailable, PkiNotInitialised
 from tessera.certificates.names import IpSanNotAllowed, NameOwnedByAnotherFirm
 from tessera.certificates.service import CertificateRevoked
@@ -79,6 +80,10 @@ _ALL: Final = (
     _of(InvalidCredentials, "Wrong email or password (the same answer for an unknown email)."),
     _of(InvalidClient, "The client id or secret is wrong, or the client is disabled."),
     _of(Forbidden, "Authenticated, but the role or the token's scopes do not allow it."),
+    _of(
+        CrossSiteRequest,
+        "A refresh-cookie request without `X-Tessera-Session: cookie` from this site.",
+    ),
     _of(NotFound, "No such object, or one of another firm (never revealed to exist)."),
     _of(Conflict, "The request conflicts with the current state."),
     _code(409, "email_taken", "An account with this email exists already."),
@@ -140,6 +145,8 @@ PUBLIC_OPERATIONS: Final = {
     ("post", "/v1/auth/signup"),
     ("post", "/v1/auth/login"),
     ("post", "/v1/auth/refresh"),
+    ("post", "/v1/auth/refresh/sessions"),
+    ("delete", "/v1/auth/refresh/sessions/{user_id}"),
     ("post", "/v1/oauth/token"),
     ("get", "/v1/health"),
     ("get", "/v1/pki/ca.pem"),
@@ -160,8 +167,10 @@ _FILE: Final = ("unrecognised_header", "undetermined_kind", "empty_file", "unrea
 # The codes of each operation's own rules, beyond what ``errors_for`` adds for all.
 OPERATION_ERRORS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("post", "/v1/auth/signup"): ("email_taken",),
-    ("post", "/v1/auth/login"): ("invalid_credentials",),
+    ("post", "/v1/auth/login"): ("invalid_credentials", "csrf_rejected"),
     ("post", "/v1/auth/refresh"): (),
+    ("post", "/v1/auth/refresh/sessions"): ("csrf_rejected",),
+    ("delete", "/v1/auth/refresh/sessions/{user_id}"): ("csrf_rejected",),
     ("post", "/v1/auth/logout"): (),
     ("get", "/v1/auth/me"): (),
     ("delete", "/v1/users/{user_id}"): ("accounts_not_closed",),

@@ -93,6 +93,21 @@ EXAMPLES: Final[dict[tuple[str, str], OperationExample]] = {
     ("post", "/v1/auth/refresh"): OperationExample(
         request={"refresh_token": o.TOKENS["refresh_token"]}, response=o.TOKENS
     ),
+    ("post", "/v1/auth/refresh/sessions"): OperationExample(
+        request={},
+        response={
+            "sessions": [
+                {
+                    "user_id": o.USER["id"],
+                    "access_token": o.TOKENS["access_token"],
+                    "token_type": "bearer",
+                    "expires_in": o.TOKENS["expires_in"],
+                }
+            ],
+            "ended": [],
+        },
+    ),
+    ("delete", "/v1/auth/refresh/sessions/{user_id}"): OperationExample(),
     ("post", "/v1/auth/logout"): OperationExample(
         request={"refresh_token": o.TOKENS["refresh_token"]}
     ),

@@ -686,6 +686,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pki/firms/{firm_id}/ca.pem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Firm Ca
+         * @description One firm's issuing CAs, to trust that firm alone; no authentication needed.
+         */
+        get: operations["get_firm_ca_v1_pki_firms__firm_id__ca_pem_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/pki/crl.pem": {
         parameters: {
             query?: never;
@@ -749,7 +769,7 @@ export interface paths {
         head?: never;
         /**
          * Update Firm
-         * @description Change a firm's settings: name, auto-approval of registrations, issuing BIN range.
+         * @description Change a firm's settings: name, registration auto-approval, issuing BINs, IP SANs.
          */
         patch: operations["update_firm_v1_firms__firm_id__patch"];
         trace?: never;
@@ -857,6 +877,50 @@ export interface paths {
          */
         post: operations["issue_token_v1_oauth_token_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/firms/{firm_id}/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Domains
+         * @description List the domains the firm declared (firm admins).
+         */
+        get: operations["list_domains_v1_firms__firm_id__domains_get"];
+        put?: never;
+        /**
+         * Declare Domain
+         * @description Declare a DNS domain as the firm's (firm admins); 200 when it already was.
+         */
+        post: operations["declare_domain_v1_firms__firm_id__domains_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/firms/{firm_id}/domains/{domain_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Domain
+         * @description Withdraw a declared domain (firm admins); certificates already issued are untouched.
+         */
+        delete: operations["remove_domain_v1_firms__firm_id__domains__domain_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1829,6 +1893,35 @@ export interface components {
          */
         DeliveryTrigger: "event" | "redelivery";
         /**
+         * DomainCreate
+         * @description A DNS domain the firm declares as its own.
+         */
+        DomainCreate: {
+            /**
+             * Domain
+             * @description Two labels or more, no wildcard; no other firm is certified for a name under it.
+             * @example acme-cards.example
+             */
+            domain: string;
+        };
+        /**
+         * DomainRead
+         * @description A domain the firm declared.
+         */
+        DomainRead: {
+            /** Id */
+            id: string;
+            /** Domain */
+            domain: string;
+            /** Firm */
+            firm: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
          * EventRead
          * @description An event, exactly as webhook deliveries carry it.
          */
@@ -1883,6 +1976,12 @@ export interface components {
              * @example 40001299
              */
             issuing_bin_end?: string | null;
+            /**
+             * Allow Ip Sans
+             * @description Certificates may carry IP address SANs (nobody owns an address).
+             * @default false
+             */
+            allow_ip_sans: boolean;
         };
         /**
          * FirmRead
@@ -1903,6 +2002,8 @@ export interface components {
             issuing_bin: string;
             /** Issuing Bin End */
             issuing_bin_end: string;
+            /** Allow Ip Sans */
+            allow_ip_sans: boolean;
             /**
              * Created At
              * Format: date-time
@@ -1922,6 +2023,11 @@ export interface components {
             issuing_bin?: string | null;
             /** Issuing Bin End */
             issuing_bin_end?: string | null;
+            /**
+             * Allow Ip Sans
+             * @description Platform admins only: certificates may carry IP SANs.
+             */
+            allow_ip_sans?: boolean | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -2187,6 +2293,17 @@ export interface components {
         PageRead_CreditCardRead_: {
             /** Items */
             items: components["schemas"]["CreditCardRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** PageRead[DomainRead] */
+        PageRead_DomainRead_: {
+            /** Items */
+            items: components["schemas"]["DomainRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -2460,6 +2577,7 @@ export interface components {
         RevocationReason: "unspecified" | "key_compromise" | "ca_compromise" | "affiliation_changed" | "superseded" | "cessation_of_operation" | "certificate_hold" | "privilege_withdrawn" | "aa_compromise";
         /**
          * Role
+         * @description A user's role; ``ROLE_HIERARCHY`` ranks them.
          * @enum {string}
          */
         Role: "customer" | "firm_operator" | "firm_admin" | "platform_admin";
@@ -3028,6 +3146,8 @@ export type DeliveryEvent = components['schemas']['DeliveryEvent'];
 export type DeliveryKind = components['schemas']['DeliveryKind'];
 export type DeliveryStatus = components['schemas']['DeliveryStatus'];
 export type DeliveryTrigger = components['schemas']['DeliveryTrigger'];
+export type DomainCreate = components['schemas']['DomainCreate'];
+export type DomainRead = components['schemas']['DomainRead'];
 export type EventRead = components['schemas']['EventRead'];
 export type EventType = components['schemas']['EventType'];
 export type FirmCreate = components['schemas']['FirmCreate'];
@@ -3053,6 +3173,7 @@ export type PageReadCardRead = components['schemas']['PageRead_CardRead_'];
 export type PageReadCertificateRead = components['schemas']['PageRead_CertificateRead_'];
 export type PageReadClientRead = components['schemas']['PageRead_ClientRead_'];
 export type PageReadCreditCardRead = components['schemas']['PageRead_CreditCardRead_'];
+export type PageReadDomainRead = components['schemas']['PageRead_DomainRead_'];
 export type PageReadEventRead = components['schemas']['PageRead_EventRead_'];
 export type PageReadFirmRead = components['schemas']['PageRead_FirmRead_'];
 export type PageReadHolderRead = components['schemas']['PageRead_HolderRead_'];
@@ -3113,6 +3234,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery",
+                 *       "first_name": "Ada",
+                 *       "last_name": "Lovelace",
+                 *       "dob": "1990-12-10",
+                 *       "phone": "0585949014",
+                 *       "firm": "acme"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SignupRequest"];
             };
         };
@@ -3123,10 +3255,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *         "email": "ada@example.com",
+                     *         "role": "customer",
+                     *         "firm": "firm_01JD5X0000ACME00000000000",
+                     *         "created_at": "2026-11-23T08:46:33Z"
+                     *       },
+                     *       "account_holder": {
+                     *         "id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *         "user_id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *         "first_name": "Ada",
+                     *         "last_name": "Lovelace",
+                     *         "dob": "1990-12-10",
+                     *         "phone": "+971585949014",
+                     *         "created_at": "2026-11-23T08:46:33Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["SignupResponse"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3135,7 +3287,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the current state. `email_taken`: An account with this email exists already. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3144,7 +3314,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3153,7 +3323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3162,7 +3332,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3171,8 +3341,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3191,6 +3379,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginRequest"];
             };
         };
@@ -3201,10 +3395,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c3JfMDFKRDVYM0s4In0.c2ln",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "rt_Vw8xQ2mK5tR9yB3nC6vD1fG4hJ7kL0pS2uX5zA8bE1g"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3213,7 +3415,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `invalid_credentials`: Wrong email or password (the same answer for an unknown email). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3222,7 +3424,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it.; `csrf_rejected`: A refresh-cookie request without `X-Tessera-Session: cookie` from this site. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3231,16 +3433,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3249,7 +3442,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3258,7 +3451,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3267,7 +3460,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Too many attempts (`rate_limited`, with `Retry-After`). */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3276,8 +3469,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3296,6 +3498,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "rt_Vw8xQ2mK5tR9yB3nC6vD1fG4hJ7kL0pS2uX5zA8bE1g"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
@@ -3306,10 +3513,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c3JfMDFKRDVYM0s4In0.c2ln",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "rt_Vw8xQ2mK5tR9yB3nC6vD1fG4hJ7kL0pS2uX5zA8bE1g"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3318,7 +3533,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3327,8 +3542,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3336,7 +3551,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3345,7 +3560,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3354,7 +3569,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3363,8 +3578,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3383,6 +3616,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "rt_Vw8xQ2mK5tR9yB3nC6vD1fG4hJ7kL0pS2uX5zA8bE1g"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
@@ -3394,7 +3632,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3403,7 +3641,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3412,7 +3650,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3421,7 +3659,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3430,16 +3668,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3448,7 +3677,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3457,7 +3686,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3466,8 +3695,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3492,10 +3739,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *         "email": "ada@example.com",
+                     *         "role": "customer",
+                     *         "firm": "firm_01JD5X0000ACME00000000000",
+                     *         "created_at": "2026-11-23T08:46:33Z"
+                     *       },
+                     *       "role": "customer",
+                     *       "firm": "firm_01JD5X0000ACME00000000000",
+                     *       "account_holder": {
+                     *         "id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *         "user_id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *         "first_name": "Ada",
+                     *         "last_name": "Lovelace",
+                     *         "dob": "1990-12-10",
+                     *         "phone": "+971585949014",
+                     *         "created_at": "2026-11-23T08:46:33Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["MeResponse"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3504,7 +3773,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3513,7 +3782,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3522,8 +3791,35 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3538,6 +3834,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z */
                 user_id: string;
             };
             cookie?: never;
@@ -3551,7 +3848,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3560,7 +3857,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3569,7 +3866,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3578,7 +3875,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `accounts_not_closed`: The user still has an open account with money on it. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3587,7 +3884,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3596,8 +3893,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3616,6 +3931,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["BrowserRenewal"] | null;
             };
         };
@@ -3626,10 +3942,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessions": [
+                     *         {
+                     *           "user_id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *           "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c3JfMDFKRDVYM0s4In0.c2ln",
+                     *           "token_type": "bearer",
+                     *           "expires_in": 900
+                     *         }
+                     *       ],
+                     *       "ended": []
+                     *     }
+                     */
                     "application/json": components["schemas"]["BrowserSessions"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3638,7 +3967,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it.; `csrf_rejected`: A refresh-cookie request without `X-Tessera-Session: cookie` from this site. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3647,16 +3985,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3665,7 +3994,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3674,7 +4003,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3683,8 +4012,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3699,6 +4046,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z */
                 user_id: string;
             };
             cookie?: never;
@@ -3712,7 +4060,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it.; `csrf_rejected`: A refresh-cookie request without `X-Tessera-Session: cookie` from this site. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3721,7 +4078,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3730,16 +4087,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3748,8 +4096,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3762,9 +4128,15 @@ export interface operations {
     list_account_holders_v1_account_holders_get: {
         parameters: {
             query?: {
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -3779,10 +4151,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *           "user_id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *           "first_name": "Ada",
+                     *           "last_name": "Lovelace",
+                     *           "dob": "1990-12-10",
+                     *           "phone": "+971585949014",
+                     *           "created_at": "2026-11-23T08:46:33Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_HolderRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3791,7 +4181,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3800,7 +4190,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3809,7 +4199,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3818,8 +4208,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3834,6 +4242,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example ah_01JD5X3K8RB2C4D6E8F0G2H4J6 */
                 holder_id: string;
             };
             cookie?: never;
@@ -3846,10 +4255,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "user_id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *       "first_name": "Ada",
+                     *       "last_name": "Lovelace",
+                     *       "dob": "1990-12-10",
+                     *       "phone": "+971585949014",
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HolderRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3858,7 +4278,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3867,7 +4287,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3876,7 +4296,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3885,8 +4305,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3899,9 +4337,15 @@ export interface operations {
     list_accounts_v1_accounts_get: {
         parameters: {
             query?: {
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -3916,10 +4360,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *           "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *           "type": "checking",
+                     *           "currency": "USD",
+                     *           "balance": 7500,
+                     *           "status": "active",
+                     *           "created_at": "2026-11-23T08:46:33Z"
+                     *         },
+                     *         {
+                     *           "id": "acc_01JD5X4P9Q1R3S5T7V9W1X3Y5Z",
+                     *           "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *           "type": "savings",
+                     *           "currency": "USD",
+                     *           "balance": 2500,
+                     *           "status": "active",
+                     *           "created_at": "2026-11-23T08:46:33Z"
+                     *         }
+                     *       ],
+                     *       "total": 2,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_AccountRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3928,7 +4399,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3937,7 +4408,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3946,7 +4417,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3955,8 +4426,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3970,7 +4459,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry: the same key and body within 24 h replay the first answer. */
+                /**
+                 * @description Makes the request safe to retry: the same key and body within 24 h replay the first answer.
+                 * @example deposit-2026-11-23-1
+                 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -3978,6 +4470,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "type": "checking",
+                 *       "currency": "USD"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AccountCreate"];
             };
         };
@@ -3988,10 +4486,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *       "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "type": "checking",
+                     *       "currency": "USD",
+                     *       "balance": 0,
+                     *       "status": "active",
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4000,7 +4509,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4009,7 +4518,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4018,7 +4527,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4027,7 +4536,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4036,7 +4545,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4045,7 +4554,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4054,7 +4563,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4063,8 +4572,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4079,6 +4606,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example acc_01JD5X4M2N4P6Q8R0S2T4V6W8X */
                 account_id: string;
             };
             cookie?: never;
@@ -4091,10 +4619,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *       "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "type": "checking",
+                     *       "currency": "USD",
+                     *       "balance": 7500,
+                     *       "status": "active",
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4103,7 +4642,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4112,7 +4651,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4121,7 +4660,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4130,8 +4669,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4146,12 +4703,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example acc_01JD5X4M2N4P6Q8R0S2T4V6W8X */
                 account_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "frozen"
+                 *     }
+                 */
                 "application/json": components["schemas"]["AccountUpdate"];
             };
         };
@@ -4162,10 +4725,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *       "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "type": "checking",
+                     *       "currency": "USD",
+                     *       "balance": 7500,
+                     *       "status": "frozen",
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["AccountRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4174,7 +4748,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4183,7 +4757,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4192,7 +4766,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4201,7 +4775,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `invalid_status_transition`: The object cannot go to that status from its current one. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4210,7 +4784,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4219,7 +4793,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4228,7 +4802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4237,8 +4811,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4251,10 +4843,17 @@ export interface operations {
     list_transactions_v1_transactions_get: {
         parameters: {
             query: {
+                /** @example acc_01JD5X4M2N4P6Q8R0S2T4V6W8X */
                 account_id: string;
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -4269,10 +4868,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "txn_01JD5X5A1B3C5D7E9F1G3H5J7K",
+                     *           "account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *           "type": "deposit",
+                     *           "amount": 10000,
+                     *           "currency": "USD",
+                     *           "balance_after": 10000,
+                     *           "description": "Salary",
+                     *           "created_at": "2026-11-23T08:46:33Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_TransactionRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4281,7 +4899,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4290,7 +4908,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4299,7 +4917,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4308,8 +4926,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4323,7 +4959,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry: the same key and body within 24 h replay the first answer. */
+                /**
+                 * @description Makes the request safe to retry: the same key and body within 24 h replay the first answer.
+                 * @example deposit-2026-11-23-1
+                 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -4331,6 +4970,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                 *       "type": "deposit",
+                 *       "amount": 10000,
+                 *       "currency": "USD",
+                 *       "description": "Salary"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TransactionCreate"];
             };
         };
@@ -4341,10 +4989,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "txn_01JD5X5A1B3C5D7E9F1G3H5J7K",
+                     *       "account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *       "type": "deposit",
+                     *       "amount": 10000,
+                     *       "currency": "USD",
+                     *       "balance_after": 10000,
+                     *       "description": "Salary",
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TransactionRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4353,7 +5013,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4362,7 +5022,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4371,7 +5031,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4380,7 +5040,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `insufficient_funds`: The balance is too low for the amount.; `account_inactive`: The account is frozen or closed.; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4389,7 +5049,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4398,7 +5058,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4407,7 +5067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `currency_mismatch`: The account holds another currency. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4416,8 +5076,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4431,7 +5109,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry: the same key and body within 24 h replay the first answer. */
+                /**
+                 * @description Makes the request safe to retry: the same key and body within 24 h replay the first answer.
+                 * @example rent-2026-11
+                 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -4439,6 +5120,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "from_account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                 *       "to_account_id": "acc_01JD5X4P9Q1R3S5T7V9W1X3Y5Z",
+                 *       "amount": 2500,
+                 *       "currency": "USD",
+                 *       "description": "Rent"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TransferCreate"];
             };
         };
@@ -4449,10 +5139,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "tr_01JD5X5P3Q5R7S9T1V3W5X7Y9Z",
+                     *       "from_account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *       "to_account_id": "acc_01JD5X4P9Q1R3S5T7V9W1X3Y5Z",
+                     *       "amount": 2500,
+                     *       "currency": "USD",
+                     *       "description": "Rent",
+                     *       "created_at": "2026-11-23T08:47:02Z",
+                     *       "debit_transaction_id": "txn_01JD5X5B2C4D6E8F0G2H4J6K8M",
+                     *       "credit_transaction_id": "txn_01JD5X5C3D5E7F9G1H3J5K7M9N"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TransferRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4461,7 +5164,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4470,7 +5173,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4479,7 +5182,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4488,7 +5191,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `insufficient_funds`: The balance is too low for the amount.; `account_inactive`: The account is frozen or closed.; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4497,7 +5200,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4506,7 +5209,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4515,7 +5218,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `same_account`: The source and the destination are the same account.; `currency_mismatch`: The account holds another currency. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4524,8 +5227,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4540,6 +5261,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example tr_01JD5X5P3Q5R7S9T1V3W5X7Y9Z */
                 transfer_id: string;
             };
             cookie?: never;
@@ -4552,10 +5274,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "tr_01JD5X5P3Q5R7S9T1V3W5X7Y9Z",
+                     *       "from_account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *       "to_account_id": "acc_01JD5X4P9Q1R3S5T7V9W1X3Y5Z",
+                     *       "amount": 2500,
+                     *       "currency": "USD",
+                     *       "description": "Rent",
+                     *       "created_at": "2026-11-23T08:47:02Z",
+                     *       "debit_transaction_id": "txn_01JD5X5B2C4D6E8F0G2H4J6K8M",
+                     *       "credit_transaction_id": "txn_01JD5X5C3D5E7F9G1H3J5K7M9N"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TransferRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4564,7 +5299,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4573,7 +5308,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4582,7 +5317,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4591,8 +5326,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4605,15 +5358,23 @@ export interface operations {
     get_statement_v1_statements__account_id__get: {
         parameters: {
             query?: {
-                /** @description First day, inclusive. */
+                /**
+                 * @description First day, inclusive.
+                 * @example 2026-11-01
+                 */
                 from?: string | null;
-                /** @description Last day, inclusive. */
+                /**
+                 * @description Last day, inclusive.
+                 * @example 2026-11-30
+                 */
                 to?: string | null;
             };
             header?: {
+                /** @example text/csv */
                 accept?: string | null;
             };
             path: {
+                /** @example acc_01JD5X4M2N4P6Q8R0S2T4V6W8X */
                 account_id: string;
             };
             cookie?: never;
@@ -4626,11 +5387,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *       "currency": "USD",
+                     *       "balance": 7500,
+                     *       "generated_at": "2026-11-30T18:00:00Z",
+                     *       "from": "2026-11-01",
+                     *       "to": "2026-11-30",
+                     *       "opening_balance": 0,
+                     *       "closing_balance": 7500,
+                     *       "total_credits": 10000,
+                     *       "total_debits": 2500,
+                     *       "transactions": [
+                     *         {
+                     *           "id": "txn_01JD5X5A1B3C5D7E9F1G3H5J7K",
+                     *           "type": "deposit",
+                     *           "amount": 10000,
+                     *           "currency": "USD",
+                     *           "balance_after": 10000,
+                     *           "description": "Salary",
+                     *           "created_at": "2026-11-23T08:46:33Z"
+                     *         },
+                     *         {
+                     *           "id": "txn_01JD5X5B2C4D6E8F0G2H4J6K8M",
+                     *           "type": "transfer_out",
+                     *           "amount": 2500,
+                     *           "currency": "USD",
+                     *           "balance_after": 7500,
+                     *           "description": "Rent",
+                     *           "created_at": "2026-11-23T08:47:02Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["StatementRead"];
+                    /**
+                     * @example id,created_at,type,amount,amount_decimal,currency,balance_after,description
+                     *     txn_01JD5X5A1B3C5D7E9F1G3H5J7K,2026-11-23T08:46:33Z,deposit,10000,100.00,USD,10000,Salary
+                     *     txn_01JD5X5B2C4D6E8F0G2H4J6K8M,2026-11-23T08:47:02Z,transfer_out,2500,25.00,USD,7500,Rent
+                     */
                     "text/csv": unknown;
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4639,7 +5439,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4648,7 +5448,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4657,7 +5457,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4666,8 +5466,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4680,11 +5498,19 @@ export interface operations {
     list_cards_v1_cards_get: {
         parameters: {
             query?: {
+                /** @example acc_01JD5X4M2N4P6Q8R0S2T4V6W8X */
                 account_id?: string | null;
+                /** @example active */
                 status?: components["schemas"]["CardStatus"] | null;
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -4699,10 +5525,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "card_01JD5X5Q4R6S8T0V2W4X6Y8Z0A",
+                     *           "account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *           "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *           "type": "physical",
+                     *           "brand": "visa",
+                     *           "last4": "4242",
+                     *           "expiry": "2029-11-30",
+                     *           "status": "active",
+                     *           "reference": "TSRWVW7PFZ2G9",
+                     *           "cardholder_name": "Ada Lovelace",
+                     *           "token": "tok_k2dmq4tq7iuxwztm5n4bfk3dyq2y2fa6",
+                     *           "created_at": "2026-11-23T08:46:33Z",
+                     *           "updated_at": "2026-11-23T08:46:33Z",
+                     *           "delivery": {
+                     *             "status": "delivered",
+                     *             "status_at": "2026-11-25T09:34:56Z",
+                     *             "delivery_attempts": 1
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_CardRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4711,7 +5566,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4720,7 +5575,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4729,7 +5584,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4738,8 +5593,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4753,7 +5626,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry: the same key and body within 24 h replay the first answer. */
+                /**
+                 * @description Makes the request safe to retry: the same key and body within 24 h replay the first answer.
+                 * @example deposit-2026-11-23-1
+                 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -4761,6 +5637,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                 *       "type": "physical",
+                 *       "cardholder_name": "Ada Lovelace"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CardCreate"];
             };
         };
@@ -4771,10 +5654,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "card_01JD5X5Q4R6S8T0V2W4X6Y8Z0A",
+                     *       "account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *       "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "type": "physical",
+                     *       "brand": "visa",
+                     *       "last4": "4242",
+                     *       "expiry": "2029-11-30",
+                     *       "status": "active",
+                     *       "reference": "TSRWVW7PFZ2G9",
+                     *       "cardholder_name": "Ada Lovelace",
+                     *       "token": "tok_k2dmq4tq7iuxwztm5n4bfk3dyq2y2fa6",
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "updated_at": "2026-11-23T08:46:33Z",
+                     *       "delivery": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["CardRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4783,7 +5684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4792,7 +5693,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4801,7 +5702,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4810,7 +5711,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `account_inactive`: The account is frozen or closed.; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4819,7 +5720,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4828,7 +5729,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4837,7 +5738,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4846,8 +5747,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4862,6 +5781,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example card_01JD5X5Q4R6S8T0V2W4X6Y8Z0A */
                 card_id: string;
             };
             cookie?: never;
@@ -4874,10 +5794,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "card_01JD5X5Q4R6S8T0V2W4X6Y8Z0A",
+                     *       "account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *       "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "type": "physical",
+                     *       "brand": "visa",
+                     *       "last4": "4242",
+                     *       "expiry": "2029-11-30",
+                     *       "status": "active",
+                     *       "reference": "TSRWVW7PFZ2G9",
+                     *       "cardholder_name": "Ada Lovelace",
+                     *       "token": "tok_k2dmq4tq7iuxwztm5n4bfk3dyq2y2fa6",
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "updated_at": "2026-11-23T08:46:33Z",
+                     *       "delivery": {
+                     *         "status": "delivered",
+                     *         "status_at": "2026-11-25T09:34:56Z",
+                     *         "delivery_attempts": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["CardRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4886,7 +5828,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4895,7 +5837,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4904,7 +5846,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4913,8 +5855,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4929,12 +5889,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example card_01JD5X5Q4R6S8T0V2W4X6Y8Z0A */
                 card_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "blocked"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CardUpdate"];
             };
         };
@@ -4945,10 +5911,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "card_01JD5X5Q4R6S8T0V2W4X6Y8Z0A",
+                     *       "account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *       "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "type": "physical",
+                     *       "brand": "visa",
+                     *       "last4": "4242",
+                     *       "expiry": "2029-11-30",
+                     *       "status": "blocked",
+                     *       "reference": "TSRWVW7PFZ2G9",
+                     *       "cardholder_name": "Ada Lovelace",
+                     *       "token": "tok_k2dmq4tq7iuxwztm5n4bfk3dyq2y2fa6",
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "updated_at": "2026-11-23T08:47:02Z",
+                     *       "delivery": {
+                     *         "status": "delivered",
+                     *         "status_at": "2026-11-25T09:34:56Z",
+                     *         "delivery_attempts": 1
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["CardRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4957,7 +5945,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4966,7 +5954,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4975,7 +5963,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4984,7 +5972,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `invalid_status_transition`: The object cannot go to that status from its current one. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4993,7 +5981,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5002,7 +5990,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5011,7 +5999,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5020,8 +6008,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5034,18 +6040,34 @@ export interface operations {
     list_registrations_v1_card_registrations_get: {
         parameters: {
             query?: {
-                /** @description Only this status. */
+                /**
+                 * @description Only this status.
+                 * @example pending
+                 */
                 status?: components["schemas"]["RegistrationStatus"] | null;
-                /** @description Created on or after this day (UTC). */
+                /**
+                 * @description Created on or after this day (UTC).
+                 * @example 2026-11-01
+                 */
                 from?: string | null;
-                /** @description Created on or before this day (UTC). */
+                /**
+                 * @description Created on or before this day (UTC).
+                 * @example 2026-11-30
+                 */
                 to?: string | null;
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: {
+                /** @example text/csv */
                 accept?: string | null;
             };
             path?: never;
@@ -5059,11 +6081,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *           "status": "pending",
+                     *           "reason": null,
+                     *           "decided_at": null,
+                     *           "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *           "external_ref": "crm-7731",
+                     *           "card": {
+                     *             "token": "tok_h4aghielppy4sua4p2d27byw26gkkl3o",
+                     *             "brand": "visa",
+                     *             "bin": "411111",
+                     *             "last4": "1111",
+                     *             "expiry": "2029-12-31",
+                     *             "cardholder_name": "Ada Lovelace"
+                     *           },
+                     *           "created_at": "2026-11-23T08:46:33Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_RegistrationRead_"];
+                    /**
+                     * @example id,status,brand,masked_number,expiry,cardholder_name,holder_id,external_ref,reason,created_at,decided_at
+                     *     creg_01JD5X6A1B3C5D7E9F1G3H5J7K,pending,visa,411111******1111,2029-12-31,Ada Lovelace,ah_01JD5X3K8RB2C4D6E8F0G2H4J6,crm-7731,,2026-11-23T08:46:33Z,
+                     */
                     "text/csv": unknown;
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5072,7 +6124,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5081,7 +6133,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5090,7 +6142,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5099,8 +6151,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5114,7 +6184,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry: the same key and body within 24 h replay the first answer. */
+                /**
+                 * @description Makes the request safe to retry: the same key and body within 24 h replay the first answer.
+                 * @example reg-0001
+                 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -5122,6 +6195,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "card_number": "4111 1111 1111 1111",
+                 *       "expiry_date": "12/29",
+                 *       "cvv": "123",
+                 *       "cardholder_name": "Ada Lovelace",
+                 *       "external_ref": "crm-7731"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegistrationCreate"];
             };
         };
@@ -5132,10 +6214,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *       "status": "pending",
+                     *       "reason": null,
+                     *       "decided_at": null,
+                     *       "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "external_ref": "crm-7731",
+                     *       "card": {
+                     *         "token": "tok_h4aghielppy4sua4p2d27byw26gkkl3o",
+                     *         "brand": "visa",
+                     *         "bin": "411111",
+                     *         "last4": "1111",
+                     *         "expiry": "2029-12-31",
+                     *         "cardholder_name": "Ada Lovelace"
+                     *       },
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RegistrationRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5144,7 +6245,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5153,7 +6254,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5162,7 +6263,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5171,7 +6272,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `card_already_registered`: The firm has this card already (`details.registration_id`).; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5180,7 +6281,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5189,7 +6290,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5198,7 +6299,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `invalid_card_number`: Not a card number (Luhn check, length for the brand).; `card_expired`: The card's expiry is in the past.; `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5207,8 +6308,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5223,6 +6342,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example creg_01JD5X6A1B3C5D7E9F1G3H5J7K */
                 registration_id: string;
             };
             cookie?: never;
@@ -5235,10 +6355,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *       "status": "pending",
+                     *       "reason": null,
+                     *       "decided_at": null,
+                     *       "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "external_ref": "crm-7731",
+                     *       "card": {
+                     *         "token": "tok_h4aghielppy4sua4p2d27byw26gkkl3o",
+                     *         "brand": "visa",
+                     *         "bin": "411111",
+                     *         "last4": "1111",
+                     *         "expiry": "2029-12-31",
+                     *         "cardholder_name": "Ada Lovelace"
+                     *       },
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RegistrationRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5247,7 +6386,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5256,7 +6395,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5265,7 +6404,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5274,8 +6413,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5290,12 +6447,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example creg_01JD5X6A1B3C5D7E9F1G3H5J7K */
                 registration_id: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Checked with the holder by phone."
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegistrationDecision"] | null;
             };
         };
@@ -5306,10 +6469,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *       "status": "approved",
+                     *       "reason": "Checked with the holder by phone.",
+                     *       "decided_at": "2026-11-23T08:47:02Z",
+                     *       "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "external_ref": "crm-7731",
+                     *       "card": {
+                     *         "token": "tok_h4aghielppy4sua4p2d27byw26gkkl3o",
+                     *         "brand": "visa",
+                     *         "bin": "411111",
+                     *         "last4": "1111",
+                     *         "expiry": "2029-12-31",
+                     *         "cardholder_name": "Ada Lovelace"
+                     *       },
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RegistrationRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5318,7 +6500,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5327,7 +6509,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5336,7 +6518,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5345,7 +6527,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `invalid_status_transition`: The object cannot go to that status from its current one. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5354,7 +6536,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5363,7 +6545,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5372,7 +6554,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5381,8 +6563,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5397,12 +6597,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example creg_01JD5X6A1B3C5D7E9F1G3H5J7K */
                 registration_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "The holder did not ask for it."
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegistrationRejection"];
             };
         };
@@ -5413,10 +6619,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *       "status": "rejected",
+                     *       "reason": "The holder did not ask for it.",
+                     *       "decided_at": "2026-11-23T08:47:02Z",
+                     *       "holder_id": "ah_01JD5X3K8RB2C4D6E8F0G2H4J6",
+                     *       "external_ref": "crm-7731",
+                     *       "card": {
+                     *         "token": "tok_h4aghielppy4sua4p2d27byw26gkkl3o",
+                     *         "brand": "visa",
+                     *         "bin": "411111",
+                     *         "last4": "1111",
+                     *         "expiry": "2029-12-31",
+                     *         "cardholder_name": "Ada Lovelace"
+                     *       },
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RegistrationRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5425,7 +6650,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5434,7 +6659,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5443,7 +6668,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5452,7 +6677,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `invalid_status_transition`: The object cannot go to that status from its current one. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5461,7 +6686,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5470,7 +6695,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5479,7 +6704,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5488,8 +6713,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5504,6 +6747,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example tok_h4aghielppy4sua4p2d27byw26gkkl3o */
                 token: string;
             };
             cookie?: never;
@@ -5516,10 +6760,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "token": "tok_h4aghielppy4sua4p2d27byw26gkkl3o",
+                     *       "brand": "visa",
+                     *       "bin": "411111",
+                     *       "last4": "1111",
+                     *       "expiry": "2029-12-31",
+                     *       "cardholder_name": "Ada Lovelace",
+                     *       "masked_number": "411111******1111",
+                     *       "source": "registration",
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MaskedCardRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5528,7 +6785,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5537,7 +6794,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5546,7 +6803,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5555,8 +6812,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5571,6 +6846,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example tok_h4aghielppy4sua4p2d27byw26gkkl3o */
                 token: string;
             };
             cookie?: never;
@@ -5583,10 +6859,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "card_number": "4111111111111111"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RevealedCard"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5595,7 +6876,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5604,7 +6885,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5613,16 +6894,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5631,8 +6903,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5645,9 +6935,15 @@ export interface operations {
     list_imports_v1_deliveries_imports_get: {
         parameters: {
             query?: {
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -5662,10 +6958,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "dim_01JD5X7C2D4E6F8G0H2J4K6M8N",
+                     *           "kind": "pickup",
+                     *           "status": "completed",
+                     *           "partner": null,
+                     *           "source": "api",
+                     *           "file_name": "Sample Card Status Info - Pickup.csv",
+                     *           "file_hash": "9f2c4b7e1d3a5c8f0b2d4e6a8c0e2f4a6b8d0f2a4c6e8a0b2d4f6a8c0e2b4d6f",
+                     *           "file_size": 160,
+                     *           "phone_region": "AE",
+                     *           "timezone": "Asia/Dubai",
+                     *           "rows_total": 3,
+                     *           "rows_imported": 2,
+                     *           "rows_duplicate": 0,
+                     *           "rows_rejected": 1,
+                     *           "errors": [
+                     *             {
+                     *               "row": 3,
+                     *               "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
+                     *             }
+                     *           ],
+                     *           "failure": null,
+                     *           "duplicate_of": null,
+                     *           "created_at": "2026-11-23T08:46:33Z",
+                     *           "completed_at": "2026-11-23T08:46:33Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_ImportRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5674,7 +7005,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5683,7 +7014,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5692,7 +7023,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5701,8 +7032,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5721,6 +7070,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "file": "(the CSV file)",
+                 *       "kind": "pickup"
+                 *     }
+                 */
                 "multipart/form-data": components["schemas"]["Body_create_import_v1_deliveries_imports_post"];
             };
         };
@@ -5731,6 +7086,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dim_01JD5X7C2D4E6F8G0H2J4K6M8N",
+                     *       "kind": "pickup",
+                     *       "status": "completed",
+                     *       "partner": null,
+                     *       "source": "api",
+                     *       "file_name": "Sample Card Status Info - Pickup.csv",
+                     *       "file_hash": "9f2c4b7e1d3a5c8f0b2d4e6a8c0e2f4a6b8d0f2a4c6e8a0b2d4f6a8c0e2b4d6f",
+                     *       "file_size": 160,
+                     *       "phone_region": "AE",
+                     *       "timezone": "Asia/Dubai",
+                     *       "rows_total": 3,
+                     *       "rows_imported": 2,
+                     *       "rows_duplicate": 0,
+                     *       "rows_rejected": 1,
+                     *       "errors": [
+                     *         {
+                     *           "row": 3,
+                     *           "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
+                     *         }
+                     *       ],
+                     *       "failure": null,
+                     *       "duplicate_of": null,
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "completed_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportRead"];
                 };
             };
@@ -5740,10 +7123,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dim_01JD5X7C2D4E6F8G0H2J4K6M8N",
+                     *       "kind": "pickup",
+                     *       "status": "completed",
+                     *       "partner": null,
+                     *       "source": "api",
+                     *       "file_name": "Sample Card Status Info - Pickup.csv",
+                     *       "file_hash": "9f2c4b7e1d3a5c8f0b2d4e6a8c0e2f4a6b8d0f2a4c6e8a0b2d4f6a8c0e2b4d6f",
+                     *       "file_size": 160,
+                     *       "phone_region": "AE",
+                     *       "timezone": "Asia/Dubai",
+                     *       "rows_total": 3,
+                     *       "rows_imported": 2,
+                     *       "rows_duplicate": 0,
+                     *       "rows_rejected": 1,
+                     *       "errors": [
+                     *         {
+                     *           "row": 3,
+                     *           "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
+                     *         }
+                     *       ],
+                     *       "failure": null,
+                     *       "duplicate_of": null,
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "completed_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5752,7 +7163,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5761,7 +7172,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5770,7 +7181,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5779,16 +7190,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5797,7 +7199,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5806,7 +7208,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `unrecognised_header`: The header lacks a column (`details` names the expected).; `undetermined_kind`: Neither the form, the file name nor the header gives the kind.; `empty_file`: The file is empty.; `unreadable_file`: The file is not UTF-8 CSV text. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5815,8 +7217,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5831,6 +7251,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example dim_01JD5X7C2D4E6F8G0H2J4K6M8N */
                 import_id: string;
             };
             cookie?: never;
@@ -5843,10 +7264,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dim_01JD5X7C2D4E6F8G0H2J4K6M8N",
+                     *       "kind": "pickup",
+                     *       "status": "completed",
+                     *       "partner": null,
+                     *       "source": "api",
+                     *       "file_name": "Sample Card Status Info - Pickup.csv",
+                     *       "file_hash": "9f2c4b7e1d3a5c8f0b2d4e6a8c0e2f4a6b8d0f2a4c6e8a0b2d4f6a8c0e2b4d6f",
+                     *       "file_size": 160,
+                     *       "phone_region": "AE",
+                     *       "timezone": "Asia/Dubai",
+                     *       "rows_total": 3,
+                     *       "rows_imported": 2,
+                     *       "rows_duplicate": 0,
+                     *       "rows_rejected": 1,
+                     *       "errors": [
+                     *         {
+                     *           "row": 3,
+                     *           "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
+                     *         }
+                     *       ],
+                     *       "failure": null,
+                     *       "duplicate_of": null,
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "completed_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ImportRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5855,7 +7304,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5864,7 +7313,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5873,7 +7322,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5882,8 +7331,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5896,13 +7363,20 @@ export interface operations {
     list_import_errors_v1_deliveries_imports__import_id__errors_get: {
         parameters: {
             query?: {
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
             path: {
+                /** @example dim_01JD5X7C2D4E6F8G0H2J4K6M8N */
                 import_id: string;
             };
             cookie?: never;
@@ -5915,10 +7389,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "row": 3,
+                     *           "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_ImportErrorRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5927,7 +7414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5936,7 +7423,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5945,7 +7432,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5954,8 +7441,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5968,9 +7473,15 @@ export interface operations {
     get_card_status_v1_card_status_get: {
         parameters: {
             query?: {
-                /** @description The courier's card id (ZYW8827). */
+                /**
+                 * @description The courier's card id (ZYW8827).
+                 * @example ZYW8827
+                 */
                 card_id?: string | null;
-                /** @description Any common format: 585949014, +971 58 594 9014... */
+                /**
+                 * @description Any common format: 585949014, +971 58 594 9014...
+                 * @example +971 58 594 9014
+                 */
                 phone?: string | null;
             };
             header?: never;
@@ -5985,10 +7496,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "card_id": "ZYW8827",
+                     *       "phone": "+971585949014",
+                     *       "status": "delivered",
+                     *       "status_at": "2023-11-13T09:34:56Z",
+                     *       "delivery_attempts": 0,
+                     *       "history": [
+                     *         {
+                     *           "event": "picked_up",
+                     *           "at": "2023-11-12T19:59:00Z",
+                     *           "comment": null,
+                     *           "source": "dim_01JD5X7C2D4E6F8G0H2J4K6M8N"
+                     *         },
+                     *         {
+                     *           "event": "delivered",
+                     *           "at": "2023-11-13T09:34:56Z",
+                     *           "comment": "DELIVERED",
+                     *           "source": "dim_01JD5X7D3E5F7G9H1J3K5M7N9P"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["CardStatusRead"] | components["schemas"]["CardStatusList"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5997,7 +7531,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6006,7 +7540,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6015,7 +7549,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6024,8 +7558,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6038,13 +7590,25 @@ export interface operations {
     list_certificates_v1_certificates_get: {
         parameters: {
             query?: {
-                /** @description Only this owner's. */
+                /**
+                 * @description Only this owner's.
+                 * @example usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z
+                 */
                 owner_id?: string | null;
-                /** @description Only this status. */
+                /**
+                 * @description Only this status.
+                 * @example active
+                 */
                 status?: components["schemas"]["CertificateStatus"] | null;
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -6059,10 +7623,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "crt_01JD5X8D3E5F7G9H1J3K5M7N9P",
+                     *           "owner_id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *           "serial_number": "51d3c7a9e0f2b4d6a8c0e2f4a6b8d0f2a4c6e8b1",
+                     *           "common_name": "svc.example.com",
+                     *           "subject_alt_names": [
+                     *             "svc.example.com"
+                     *           ],
+                     *           "not_before": "2026-11-23T08:46:33Z",
+                     *           "not_after": "2027-11-23T08:46:33Z",
+                     *           "status": "active",
+                     *           "fingerprint_sha256": "3b7e0c9a5d1f8e2b6c4a0d9f7e3b1c5a8d2f6e0b4c9a7d3f1e5b8c2a6d0f4e9b",
+                     *           "certificate_pem": "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUUQ3x...\n-----END CERTIFICATE-----\n",
+                     *           "chain_pem": "-----BEGIN CERTIFICATE-----\n...intermediate...\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n...root...\n-----END CERTIFICATE-----\n",
+                     *           "key_algorithm": "ec-p256",
+                     *           "revocation_reason": null,
+                     *           "revoked_at": null,
+                     *           "labels": {
+                     *             "environment": "production",
+                     *             "service": "payments-gateway"
+                     *           },
+                     *           "notify_days_before_expiry": [
+                     *             30,
+                     *             7,
+                     *             1
+                     *           ],
+                     *           "renewal_of": null,
+                     *           "created_at": "2026-11-23T08:46:33Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_CertificateRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6071,7 +7673,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6080,7 +7682,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6089,7 +7691,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6098,8 +7700,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6113,7 +7733,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry: the same key and body within 24 h replay the first answer. */
+                /**
+                 * @description Makes the request safe to retry: the same key and body within 24 h replay the first answer.
+                 * @example deposit-2026-11-23-1
+                 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -6121,6 +7744,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "common_name": "svc.example.com",
+                 *       "csr": "-----BEGIN CERTIFICATE REQUEST-----\nMIHYMIGAAgEAMB4x...\n-----END CERTIFICATE REQUEST-----\n",
+                 *       "validity_days": 365,
+                 *       "labels": {
+                 *         "environment": "production",
+                 *         "service": "payments-gateway"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["CertificateCreate"];
             };
         };
@@ -6131,10 +7765,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "crt_01JD5X8D3E5F7G9H1J3K5M7N9P",
+                     *       "owner_id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *       "serial_number": "51d3c7a9e0f2b4d6a8c0e2f4a6b8d0f2a4c6e8b1",
+                     *       "common_name": "svc.example.com",
+                     *       "subject_alt_names": [
+                     *         "svc.example.com"
+                     *       ],
+                     *       "not_before": "2026-11-23T08:46:33Z",
+                     *       "not_after": "2027-11-23T08:46:33Z",
+                     *       "status": "active",
+                     *       "fingerprint_sha256": "3b7e0c9a5d1f8e2b6c4a0d9f7e3b1c5a8d2f6e0b4c9a7d3f1e5b8c2a6d0f4e9b",
+                     *       "certificate_pem": "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUUQ3x...\n-----END CERTIFICATE-----\n",
+                     *       "chain_pem": "-----BEGIN CERTIFICATE-----\n...intermediate...\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n...root...\n-----END CERTIFICATE-----\n",
+                     *       "key_algorithm": "ec-p256",
+                     *       "revocation_reason": null,
+                     *       "revoked_at": null,
+                     *       "labels": {
+                     *         "environment": "production",
+                     *         "service": "payments-gateway"
+                     *       },
+                     *       "notify_days_before_expiry": [
+                     *         30,
+                     *         7,
+                     *         1
+                     *       ],
+                     *       "renewal_of": null,
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "private_key_pem": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["CertificateCreated"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6143,7 +7809,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6152,7 +7818,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6161,7 +7827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6170,7 +7836,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `name_owned_by_another_firm`: The DNS name is certified to, or declared by, another firm.; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6179,7 +7845,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6188,7 +7854,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6197,7 +7863,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `invalid_csr`: The CSR is not a PEM-encoded certificate signing request.; `csr_signature_invalid`: The CSR is not signed by its own key.; `csr_requests_ca`: The CSR asks for a CA certificate.; `weak_key`: The key is too weak (RSA under 2048 bits, other curves).; `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6206,7 +7872,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6215,12 +7890,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description `pki_not_initialised` or `issuing_ca_expired`. */
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later.; `pki_not_initialised`: The certificate authority does not exist yet.; `issuing_ca_expired`: The issuing intermediate has expired: rotate it.; `ca_key_unavailable`: The CA's key does not open with this deployment's master key. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
         };
     };
@@ -6229,6 +7906,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example crt_01JD5X8D3E5F7G9H1J3K5M7N9P */
                 certificate_id: string;
             };
             cookie?: never;
@@ -6241,10 +7919,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "crt_01JD5X8D3E5F7G9H1J3K5M7N9P",
+                     *       "owner_id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *       "serial_number": "51d3c7a9e0f2b4d6a8c0e2f4a6b8d0f2a4c6e8b1",
+                     *       "common_name": "svc.example.com",
+                     *       "subject_alt_names": [
+                     *         "svc.example.com"
+                     *       ],
+                     *       "not_before": "2026-11-23T08:46:33Z",
+                     *       "not_after": "2027-11-23T08:46:33Z",
+                     *       "status": "active",
+                     *       "fingerprint_sha256": "3b7e0c9a5d1f8e2b6c4a0d9f7e3b1c5a8d2f6e0b4c9a7d3f1e5b8c2a6d0f4e9b",
+                     *       "certificate_pem": "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUUQ3x...\n-----END CERTIFICATE-----\n",
+                     *       "chain_pem": "-----BEGIN CERTIFICATE-----\n...intermediate...\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n...root...\n-----END CERTIFICATE-----\n",
+                     *       "key_algorithm": "ec-p256",
+                     *       "revocation_reason": null,
+                     *       "revoked_at": null,
+                     *       "labels": {
+                     *         "environment": "production",
+                     *         "service": "payments-gateway"
+                     *       },
+                     *       "notify_days_before_expiry": [
+                     *         30,
+                     *         7,
+                     *         1
+                     *       ],
+                     *       "renewal_of": null,
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CertificateRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6253,7 +7962,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6262,7 +7971,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6271,7 +7980,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6280,8 +7989,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6296,12 +8023,19 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example crt_01JD5X8D3E5F7G9H1J3K5M7N9P */
                 certificate_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "revoked",
+                 *       "revocation_reason": "key_compromise"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CertificateUpdate"];
             };
         };
@@ -6312,10 +8046,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "crt_01JD5X8D3E5F7G9H1J3K5M7N9P",
+                     *       "owner_id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *       "serial_number": "51d3c7a9e0f2b4d6a8c0e2f4a6b8d0f2a4c6e8b1",
+                     *       "common_name": "svc.example.com",
+                     *       "subject_alt_names": [
+                     *         "svc.example.com"
+                     *       ],
+                     *       "not_before": "2026-11-23T08:46:33Z",
+                     *       "not_after": "2027-11-23T08:46:33Z",
+                     *       "status": "revoked",
+                     *       "fingerprint_sha256": "3b7e0c9a5d1f8e2b6c4a0d9f7e3b1c5a8d2f6e0b4c9a7d3f1e5b8c2a6d0f4e9b",
+                     *       "certificate_pem": "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUUQ3x...\n-----END CERTIFICATE-----\n",
+                     *       "chain_pem": "-----BEGIN CERTIFICATE-----\n...intermediate...\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n...root...\n-----END CERTIFICATE-----\n",
+                     *       "key_algorithm": "ec-p256",
+                     *       "revocation_reason": "key_compromise",
+                     *       "revoked_at": "2026-11-23T08:47:02Z",
+                     *       "labels": {
+                     *         "environment": "production",
+                     *         "service": "payments-gateway"
+                     *       },
+                     *       "notify_days_before_expiry": [
+                     *         30,
+                     *         7,
+                     *         1
+                     *       ],
+                     *       "renewal_of": null,
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CertificateRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6324,7 +8089,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6333,7 +8098,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6342,7 +8107,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6351,7 +8116,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `invalid_status_transition`: The object cannot go to that status from its current one. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6360,7 +8125,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6369,7 +8134,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6378,7 +8143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6387,8 +8152,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6402,16 +8185,25 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry: the same key and body within 24 h replay the first answer. */
+                /**
+                 * @description Makes the request safe to retry: the same key and body within 24 h replay the first answer.
+                 * @example deposit-2026-11-23-1
+                 */
                 "Idempotency-Key"?: string | null;
             };
             path: {
+                /** @example crt_01JD5X8D3E5F7G9H1J3K5M7N9P */
                 certificate_id: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "validity_days": 365
+                 *     }
+                 */
                 "application/json": components["schemas"]["CertificateRenew"] | null;
             };
         };
@@ -6422,10 +8214,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "crt_01JD5XE9M1N3P5Q7R9S1T3V5W7",
+                     *       "owner_id": "usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z",
+                     *       "serial_number": "51d3c7a9e0f2b4d6a8c0e2f4a6b8d0f2a4c6e8b1",
+                     *       "common_name": "svc.example.com",
+                     *       "subject_alt_names": [
+                     *         "svc.example.com"
+                     *       ],
+                     *       "not_before": "2026-11-23T08:46:33Z",
+                     *       "not_after": "2027-11-23T08:46:33Z",
+                     *       "status": "active",
+                     *       "fingerprint_sha256": "3b7e0c9a5d1f8e2b6c4a0d9f7e3b1c5a8d2f6e0b4c9a7d3f1e5b8c2a6d0f4e9b",
+                     *       "certificate_pem": "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUUQ3x...\n-----END CERTIFICATE-----\n",
+                     *       "chain_pem": "-----BEGIN CERTIFICATE-----\n...intermediate...\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n...root...\n-----END CERTIFICATE-----\n",
+                     *       "key_algorithm": "ec-p256",
+                     *       "revocation_reason": null,
+                     *       "revoked_at": null,
+                     *       "labels": {
+                     *         "environment": "production",
+                     *         "service": "payments-gateway"
+                     *       },
+                     *       "notify_days_before_expiry": [
+                     *         30,
+                     *         7,
+                     *         1
+                     *       ],
+                     *       "renewal_of": "crt_01JD5X8D3E5F7G9H1J3K5M7N9P",
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "private_key_pem": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["CertificateCreated"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6434,7 +8258,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6443,7 +8267,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6452,7 +8276,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6461,7 +8285,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `certificate_revoked`: A revoked certificate cannot be renewed.; `name_owned_by_another_firm`: The DNS name is certified to, or declared by, another firm.; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6470,7 +8294,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6479,7 +8303,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6488,7 +8312,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6497,7 +8321,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6506,12 +8339,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description `pki_not_initialised` or `issuing_ca_expired`. */
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later.; `pki_not_initialised`: The certificate authority does not exist yet.; `issuing_ca_expired`: The issuing intermediate has expired: rotate it.; `ca_key_unavailable`: The CA's key does not open with this deployment's master key. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
         };
     };
@@ -6530,10 +8365,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     ...intermediate...
+                     *     -----END CERTIFICATE-----
+                     *     -----BEGIN CERTIFICATE-----
+                     *     ...root...
+                     *     -----END CERTIFICATE-----
+                     */
                     "application/pem-certificate-chain": unknown;
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6542,7 +8385,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6551,8 +8394,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
-            404: {
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6560,7 +8403,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6569,12 +8421,105 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description `pki_not_initialised`. */
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later.; `pki_not_initialised`: The certificate authority does not exist yet. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_firm_ca_v1_pki_firms__firm_id__ca_pem_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
+                firm_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PEM certificates: the firm's own live issuing intermediates, newest first, without the root. Pin them as trust anchors (`openssl verify -partial_chain`) to accept this firm's certificates and no other firm's. Public. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     ...the firm's intermediate...
+                     *     -----END CERTIFICATE-----
+                     */
+                    "application/pem-certificate-chain": unknown;
+                };
+            };
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
         };
     };
@@ -6593,10 +8538,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example -----BEGIN X509 CRL-----
+                     *     ...
+                     *     -----END X509 CRL-----
+                     */
                     "application/x-pem-file": unknown;
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6605,7 +8555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6614,8 +8564,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
-            404: {
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6623,7 +8573,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6632,21 +8591,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description `pki_not_initialised`. */
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later.; `pki_not_initialised`: The certificate authority does not exist yet.; `ca_key_unavailable`: The CA's key does not open with this deployment's master key. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
         };
     };
     list_firms_v1_firms_get: {
         parameters: {
             query?: {
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -6661,10 +8628,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "firm_01JD5X0000ACME00000000000",
+                     *           "name": "Acme Cards",
+                     *           "slug": "acme",
+                     *           "status": "active",
+                     *           "auto_approve_registrations": false,
+                     *           "issuing_bin": "40001200",
+                     *           "issuing_bin_end": "40001299",
+                     *           "allow_ip_sans": false,
+                     *           "created_at": "2026-11-23T08:46:33Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_FirmRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6673,7 +8660,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6682,7 +8669,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6691,7 +8678,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6700,8 +8687,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6720,6 +8725,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Acme Cards",
+                 *       "slug": "acme",
+                 *       "auto_approve_registrations": false,
+                 *       "issuing_bin": "40001200",
+                 *       "issuing_bin_end": "40001299"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FirmCreate"];
             };
         };
@@ -6730,10 +8744,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "firm_01JD5X0000ACME00000000000",
+                     *       "name": "Acme Cards",
+                     *       "slug": "acme",
+                     *       "status": "active",
+                     *       "auto_approve_registrations": false,
+                     *       "issuing_bin": "40001200",
+                     *       "issuing_bin_end": "40001299",
+                     *       "allow_ip_sans": false,
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["FirmRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6742,7 +8769,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6751,7 +8778,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6760,7 +8787,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6769,7 +8796,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `slug_taken`: Another firm has this slug. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6778,7 +8805,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6787,7 +8814,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6796,7 +8823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6805,8 +8832,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6821,6 +8866,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
                 firm_id: string;
             };
             cookie?: never;
@@ -6833,10 +8879,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "firm_01JD5X0000ACME00000000000",
+                     *       "name": "Acme Cards",
+                     *       "slug": "acme",
+                     *       "status": "active",
+                     *       "auto_approve_registrations": false,
+                     *       "issuing_bin": "40001200",
+                     *       "issuing_bin_end": "40001299",
+                     *       "allow_ip_sans": false,
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["FirmRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6845,7 +8904,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6854,7 +8913,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6863,7 +8922,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6872,8 +8931,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6888,12 +8965,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
                 firm_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "auto_approve_registrations": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["FirmUpdate"];
             };
         };
@@ -6904,10 +8987,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "firm_01JD5X0000ACME00000000000",
+                     *       "name": "Acme Cards",
+                     *       "slug": "acme",
+                     *       "status": "active",
+                     *       "auto_approve_registrations": true,
+                     *       "issuing_bin": "40001200",
+                     *       "issuing_bin_end": "40001299",
+                     *       "allow_ip_sans": false,
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["FirmRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6916,7 +9012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6925,7 +9021,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6934,7 +9030,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6943,16 +9039,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6961,7 +9048,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6970,7 +9057,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6979,8 +9066,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6993,13 +9098,20 @@ export interface operations {
     list_staff_v1_firms__firm_id__staff_get: {
         parameters: {
             query?: {
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
             path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
                 firm_id: string;
             };
             cookie?: never;
@@ -7012,10 +9124,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "usr_01JD5X2B7P1K9W3N5M7Q8R0S2T",
+                     *           "email": "ops@acme.example",
+                     *           "role": "firm_operator",
+                     *           "firm": "firm_01JD5X0000ACME00000000000",
+                     *           "created_at": "2026-11-23T08:46:33Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_StaffRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7024,7 +9152,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7033,7 +9161,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7042,7 +9170,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7051,8 +9179,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7067,12 +9213,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
                 firm_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ops@acme.example",
+                 *       "role": "firm_operator",
+                 *       "password": "a long password"
+                 *     }
+                 */
                 "application/json": components["schemas"]["StaffGrant"];
             };
         };
@@ -7083,6 +9237,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "usr_01JD5X2B7P1K9W3N5M7Q8R0S2T",
+                     *       "email": "ops@acme.example",
+                     *       "role": "firm_operator",
+                     *       "firm": "firm_01JD5X0000ACME00000000000",
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["StaffRead"];
                 };
             };
@@ -7092,10 +9255,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "usr_01JD5X2B7P1K9W3N5M7Q8R0S2T",
+                     *       "email": "ops@acme.example",
+                     *       "role": "firm_operator",
+                     *       "firm": "firm_01JD5X0000ACME00000000000",
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["StaffRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7104,7 +9276,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7113,7 +9285,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7122,7 +9294,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7131,7 +9303,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `email_taken`: An account with this email exists already. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7140,7 +9312,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7149,7 +9321,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7158,7 +9330,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7167,8 +9339,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7183,7 +9373,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
                 firm_id: string;
+                /** @example usr_01JD5X3K8Q9W2N4M6R7T8V0Y1Z */
                 user_id: string;
             };
             cookie?: never;
@@ -7197,7 +9389,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7206,7 +9398,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7215,7 +9407,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7224,16 +9416,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7242,8 +9425,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7256,13 +9457,20 @@ export interface operations {
     list_clients_v1_firms__firm_id__clients_get: {
         parameters: {
             query?: {
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
             path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
                 firm_id: string;
             };
             cookie?: never;
@@ -7275,10 +9483,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "client_id": "cli_01JD5XB6H8J0K2M4N6P8Q0R2S4",
+                     *           "name": "core banking",
+                     *           "scopes": [
+                     *             "cards:read",
+                     *             "cards:write",
+                     *             "deliveries:write"
+                     *           ],
+                     *           "status": "active",
+                     *           "created_at": "2026-11-23T08:46:33Z",
+                     *           "disabled_at": null
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_ClientRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7287,7 +9516,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7296,7 +9525,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7305,7 +9534,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7314,8 +9543,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7330,12 +9577,23 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
                 firm_id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "core banking",
+                 *       "scopes": [
+                 *         "cards:read",
+                 *         "cards:write",
+                 *         "deliveries:write"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ClientCreate"];
             };
         };
@@ -7346,10 +9604,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "client_id": "cli_01JD5XB6H8J0K2M4N6P8Q0R2S4",
+                     *       "client_secret": "cs_9Kp2Lq5Rs8Tv1Wx4Yz7Ab0Cd3Ef6Gh9Ij2Kl5Mn8Op1",
+                     *       "name": "core banking",
+                     *       "scopes": [
+                     *         "cards:read",
+                     *         "cards:write",
+                     *         "deliveries:write"
+                     *       ],
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ClientCreated"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7358,7 +9629,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7367,7 +9638,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7376,7 +9647,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7385,16 +9656,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7403,7 +9665,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7412,7 +9674,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7421,8 +9683,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7437,7 +9717,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
                 firm_id: string;
+                /** @example cli_01JD5XB6H8J0K2M4N6P8Q0R2S4 */
                 client_id: string;
             };
             cookie?: never;
@@ -7451,7 +9733,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7460,7 +9742,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7469,7 +9751,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7478,16 +9760,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7496,8 +9769,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7511,7 +9802,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description HTTP Basic client authentication (instead of the body). */
+                /**
+                 * @description HTTP Basic client authentication (instead of the body).
+                 * @example Basic Y2xpXzAxSkQ1WEI2SDhKMEsyTTRONlA4UTBSMlM0OmNzXy4uLg==
+                 */
                 authorization?: string | null;
             };
             path?: never;
@@ -7519,6 +9813,14 @@ export interface operations {
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "grant_type": "client_credentials",
+                 *       "client_id": "cli_01JD5XB6H8J0K2M4N6P8Q0R2S4",
+                 *       "client_secret": "cs_9Kp2Lq5Rs8Tv1Wx4Yz7Ab0Cd3Ef6Gh9Ij2Kl5Mn8Op1",
+                 *       "scope": "cards:read cards:write"
+                 *     }
+                 */
                 "application/x-www-form-urlencoded": components["schemas"]["Body_issue_token_v1_oauth_token_post"];
             };
         };
@@ -7529,10 +9831,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c3JfMDFKRDVYM0s4In0.c2ln",
+                     *       "token_type": "bearer",
+                     *       "expires_in": 900,
+                     *       "scope": "cards:read cards:write"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart).; `invalid_request`: The token request lacks a parameter or sends the client twice.; `unsupported_grant_type`: Only `client_credentials` is supported.; `invalid_scope`: A requested scope is unknown or beyond the client's. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7541,7 +9851,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `invalid_client`: The client id or secret is wrong, or the client is disabled. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7550,8 +9860,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7559,7 +9869,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7568,7 +9878,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7577,7 +9887,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7586,15 +9896,380 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description rate_limited: too many failed client authentications */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_domains_v1_firms__firm_id__domains_get: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
+                firm_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "dom_01JD5XG1P3Q5R7S9T1V3W5X7Y9",
+                     *           "domain": "acme-cards.example",
+                     *           "firm": "firm_01JD5X0000ACME00000000000",
+                     *           "created_at": "2026-11-23T08:46:33Z"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PageRead_DomainRead_"];
+                };
+            };
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    declare_domain_v1_firms__firm_id__domains_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
+                firm_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "domain": "acme-cards.example"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DomainCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "dom_01JD5XG1P3Q5R7S9T1V3W5X7Y9",
+                     *       "domain": "acme-cards.example",
+                     *       "firm": "firm_01JD5X0000ACME00000000000",
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DomainRead"];
+                };
+            };
+            /** @description The domain was declared. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "dom_01JD5XG1P3Q5R7S9T1V3W5X7Y9",
+                     *       "domain": "acme-cards.example",
+                     *       "firm": "firm_01JD5X0000ACME00000000000",
+                     *       "created_at": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DomainRead"];
+                };
+            };
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Conflicts with the current state. `name_owned_by_another_firm`: The DNS name is certified to, or declared by, another firm. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    remove_domain_v1_firms__firm_id__domains__domain_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example firm_01JD5X0000ACME00000000000 */
+                firm_id: string;
+                /** @example dom_01JD5XG1P3Q5R7S9T1V3W5X7Y9 */
+                domain_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7607,9 +10282,15 @@ export interface operations {
     list_webhook_endpoints_v1_webhook_endpoints_get: {
         parameters: {
             query?: {
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -7624,10 +10305,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "whe_01JD5X9E4F6G8H0J2K4M6N8P0Q",
+                     *           "url": "https://hooks.acme.example/tessera",
+                     *           "events": [
+                     *             "card_registration.approved",
+                     *             "transfer.completed"
+                     *           ],
+                     *           "description": "Core banking",
+                     *           "created_at": "2026-11-23T08:46:33Z",
+                     *           "updated_at": "2026-11-23T08:46:33Z",
+                     *           "secret_rotated_at": null,
+                     *           "previous_secret_expires_at": null
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_WebhookEndpointRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7636,7 +10339,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7645,7 +10348,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7654,7 +10357,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7663,8 +10366,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7683,6 +10404,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.acme.example/tessera",
+                 *       "events": [
+                 *         "card_registration.approved",
+                 *         "transfer.completed"
+                 *       ],
+                 *       "description": "Core banking"
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookEndpointCreate"];
             };
         };
@@ -7693,10 +10424,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whe_01JD5X9E4F6G8H0J2K4M6N8P0Q",
+                     *       "url": "https://hooks.acme.example/tessera",
+                     *       "events": [
+                     *         "card_registration.approved",
+                     *         "transfer.completed"
+                     *       ],
+                     *       "description": "Core banking",
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "updated_at": "2026-11-23T08:46:33Z",
+                     *       "secret_rotated_at": null,
+                     *       "previous_secret_expires_at": null,
+                     *       "secret": "whsec_q3Zs8Xb1Yk4Nw7Rt2Lm5Pv9Hd6Fg0Jc3Ue8Ia1Ko4"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7705,7 +10452,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7714,7 +10461,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7723,7 +10470,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7732,7 +10479,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `endpoint_limit_reached`: The firm has as many webhook endpoints as it may. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7741,7 +10488,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7750,7 +10497,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7759,7 +10506,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7768,8 +10515,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7784,6 +10549,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example whe_01JD5X9E4F6G8H0J2K4M6N8P0Q */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -7796,10 +10562,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whe_01JD5X9E4F6G8H0J2K4M6N8P0Q",
+                     *       "url": "https://hooks.acme.example/tessera",
+                     *       "events": [
+                     *         "card_registration.approved",
+                     *         "transfer.completed"
+                     *       ],
+                     *       "description": "Core banking",
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "updated_at": "2026-11-23T08:46:33Z",
+                     *       "secret_rotated_at": null,
+                     *       "previous_secret_expires_at": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpointRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7808,7 +10589,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7817,7 +10598,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7826,7 +10607,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7835,8 +10616,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7851,6 +10650,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example whe_01JD5X9E4F6G8H0J2K4M6N8P0Q */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -7864,7 +10664,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7873,7 +10673,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7882,7 +10682,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7891,16 +10691,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7909,8 +10700,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7925,12 +10734,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example whe_01JD5X9E4F6G8H0J2K4M6N8P0Q */
                 endpoint_id: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "expire_previous_after_seconds": 86400
+                 *     }
+                 */
                 "application/json": components["schemas"]["SecretRotation"] | null;
             };
         };
@@ -7941,10 +10756,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "whe_01JD5X9E4F6G8H0J2K4M6N8P0Q",
+                     *       "url": "https://hooks.acme.example/tessera",
+                     *       "events": [
+                     *         "card_registration.approved",
+                     *         "transfer.completed"
+                     *       ],
+                     *       "description": "Core banking",
+                     *       "created_at": "2026-11-23T08:46:33Z",
+                     *       "updated_at": "2026-11-23T08:47:02Z",
+                     *       "secret_rotated_at": "2026-11-23T08:47:02Z",
+                     *       "previous_secret_expires_at": "2026-11-24T08:47:02Z",
+                     *       "secret": "whsec_Tn6Qv2Wx9Zb4Yc7Ld1Mf5Pg8Rh3Sj0Kk6Ul2Vm9Xn5"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7953,7 +10784,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7962,7 +10793,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7971,7 +10802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7980,16 +10811,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -7998,7 +10820,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8007,7 +10829,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8016,8 +10838,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8030,14 +10870,22 @@ export interface operations {
     list_webhook_deliveries_v1_webhook_endpoints__endpoint_id__deliveries_get: {
         parameters: {
             query?: {
+                /** @example dead */
                 status?: components["schemas"]["DeliveryStatus"] | null;
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
             path: {
+                /** @example whe_01JD5X9E4F6G8H0J2K4M6N8P0Q */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -8050,10 +10898,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "whd_01JD5XC7J9K1M3N5P7Q9R1S3T5",
+                     *           "endpoint_id": "whe_01JD5X9E4F6G8H0J2K4M6N8P0Q",
+                     *           "event_id": "evt_01JD5XA5G7H9J1K3M5N7P9Q1R3",
+                     *           "event_type": "transfer.completed",
+                     *           "trigger": "event",
+                     *           "status": "pending",
+                     *           "attempt_count": 1,
+                     *           "next_attempt_at": "2026-11-23T08:47:14Z",
+                     *           "last_status_code": 503,
+                     *           "last_error": null,
+                     *           "delivered_at": null,
+                     *           "created_at": "2026-11-23T08:47:02Z",
+                     *           "attempts": [
+                     *             {
+                     *               "number": 1,
+                     *               "outcome": "failed",
+                     *               "status_code": 503,
+                     *               "duration_ms": 41,
+                     *               "error": null,
+                     *               "started_at": "2026-11-23T08:47:03Z",
+                     *               "next_retry_at": "2026-11-23T08:47:14Z"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_WebhookDeliveryRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8062,7 +10944,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8071,7 +10953,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8080,7 +10962,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8089,8 +10971,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8103,11 +11003,20 @@ export interface operations {
     list_events_v1_events_get: {
         parameters: {
             query?: {
-                /** @description Only events of this type. */
+                /**
+                 * @description Only events of this type.
+                 * @example transfer.completed
+                 */
                 type?: components["schemas"]["EventType"] | null;
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -8122,10 +11031,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "evt_01JD5XA5G7H9J1K3M5N7P9Q1R3",
+                     *           "type": "transfer.completed",
+                     *           "created_at": "2026-11-23T08:47:02Z",
+                     *           "firm": "firm_01JD5X0000ACME00000000000",
+                     *           "data": {
+                     *             "id": "tr_01JD5X5P3Q5R7S9T1V3W5X7Y9Z",
+                     *             "from_account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *             "to_account_id": "acc_01JD5X4P9Q1R3S5T7V9W1X3Y5Z",
+                     *             "amount": 2500,
+                     *             "currency": "USD",
+                     *             "description": "Rent",
+                     *             "created_at": "2026-11-23T08:47:02Z",
+                     *             "debit_transaction_id": "txn_01JD5X5B2C4D6E8F0G2H4J6K8M",
+                     *             "credit_transaction_id": "txn_01JD5X5C3D5E7F9G1H3J5K7M9N"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_EventRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8134,7 +11069,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8143,7 +11078,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8152,7 +11087,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8161,8 +11096,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8177,6 +11130,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example evt_01JD5XA5G7H9J1K3M5N7P9Q1R3 */
                 event_id: string;
             };
             cookie?: never;
@@ -8189,10 +11143,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "evt_01JD5XA5G7H9J1K3M5N7P9Q1R3",
+                     *       "type": "transfer.completed",
+                     *       "created_at": "2026-11-23T08:47:02Z",
+                     *       "firm": "firm_01JD5X0000ACME00000000000",
+                     *       "data": {
+                     *         "id": "tr_01JD5X5P3Q5R7S9T1V3W5X7Y9Z",
+                     *         "from_account_id": "acc_01JD5X4M2N4P6Q8R0S2T4V6W8X",
+                     *         "to_account_id": "acc_01JD5X4P9Q1R3S5T7V9W1X3Y5Z",
+                     *         "amount": 2500,
+                     *         "currency": "USD",
+                     *         "description": "Rent",
+                     *         "created_at": "2026-11-23T08:47:02Z",
+                     *         "debit_transaction_id": "txn_01JD5X5B2C4D6E8F0G2H4J6K8M",
+                     *         "credit_transaction_id": "txn_01JD5X5C3D5E7F9G1H3J5K7M9N"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["EventRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8201,7 +11174,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8210,7 +11183,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8219,7 +11192,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8228,8 +11201,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8244,12 +11235,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example evt_01JD5XA5G7H9J1K3M5N7P9Q1R3 */
                 event_id: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "endpoint_id": "whe_01JD5X9E4F6G8H0J2K4M6N8P0Q"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RedeliveryCreate"] | null;
             };
         };
@@ -8260,10 +11257,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "event_id": "evt_01JD5XA5G7H9J1K3M5N7P9Q1R3",
+                     *       "domain_id": "dom_01JD5XG1P3Q5R7S9T1V3W5X7Y9",
+                     *       "deliveries": [
+                     *         {
+                     *           "id": "whd_01JD5XF0N2P4Q6R8S0T2V4W6X8",
+                     *           "endpoint_id": "whe_01JD5X9E4F6G8H0J2K4M6N8P0Q",
+                     *           "event_id": "evt_01JD5XA5G7H9J1K3M5N7P9Q1R3",
+                     *           "event_type": "transfer.completed",
+                     *           "trigger": "redelivery",
+                     *           "status": "pending",
+                     *           "attempt_count": 0,
+                     *           "next_attempt_at": "2026-11-23T08:47:02Z",
+                     *           "last_status_code": null,
+                     *           "last_error": null,
+                     *           "delivered_at": null,
+                     *           "created_at": "2026-11-23T08:47:02Z",
+                     *           "attempts": []
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["RedeliveryRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8272,7 +11292,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8281,7 +11301,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8290,7 +11310,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8299,7 +11319,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `no_matching_endpoint`: No endpoint of the firm receives this event's type. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8308,7 +11328,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8317,7 +11337,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8326,7 +11346,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8335,8 +11355,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8349,10 +11387,17 @@ export interface operations {
     list_audit_events_v1_audit_events_get: {
         parameters: {
             query?: {
+                /** @example vault.card_revealed */
                 action?: string | null;
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -8367,10 +11412,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "aud_01JD5XD8K0M2N4P6Q8R0S2T4V6",
+                     *           "seq": 412,
+                     *           "firm_id": "firm_01JD5X0000ACME00000000000",
+                     *           "actor_type": "user",
+                     *           "actor_id": "usr_01JD5X2B7P1K9W3N5M7Q8R0S2T",
+                     *           "action": "vault.card_revealed",
+                     *           "target_type": "vault_card",
+                     *           "target_id": "tok_h4aghielppy4sua4p2d27byw26gkkl3o",
+                     *           "request_id": "6f1c0a3e9b2d4c5f8e7a1b3c5d7e9f01",
+                     *           "ip_address": "203.0.113.7",
+                     *           "data": {
+                     *             "brand": "visa",
+                     *             "last4": "1111"
+                     *           },
+                     *           "created_at": "2026-11-23T08:46:33Z",
+                     *           "hash": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_AuditEventRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8379,7 +11451,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8388,7 +11460,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8397,7 +11469,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8406,8 +11478,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8432,10 +11522,54 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "database": "ok",
+                     *       "version": "0.1.0",
+                     *       "timestamp": "2026-11-23T08:46:33Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["HealthRead"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -8444,13 +11578,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The database does not answer. */
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthRead"];
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
         };
@@ -8458,9 +11592,15 @@ export interface operations {
     list_credit_cards_api_v1_credit_card_get: {
         parameters: {
             query?: {
-                /** @description Page size. */
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
                 limit?: number;
-                /** @description Items to skip. */
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
                 offset?: number;
             };
             header?: never;
@@ -8475,10 +11615,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *           "token": "tok_h4aghielppy4sua4p2d27byw26gkkl3o",
+                     *           "card_number": "411111******1111",
+                     *           "brand": "visa",
+                     *           "exp_date": "2029-12-31",
+                     *           "holder_name": "Ada Lovelace",
+                     *           "status": "pending"
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
                     "application/json": components["schemas"]["PageRead_CreditCardRead_"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8487,7 +11645,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8496,7 +11654,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8505,7 +11663,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8514,8 +11672,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8529,7 +11705,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry: the same key and body within 24 h replay the first answer. */
+                /**
+                 * @description Makes the request safe to retry: the same key and body within 24 h replay the first answer.
+                 * @example deposit-2026-11-23-1
+                 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -8537,6 +11716,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "exp_date": "2029-12-10",
+                 *       "holder_name": "Ada Lovelace",
+                 *       "card_number": "4111111111111111",
+                 *       "cvv": "123"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CreditCardCreate"];
             };
         };
@@ -8547,10 +11734,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Credit card stored successfully",
+                     *       "id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *       "card": {
+                     *         "id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *         "token": "tok_h4aghielppy4sua4p2d27byw26gkkl3o",
+                     *         "card_number": "411111******1111",
+                     *         "brand": "visa",
+                     *         "exp_date": "2029-12-31",
+                     *         "holder_name": "Ada Lovelace",
+                     *         "status": "pending"
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreditCardStored"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8559,7 +11761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8568,7 +11770,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8577,7 +11779,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8586,7 +11788,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `card_already_registered`: The firm has this card already (`details.registration_id`).; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8595,7 +11797,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8604,7 +11806,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8613,7 +11815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `invalid_card_number`: Not a card number (Luhn check, length for the brand).; `card_expired`: The card's expiry is in the past.; `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8622,8 +11824,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8638,6 +11858,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 4111111111111111 */
                 card_number: string;
             };
             cookie?: never;
@@ -8650,10 +11871,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *       "token": "tok_h4aghielppy4sua4p2d27byw26gkkl3o",
+                     *       "card_number": "411111******1111",
+                     *       "brand": "visa",
+                     *       "exp_date": "2029-12-31",
+                     *       "holder_name": "Ada Lovelace",
+                     *       "status": "pending"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreditCardRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8662,7 +11894,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8671,7 +11903,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8680,7 +11912,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8689,8 +11921,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8704,7 +11954,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to retry: the same key and body within 24 h replay the first answer. */
+                /**
+                 * @description Makes the request safe to retry: the same key and body within 24 h replay the first answer.
+                 * @example deposit-2026-11-23-1
+                 */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -8712,6 +11965,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "card_number": "4111111111111111",
+                 *       "expiry_date": "12/29",
+                 *       "cvv": "123",
+                 *       "cardholder_name": "Ada Lovelace"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegisterRequest"];
             };
         };
@@ -8722,10 +11983,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "registration_id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *       "status": "pending"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RegistrationStatusRead"];
                 };
             };
-            /** @description Malformed request body (`malformed_request`). */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8734,7 +12001,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8743,7 +12010,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8752,7 +12019,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8761,7 +12028,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. */
+            /** @description Conflicts with the current state. `card_already_registered`: The firm has this card already (`details.registration_id`).; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8770,7 +12037,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Request body too large (`payload_too_large`). */
+            /** @description Too large. `payload_too_large`: The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -8779,7 +12046,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Body is not of a media type this endpoint accepts. */
+            /** @description Unsupported media type. `unsupported_media_type`: The body is not of a media type this operation accepts. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -8788,7 +12055,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `invalid_card_number`: Not a card number (Luhn check, length for the brand).; `card_expired`: The card's expiry is in the past.; `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8797,8 +12064,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8813,6 +12098,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example creg_01JD5X6A1B3C5D7E9F1G3H5J7K */
                 registration_id: string;
             };
             cookie?: never;
@@ -8825,10 +12111,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "registration_id": "creg_01JD5X6A1B3C5D7E9F1G3H5J7K",
+                     *       "status": "approved"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RegistrationStatusRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8837,7 +12129,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8846,7 +12138,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8855,7 +12147,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8864,8 +12156,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8878,8 +12188,12 @@ export interface operations {
     get_card_status_get_card_status_get: {
         parameters: {
             query?: {
+                /** @example ZYW8827 */
                 card_id?: string | null;
-                /** @description The phone, e.g. 585949014. */
+                /**
+                 * @description The phone, e.g. 585949014.
+                 * @example 585949014
+                 */
                 user_phone?: string | null;
             };
             header?: never;
@@ -8894,10 +12208,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "card_id": "ZYW8827",
+                     *       "user_phone": "+971585949014",
+                     *       "status": "Delivered",
+                     *       "last_updated": "2023-11-13T09:34:56Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["LegacyCardStatusRead"];
                 };
             };
-            /** @description Missing, invalid or expired credentials. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8906,7 +12228,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Authenticated, but not allowed (`forbidden`). */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8915,7 +12237,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not found, or another tenant's object (`not_found`). */
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8924,7 +12246,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The request is not valid (`validation_error` or a rule code). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8933,8 +12255,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unexpected error; quote the `request_id`. */
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
