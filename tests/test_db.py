@@ -19,7 +19,7 @@ class TestSqlite:
             pytest.skip("SQLite pragmas")
         with runtime.db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5_000
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
     def test_concurrent_writers_queue_instead_of_failing(self, runtime: Runtime) -> None:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -14,6 +15,8 @@ from fastapi.responses import Response
 from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -23,7 +26,9 @@ from tessera.config import Settings, get_settings
 from tessera.errors import (
     FieldError,
     MalformedRequest,
+    Overloaded,
     TesseraError,
+    Unavailable,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -35,6 +40,7 @@ from tessera.observability import (
     get_logger,
 )
 from tessera.openapi import install_openapi
+from tessera.overload import AdmissionControl
 from tessera.routers import ROUTERS
 from tessera.runtime import Runtime, build_runtime
 from tessera.web import web_response
@@ -70,7 +76,10 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 
 
 async def _on_tessera_error(request: Request, exc: TesseraError) -> Response:
-    if exc.status >= 500:
+    if isinstance(exc, Unavailable):
+        # Expected under overload or a failover: one short line, no traceback to render.
+        log.warning("request_unavailable", code=exc.code)
+    elif exc.status >= 500:
         log.error("request_failed", code=exc.code, exc_info=exc)
     return error_response(request, exc)
 
@@ -88,6 +97,18 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
 def _is_non_json_body(request: Request) -> bool:
     content_type = request.headers.get("content-type", "")
     return bool(content_type) and "json" not in content_type.lower()
+
+
+async def _on_database_unavailable(request: Request, exc: SQLAlchemyError) -> Response:
+    # The pool stayed empty past the deadline, or the database went away (a failover, a lost
+    # connection): a 503 the client can retry, never a 500. A lost COMMIT is ambiguous, which is
+    # what the Idempotency-Key of a retry resolves.
+    log.warning("database_unavailable", error=type(exc).__name__)
+    if isinstance(exc, SQLAlchemyTimeoutError):
+        return error_response(request, Overloaded())
+    return error_response(
+        request, Unavailable("The database is not answering; retry shortly.", retry_after=1)
+    )
 
 
 async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -141,6 +162,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         startup.check_ready(runtime)
+        # Sync routes run on this pool: one thread per admitted request, plus room for the
+        # routes that bypass admission (health), so an admitted request never waits for one.
+        to_thread.current_default_thread_limiter().total_tokens = settings.max_concurrency + 8
+        runtime.writer.start()
         worker = startup.start_embedded_worker(runtime) if settings.run_worker_in_process else None
         log.info("started", version=tessera.__version__, env=settings.app_env.value)
         try:
@@ -148,6 +173,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         finally:
             if worker is not None:
                 worker.stop()
+            runtime.writer.stop()
             runtime.db.dispose()
             log.info("stopped")
 
@@ -167,6 +193,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_exception_handler(TesseraError, _on_tessera_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
+    for unavailable in (SQLAlchemyTimeoutError, OperationalError, InterfaceError):
+        app.add_exception_handler(unavailable, _on_database_unavailable)  # type: ignore[arg-type]
 
     for router in ROUTERS:
         app.include_router(router)
@@ -200,6 +228,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             expose_headers=["X-Request-Id", "Idempotent-Replayed", "Retry-After"],
         )
     app.add_middleware(ErrorEnvelopeMiddleware)
+    app.add_middleware(
+        AdmissionControl,
+        limit=settings.max_concurrency,
+        deadline=settings.overload_deadline_seconds,
+    )
     app.add_middleware(
         RequestContextMiddleware,
         metrics=runtime.metrics,

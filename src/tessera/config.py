@@ -101,8 +101,19 @@ class Settings(BaseSettings):
     default_timezone: str = "Asia/Dubai"
 
     run_worker_in_process: bool = True
-    db_pool_size: int = Field(default=10, ge=1)
-    db_busy_timeout_ms: int = Field(default=30_000, ge=0)
+
+    # Under load (ARCHITECTURE.md, "Under load"). One number sizes the request path: at most
+    # MAX_CONCURRENCY requests are handled at once per process; the thread pool and the database
+    # pool are sized from it, so an admitted request never waits for a thread or a connection.
+    max_concurrency: int = Field(default=64, ge=1, le=1024)
+    # A request that cannot start within this many seconds (all slots busy, or the writer's
+    # queue too long) is answered 503 with Retry-After instead of waiting.
+    overload_deadline_seconds: float = Field(default=2.0, gt=0, le=30)
+    # The most units of work the writer commits in one transaction (group commit).
+    writer_max_batch: int = Field(default=256, ge=1, le=10_000)
+    # SQLite only: how long a writer from another process (the CLI, a second server) waits for
+    # the file's write lock. Inside one process writers queue in Python and never reach this.
+    db_busy_timeout_ms: int = Field(default=5_000, ge=0)
 
     # Webhooks. Private, loopback and link-local destinations are refused (SSRF guard) unless
     # WEBHOOK_ALLOW_PRIVATE is true; unset, it is true in dev and test only.
@@ -201,6 +212,13 @@ class Settings(BaseSettings):
     def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
         """``trusted_proxies`` as networks."""
         return parse_networks(self.trusted_proxies)
+
+    @property
+    def db_pool_size(self) -> int:
+        """Connections per process: one per concurrent request, the writer, the event loop's
+        reads and, when it runs in this process, every thread of the worker."""
+        worker = self.webhook_concurrency + 1 if self.run_worker_in_process else 0
+        return self.max_concurrency + 2 + worker
 
     @property
     def is_sqlite(self) -> bool:

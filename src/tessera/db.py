@@ -24,6 +24,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from tessera.errors import Overloaded
+
 WRITE_OPTION = "tessera_write"
 
 
@@ -35,28 +37,33 @@ class Database:
         url: str,
         *,
         pool_size: int = 10,
-        busy_timeout_ms: int = 30_000,
+        pool_timeout: float = 2.0,
+        busy_timeout_ms: int = 5_000,
         echo: bool = False,
     ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock = threading.Lock()
-        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True, "future": True}
+        # The pool is sized for every thread that can hold a connection (see Settings.db_pool_size)
+        # and never overflows: if it is ever exhausted, the wait is short and ends in a 503.
+        kwargs: dict[str, Any] = {
+            "echo": echo,
+            "hide_parameters": True,
+            "pool_size": pool_size,
+            "max_overflow": 0,
+            "pool_timeout": pool_timeout,
+        }
         if self.is_sqlite:
             kwargs["connect_args"] = {
                 "check_same_thread": False,
                 "timeout": busy_timeout_ms / 1000,
             }
-            kwargs["pool_size"] = pool_size
-            kwargs["max_overflow"] = pool_size * 2
         else:
-            kwargs["pool_size"] = pool_size
-            kwargs["max_overflow"] = pool_size * 2
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = sa.create_engine(url, **kwargs)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         if self.is_sqlite:
-            self._install_sqlite_hooks(busy_timeout_ms)
+            self._install_sqlite_hooks(busy_timeout_ms, lock_timeout=pool_timeout)
         self._read_factory = sessionmaker(self.engine, expire_on_commit=False)
         self._write_factory = sessionmaker(self._write_engine, expire_on_commit=False)
 
@@ -65,7 +72,7 @@ class Database:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
 
-    def _install_sqlite_hooks(self, busy_timeout_ms: int) -> None:
+    def _install_sqlite_hooks(self, busy_timeout_ms: int, lock_timeout: float) -> None:
         lock = self._write_lock
 
         @event.listens_for(self.engine, "connect")
@@ -82,7 +89,10 @@ class Database:
         @event.listens_for(self.engine, "begin")
         def _on_begin(conn: Connection) -> None:
             if conn.get_execution_options().get(WRITE_OPTION):
-                lock.acquire()
+                # Bounded like everything on the request path: a writer that cannot get the lock
+                # in time is told the service is busy (nothing was written yet).
+                if not lock.acquire(timeout=lock_timeout):
+                    raise Overloaded()
                 conn.info["tessera_holds_write_lock"] = True
                 try:
                     conn.exec_driver_sql("BEGIN IMMEDIATE")

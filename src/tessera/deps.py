@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated, Any
+import functools
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, get_type_hints
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.auth import service as auth_service
 from tessera.crypto.tokens import ExpiredToken, InvalidToken
 from tessera.errors import TesseraError, TokenExpired, Unauthorized
@@ -63,15 +68,89 @@ def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
+
+class TransactionalRoute(APIRoute):
+    """A route whose plain ``def`` endpoint commits its session on the thread it ran on.
+
+    FastAPI runs the endpoint and the end of ``get_session`` as two separate hops to the thread
+    pool. Committing between them would leave SQLite's write lock held while the request waits
+    for a second thread: under load that wait, not the work, becomes the lock's hold time. So the
+    endpoint commits (or rolls back) as soon as it returns, on its own thread; ``get_session``
+    then finds nothing left to do. Every router of the app uses this class.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        name = _session_parameter(endpoint)
+        if name is not None and not inspect.iscoroutinefunction(endpoint):
+            endpoint = _committing(endpoint, name)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _session_parameter(endpoint: Callable[..., Any]) -> str | None:
+    hints = get_type_hints(endpoint, include_extras=True)
+    for name, hint in hints.items():
+        for meta in getattr(hint, "__metadata__", ()):
+            if getattr(meta, "dependency", None) is get_session:
+                return name
+    return None
+
+
+def _committing(endpoint: Callable[..., Any], name: str) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        session: Session = kwargs[name]
+        try:
+            result = endpoint(*args, **kwargs)
+        except TesseraError as exc:
+            if exc.commit:
+                session.commit()
+            else:
+                session.rollback()
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
+        return result
+
+    return run
+
+
+async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[Session]:
+    """A read-only session for an ``async def`` route, used on the event loop.
+
+    For short indexed reads a thread hop costs more than the query; routes that do slow or
+    many reads stay plain ``def`` with ``SessionDep``.
+    """
+    with runtime.db.session(write=False) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+
+
+async def get_read_cursor(runtime: RuntimeDep) -> AsyncIterator[rawsql.Cursor]:
+    """A pooled connection's cursor for the one-statement reads of hot ``async def`` routes."""
+    with rawsql.read_cursor(runtime.db.engine) as cursor:
+        yield cursor
+
+
+ReadCursorDep = Annotated[rawsql.Cursor, Depends(get_read_cursor, scope="function")]
+
 _bearer = HTTPBearer(auto_error=False, description="An access token from /v1/auth/login.")
 
 
-def get_principal(
-    session: SessionDep,
+async def get_principal(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The authenticated caller; 401 without a valid, unexpired access token."""
+    """The authenticated caller; 401 without a valid, unexpired access token.
+
+    The user (or client) is read on a pooled connection of its own, on the event loop: one
+    indexed statement (``tessera.rawsql``), with no thread hop, and without starting the
+    request's own transaction, so a writing request does not hold SQLite's write lock while it
+    authenticates.
+    """
     if credentials is None or not credentials.credentials:
         raise Unauthorized("Send an access token: `Authorization: Bearer <token>`.")
     try:
@@ -80,7 +159,8 @@ def get_principal(
         raise TokenExpired() from exc
     except InvalidToken as exc:
         raise Unauthorized("The access token is not valid.") from exc
-    principal = auth_service.resolve_principal(session, claims)
+    with rawsql.read_cursor(runtime.db.engine) as cursor:
+        principal = auth_service.resolve_principal(cursor, claims)
     bind_user(principal.id)
     return principal
 
@@ -186,3 +266,107 @@ class Idempotent:
 
 
 IdempotentDep = Annotated[Idempotent, Depends()]
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    payload: Any
+    replayed_status: int | None = None
+
+
+class Submission:
+    """Runs a creating POST on the writer (group commit), at most once per ``Idempotency-Key``.
+
+    The key is reserved, the work done and the answer stored in one savepoint of the writer's
+    batch, so the three commit or vanish together, and the answer is sent only after that
+    commit. For ``async def`` routes: the request holds no thread and no connection while it
+    waits for its batch.
+    """
+
+    def __init__(
+        self, request: Request, runtime: Runtime, principal: Principal, key: str | None
+    ) -> None:
+        self._request = request
+        self._runtime = runtime
+        self._principal = principal
+        self._key = key
+
+    async def run(
+        self,
+        body: BaseModel | None,
+        status_code: int,
+        work: Callable[[Session], BaseModel],
+    ) -> Response:
+        """Run ``work`` (which returns a schema) on the writer once; replay it for repeats."""
+        key = self._key
+        principal = self._principal
+        runtime = self._runtime
+        request_hash = (
+            idempotency.request_fingerprint(
+                self._request.method,
+                self._request.url.path,
+                body.model_dump(mode="json") if body is not None else None,
+            )
+            if key is not None
+            else ""
+        )
+
+        def unit(session: Session) -> _Outcome:
+            now = runtime.now()
+            if key is not None:
+                stored = idempotency.lookup(
+                    session,
+                    principal_id=principal.id,
+                    key=key,
+                    request_hash=request_hash,
+                    now=now,
+                )
+                if stored is not None:
+                    return _Outcome(stored.body, replayed_status=stored.status_code)
+            payload = work(session).model_dump(mode="json")
+            if key is not None:
+                idempotency.store(
+                    session,
+                    firm_id=principal.firm_id,
+                    principal_id=principal.id,
+                    key=key,
+                    request_hash=request_hash,
+                    status_code=status_code,
+                    body=payload,
+                    now=now,
+                )
+            return _Outcome(payload)
+
+        try:
+            outcome = await runtime.writer.run(unit)
+        except idempotency.KeyRaced:
+            # Another process stored this key's answer first (PostgreSQL): replay it.
+            outcome = await runtime.writer.run(unit)
+        if outcome.replayed_status is not None:
+            return JSONResponse(
+                outcome.payload,
+                status_code=outcome.replayed_status,
+                headers={"Idempotent-Replayed": "true"},
+            )
+        return JSONResponse(outcome.payload, status_code=status_code)
+
+
+async def get_submission(
+    request: Request,
+    runtime: RuntimeDep,
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Makes the request safe to retry: the same key and body within "
+            "24 h replay the first answer.",
+        ),
+    ] = None,
+) -> Submission:
+    """The writer submission of an ``async def`` creating route (a coroutine: no thread hop)."""
+    key = idempotency.validate_key(idempotency_key) if idempotency_key else None
+    return Submission(request, runtime, principal, key)
+
+
+SubmissionDep = Annotated[Submission, Depends(get_submission)]

@@ -23,7 +23,8 @@ The tree::
     ├── ValidationFailed          422 validation_error (details.fields)
     ├── RuleViolation             422 (a rule code that needs only the request)
     ├── RateLimited               429 rate_limited (Retry-After)
-    └── Unavailable               503 unavailable
+    └── Unavailable               503 unavailable (Retry-After)
+        └── Overloaded            503 overloaded (Retry-After): shed before any work was done
 
 Messages are written for the person reading them and never contain the input that caused them:
 an echoed card number would be a leak.
@@ -177,6 +178,30 @@ class RateLimited(TesseraError):
 
 
 class Unavailable(TesseraError):
+    """503: the client should come back; ``Retry-After`` says when (never a 500, never a hang)."""
+
     status = 503
     default_code = "unavailable"
     default_message = "The service is temporarily unavailable."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        retry_after: int = 1,
+        code: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            code=code,
+            details={**dict(details or {}), "retry_after_seconds": max(1, retry_after)},
+            headers={"Retry-After": str(max(1, retry_after))},
+        )
+
+
+class Overloaded(Unavailable):
+    """The service was saturated and did not start the request: nothing was changed."""
+
+    default_code = "overloaded"
+    default_message = "The service is busy; nothing was changed. Retry shortly."

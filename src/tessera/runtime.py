@@ -19,6 +19,7 @@ from tessera.db import Database
 from tessera.models.base import utcnow
 from tessera.observability import Metrics
 from tessera.vault.service import KeyRing
+from tessera.writer import Writer
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Runtime:
     access_tokens: AccessTokens
     keyring: KeyRing
     throttles: Throttles
+    writer: Writer
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = utcnow
 
@@ -44,11 +46,17 @@ def build_runtime(settings: Settings, *, db: Database | None = None) -> Runtime:
     database = db or Database(
         settings.database_url,
         pool_size=settings.db_pool_size,
+        pool_timeout=settings.overload_deadline_seconds,
         busy_timeout_ms=settings.db_busy_timeout_ms,
     )
     return Runtime(
         settings=settings,
         db=database,
+        writer=Writer(
+            database,
+            max_batch=settings.writer_max_batch,
+            deadline_seconds=settings.overload_deadline_seconds,
+        ),
         passwords=PasswordHashing(
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,

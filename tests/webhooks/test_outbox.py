@@ -201,7 +201,7 @@ class TestTransferCompleted:
         with api.runtime.db.session_scope() as session:
             batch = ledger.apply_transfers(session, requests, now=api.runtime.now())
             done = batch.results[0]
-            assert isinstance(done, Transfer)
+            assert isinstance(done, ledger.TransferDone)
             done_id = done.id
         assert isinstance(batch.results[1], Exception)
         (event,) = events(api.runtime, EventType.TRANSFER_COMPLETED)

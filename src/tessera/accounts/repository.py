@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.models import Account
+from tessera.rawsql import Cursor, Statement, parse_stamp
 
 
 def add(session: Session, account: Account) -> Account:
@@ -26,6 +29,37 @@ def get(
     if holder_id is not None:
         query = query.where(Account.holder_id == holder_id)
     return session.scalar(query)
+
+
+_READ_ONE = Statement.of(
+    "SELECT id, firm_id, holder_id, type, currency, balance, status, created_at"
+    " FROM accounts WHERE id = ?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """An account's columns as plain values (what the API shows, plus its owners)."""
+
+    id: str
+    firm_id: str
+    holder_id: str
+    type: str
+    currency: str
+    balance: int
+    status: str
+    created_at: datetime
+
+
+def read(cursor: Cursor, account_id: str) -> AccountView | None:
+    """One account by id, on the driver's cursor: the API's hottest read (``tessera.rawsql``)."""
+    row = cursor.one(_READ_ONE, (account_id,))
+    if row is None:
+        return None
+    account_id_, firm_id, holder_id, type_, currency, balance, status, created_at = row
+    return AccountView(
+        account_id_, firm_id, holder_id, type_, currency, balance, status, parse_stamp(created_at)
+    )
 
 
 def lock_many(session: Session, account_ids: Sequence[str]) -> dict[str, Account]:

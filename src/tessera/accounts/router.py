@@ -6,10 +6,18 @@ from fastapi import APIRouter, status
 
 from tessera.accounts import service
 from tessera.accounts.schemas import AccountCreate, AccountRead, AccountUpdate
-from tessera.deps import CurrentPrincipal, IdempotentDep, PageDep, RuntimeDep, SessionDep
+from tessera.deps import (
+    CurrentPrincipal,
+    IdempotentDep,
+    PageDep,
+    ReadCursorDep,
+    RuntimeDep,
+    SessionDep,
+    TransactionalRoute,
+)
 from tessera.kit.pagination import PageRead
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=TransactionalRoute)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=AccountRead)
@@ -47,10 +55,12 @@ def list_accounts(
 
 
 @router.get("/{account_id}", response_model=AccountRead)
-def get_account(account_id: str, session: SessionDep, principal: CurrentPrincipal) -> AccountRead:
+async def get_account(
+    account_id: str, cursor: ReadCursorDep, principal: CurrentPrincipal
+) -> AccountRead:
     """Get one account with its current balance."""
     return AccountRead.model_validate(
-        service.get_account(session, principal=principal, account_id=account_id)
+        service.read_account(cursor, principal=principal, account_id=account_id)
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tessera.accounts import repository
+from tessera.accounts.repository import AccountView
 from tessera.accounts.schemas import AccountStatus, AccountType
 from tessera.errors import (
     Conflict,
@@ -23,6 +24,7 @@ from tessera.kit.money import validate_currency
 from tessera.kit.pagination import Page, PageParams
 from tessera.models import Account
 from tessera.principal import Principal, Scope
+from tessera.rawsql import Cursor
 
 # Which status changes are allowed, and who may make them.
 _STAFF_TRANSITIONS = {
@@ -114,6 +116,15 @@ def get_account(session: Session, *, principal: Principal, account_id: str) -> A
     if account is None or (principal.is_customer and principal.holder_id is None):
         raise NotFound("Account not found.")
     return account
+
+
+def read_account(cursor: Cursor, *, principal: Principal, account_id: str) -> AccountView:
+    """One account visible to the caller, as plain columns (for the API's read); 404 otherwise."""
+    principal.require(Scope.ACCOUNTS_READ)
+    row = repository.read(cursor, account_id)
+    if row is None or not principal.can_see(firm_id=row.firm_id, holder_id=row.holder_id):
+        raise NotFound("Account not found.")
+    return row
 
 
 def list_accounts(session: Session, *, principal: Principal, page: PageParams) -> Page[Account]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -12,17 +15,77 @@ from tessera.models import AuditChain, AuditEvent, User
 CHAIN_ID = 1
 
 
-def lock_chain_head(session: Session) -> AuditChain:
-    """The chain head, locked until the end of the transaction so appends are serialised."""
-    head = session.scalar(sa.select(AuditChain).where(AuditChain.id == CHAIN_ID).with_for_update())
-    if head is None:  # pragma: no cover - created by the first migration
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One entry as it is appended (the columns of ``audit_events``)."""
+
+    id: str
+    seq: int
+    firm_id: str
+    actor_type: str
+    actor_id: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    request_id: str | None
+    ip_address: str | None
+    data: dict[str, Any]
+    created_at: datetime
+    prev_hash: str
+    hash: str = ""
+
+
+_events = cast(sa.Table, AuditEvent.__table__)
+_chain = cast(sa.Table, AuditChain.__table__)
+_LOCK_HEAD = (
+    sa.select(_chain.c.last_seq, _chain.c.last_hash)
+    .where(_chain.c.id == CHAIN_ID)
+    .with_for_update()
+)
+_INSERT_EVENT = sa.insert(_events)
+_MOVE_HEAD = (
+    sa.update(_chain)
+    .where(_chain.c.id == CHAIN_ID)
+    .values(last_seq=sa.bindparam("seq"), last_hash=sa.bindparam("hash"))
+)
+
+
+def lock_chain_head(session: Session) -> tuple[int, str]:
+    """The chain head's sequence and hash, locked until the transaction ends.
+
+    Pending ORM changes are flushed first, so an entry never precedes the rows it reports.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    row = session.connection().execute(_LOCK_HEAD).first()
+    if row is None:  # pragma: no cover - created by the first migration
         raise RuntimeError("audit chain head is missing; run `tessera migrate`")
-    return head
+    return int(row[0]), str(row[1])
 
 
-def add(session: Session, event: AuditEvent) -> None:
-    """Append one entry."""
-    session.add(event)
+def append(session: Session, entry: AuditEntry) -> None:
+    """Insert an entry and move the head to it (the head must be locked by this transaction)."""
+    connection = session.connection()
+    connection.execute(
+        _INSERT_EVENT,
+        {
+            "id": entry.id,
+            "seq": entry.seq,
+            "firm_id": entry.firm_id,
+            "actor_type": entry.actor_type,
+            "actor_id": entry.actor_id,
+            "action": entry.action,
+            "target_type": entry.target_type,
+            "target_id": entry.target_id,
+            "request_id": entry.request_id,
+            "ip_address": entry.ip_address,
+            "data": entry.data,
+            "created_at": entry.created_at,
+            "prev_hash": entry.prev_hash,
+            "hash": entry.hash,
+        },
+    )
+    connection.execute(_MOVE_HEAD, {"seq": entry.seq, "hash": entry.hash})
 
 
 def page(

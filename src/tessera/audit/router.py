@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 
 from tessera.audit import service
 from tessera.audit.schemas import AuditEventRead
-from tessera.deps import CurrentPrincipal, PageDep, SessionDep
+from tessera.deps import CurrentPrincipal, PageDep, SessionDep, TransactionalRoute
 from tessera.kit.pagination import PageRead
 
-router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
+router = APIRouter(prefix="/v1/audit-events", tags=["audit"], route_class=TransactionalRoute)
 
 
 @router.get("", response_model=PageRead[AuditEventRead])

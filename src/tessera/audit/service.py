@@ -7,6 +7,7 @@ keeps the last sequence number and hash, so removing the newest entries is caugh
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tessera.audit import repository
+from tessera.audit.repository import AuditEntry
 from tessera.errors import Forbidden
 from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
@@ -43,7 +45,7 @@ SYSTEM = Actor(type="system")
 CLI = Actor(type="cli")
 
 
-def entry_hash(event: AuditEvent) -> str:
+def entry_hash(event: AuditEvent | AuditEntry) -> str:
     """The hash of one entry, chained to its predecessor's."""
     body = json.dumps(
         {
@@ -76,16 +78,19 @@ def record(
     target_id: str | None = None,
     data: dict[str, Any] | None = None,
     now: datetime | None = None,
-) -> AuditEvent:
+) -> AuditEntry:
     """Append an entry in the caller's transaction. ``data`` must hold no secret, and personal
-    data only where an investigator needs it (the email a failed login named)."""
+    data only where an investigator needs it (the email a failed login named).
+
+    The chain head is locked until the transaction ends, so appends are serialised; the entry
+    and the new head are written at once as Core statements (this runs on every audited change).
+    """
     who = Actor.of(actor) if isinstance(actor, Principal) else actor
     request = current_request()
-    head = repository.lock_chain_head(session)
-    created = now or utcnow()
-    event = AuditEvent(
+    last_seq, last_hash = repository.lock_chain_head(session)
+    entry = AuditEntry(
         id=new_id("aud"),
-        seq=head.last_seq + 1,
+        seq=last_seq + 1,
         firm_id=firm_id,
         actor_type=who.type,
         actor_id=who.id,
@@ -95,15 +100,12 @@ def record(
         request_id=request.request_id if request else None,
         ip_address=request.client_ip if request else None,
         data=data or {},
-        created_at=created,
-        prev_hash=head.last_hash,
+        created_at=now or utcnow(),
+        prev_hash=last_hash,
     )
-    event.hash = entry_hash(event)
-    head.last_seq = event.seq
-    head.last_hash = event.hash
-    repository.add(session, event)
-    session.flush()
-    return event
+    entry = dataclasses.replace(entry, hash=entry_hash(entry))
+    repository.append(session, entry)
+    return entry
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.models import AccountHolder, LoginSession, RefreshToken, User
+from tessera.rawsql import Cursor, Statement
 
 
 def add_user(session: Session, user: User) -> User:
@@ -56,26 +57,25 @@ class PrincipalFacts:
     holder_id: str | None
 
 
-def principal_facts(session: Session, user_id: str, session_id: str) -> PrincipalFacts | None:
-    """What authenticating a request needs, as plain columns (no ORM objects to build); None
-    unless the login session ``session_id`` is the user's and has not been revoked.
+_PRINCIPAL_FACTS = Statement.of(
+    "SELECT users.id, users.firm_id, users.email, users.role, users.status, account_holders.id"
+    " FROM users"
+    " JOIN login_sessions ON login_sessions.id = ? AND login_sessions.user_id = users.id"
+    " AND login_sessions.revoked_at IS NULL"
+    " LEFT OUTER JOIN account_holders ON account_holders.user_id = users.id"
+    " WHERE users.id = ?"
+)
 
-    This runs on every authenticated request, so it selects six columns instead of loading two
-    entities into the session, and checks the session in the same query (by primary key).
+
+def principal_facts(cursor: Cursor, user_id: str, session_id: str) -> PrincipalFacts | None:
+    """What authenticating a request needs, as plain columns; None unless the login session
+    ``session_id`` is the user's and has not been revoked.
+
+    This runs on every authenticated request, so it is one indexed statement on the driver's
+    cursor (see ``tessera.rawsql``): no ORM entity, no SQLAlchemy execution, and the session
+    checked in the same query by primary key.
     """
-    row = session.execute(
-        sa.select(User.id, User.firm_id, User.email, User.role, User.status, AccountHolder.id)
-        .join(
-            LoginSession,
-            sa.and_(
-                LoginSession.id == session_id,
-                LoginSession.user_id == User.id,
-                LoginSession.revoked_at.is_(None),
-            ),
-        )
-        .outerjoin(AccountHolder, AccountHolder.user_id == User.id)
-        .where(User.id == user_id)
-    ).first()
+    row = cursor.one(_PRINCIPAL_FACTS, (session_id, user_id))
     return None if row is None else PrincipalFacts(*row)
 
 

@@ -17,12 +17,12 @@ from tessera.auth.schemas import (
     TokenPair,
     UserRead,
 )
-from tessera.deps import CurrentPrincipal, RuntimeDep, SessionDep
+from tessera.deps import CurrentPrincipal, RuntimeDep, SessionDep, TransactionalRoute
 from tessera.holders.schemas import HolderRead
 from tessera.models import User
 from tessera.observability import client_ip
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=TransactionalRoute)
 
 
 def _user_read(user: User) -> UserRead:

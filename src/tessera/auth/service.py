@@ -38,6 +38,7 @@ from tessera.models import (
     User,
 )
 from tessera.principal import ROLE_SCOPES, Principal
+from tessera.rawsql import Cursor
 from tessera.runtime import Runtime
 
 
@@ -313,15 +314,15 @@ def logout(session: Session, runtime: Runtime, *, principal: Principal, refresh_
         repository.revoke_family(session, family_id, now=runtime.now())
 
 
-def resolve_principal(session: Session, claims: AccessClaims) -> Principal:
+def resolve_principal(cursor: Cursor, claims: AccessClaims) -> Principal:
     """The principal named by a verified access token; 401 if the user or client is gone, or
     the login session it belongs to has ended (logout, a reused refresh token, erasure)."""
     if claims.scope is not None:
         # Only machine-client tokens carry a scope claim (see clients.service).
-        return resolve_client(session, claims)
+        return resolve_client(cursor, claims)
     if claims.sid is None:
         raise Unauthorized("The access token is not valid.")
-    facts = repository.principal_facts(session, claims.sub, claims.sid)
+    facts = repository.principal_facts(cursor, claims.sub, claims.sid)
     if facts is None or facts.status != "active" or facts.firm_id != claims.firm:
         raise Unauthorized("The access token is not valid.")
     role = Role(facts.role)
@@ -334,6 +335,21 @@ def resolve_principal(session: Session, claims: AccessClaims) -> Principal:
         holder_id=facts.holder_id,
         email=facts.email,
         session_id=claims.sid,
+    )
+
+
+def principal_of_user(session: Session, user: User) -> Principal:
+    """The principal a user acts as (for the CLI and the demo, which act without a token)."""
+    role = Role(user.role)
+    holder = holders.get_by_user(session, user.id)
+    return Principal(
+        kind="user",
+        id=user.id,
+        firm_id=user.firm_id,
+        role=role,
+        scopes=ROLE_SCOPES[role],
+        holder_id=holder.id if holder is not None else None,
+        email=user.email,
     )
 
 

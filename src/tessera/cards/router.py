@@ -16,10 +16,18 @@ from tessera.cards.schemas import (
     CardType,
     CardUpdate,
 )
-from tessera.deps import CardsReader, CardsWriter, IdempotentDep, PageDep, RuntimeDep, SessionDep
+from tessera.deps import (
+    CardsReader,
+    CardsWriter,
+    IdempotentDep,
+    PageDep,
+    RuntimeDep,
+    SessionDep,
+    TransactionalRoute,
+)
 from tessera.kit.pagination import PageRead
 
-router = APIRouter(prefix="/v1/cards", tags=["cards"])
+router = APIRouter(prefix="/v1/cards", tags=["cards"], route_class=TransactionalRoute)
 
 
 def card_read(issued: service.IssuedCard) -> CardRead:

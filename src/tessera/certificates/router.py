@@ -18,12 +18,21 @@ from tessera.certificates.schemas import (
     DomainRead,
 )
 from tessera.crypto.pki import RevocationReason
-from tessera.deps import CurrentPrincipal, IdempotentDep, PageDep, RuntimeDep, SessionDep
+from tessera.deps import (
+    CurrentPrincipal,
+    IdempotentDep,
+    PageDep,
+    RuntimeDep,
+    SessionDep,
+    TransactionalRoute,
+)
 from tessera.kit.pagination import PageRead
 from tessera.models.certificate import CertificateStatus
 
-router = APIRouter(tags=["certificates"])
-domains_router = APIRouter(prefix="/v1/firms/{firm_id}/domains", tags=["firms"])
+router = APIRouter(tags=["certificates"], route_class=TransactionalRoute)
+domains_router = APIRouter(
+    prefix="/v1/firms/{firm_id}/domains", tags=["firms"], route_class=TransactionalRoute
+)
 
 # The generated private key is shown once and never stored, not even for idempotent replays.
 SENT_ONCE: Final = frozenset({"private_key_pem"})

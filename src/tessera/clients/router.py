@@ -15,13 +15,13 @@ from tessera.clients.schemas import (
     ClientStatus,
     TokenResponse,
 )
-from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep
+from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep, TransactionalRoute
 from tessera.kit.pagination import PageRead
 from tessera.models import ApiClient
 from tessera.observability import client_ip
 from tessera.principal import Scope
 
-router = APIRouter(tags=["clients"])
+router = APIRouter(tags=["clients"], route_class=TransactionalRoute)
 
 
 def _client_read(client: ApiClient) -> ClientRead:

@@ -29,6 +29,7 @@ from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
 from tessera.models import ApiClient
 from tessera.principal import ALL_SCOPES, Principal, Scope
+from tessera.rawsql import Cursor
 from tessera.runtime import Runtime
 
 CLIENT_CREDENTIALS = "client_credentials"
@@ -258,10 +259,13 @@ def issue_token(
     )
 
 
-def resolve_client(session: Session, claims: AccessClaims) -> Principal:
+def resolve_client(cursor: Cursor, claims: AccessClaims) -> Principal:
     """The principal of a client's access token; 401 once the client is disabled or gone."""
-    client = repository.get(session, claims.sub)
-    if client is None or client.status != "active" or client.firm_id != claims.firm:
+    facts = repository.client_facts(cursor, claims.sub)
+    if facts is None:
         raise Unauthorized("The access token is not valid.")
-    scopes = parse_scopes(claims.scope or "") & parse_scopes(client.scopes)
-    return Principal(kind="client", id=client.id, firm_id=client.firm_id, scopes=scopes)
+    client_id, firm_id, status, granted = facts
+    if status != "active" or firm_id != claims.firm:
+        raise Unauthorized("The access token is not valid.")
+    scopes = parse_scopes(claims.scope or "") & parse_scopes(granted)
+    return Principal(kind="client", id=client_id, firm_id=firm_id, scopes=scopes)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 
 from tessera.deliveries import service
 from tessera.deliveries.schemas import LegacyCardStatusRead
-from tessera.deps import CurrentPrincipal, SessionDep
+from tessera.deps import CurrentPrincipal, SessionDep, TransactionalRoute
 
-router = APIRouter(tags=["paths kept from the source documents"])
+router = APIRouter(tags=["paths kept from the source documents"], route_class=TransactionalRoute)
 
 
 @router.get(

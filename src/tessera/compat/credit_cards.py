@@ -18,13 +18,21 @@ from fastapi import APIRouter, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from tessera.deps import CardsReader, CardsWriter, IdempotentDep, PageDep, RuntimeDep, SessionDep
+from tessera.deps import (
+    CardsReader,
+    CardsWriter,
+    IdempotentDep,
+    PageDep,
+    RuntimeDep,
+    SessionDep,
+    TransactionalRoute,
+)
 from tessera.errors import FieldError, ValidationFailed
 from tessera.kit.pagination import PageRead
 from tessera.registrations import service
 from tessera.vault import card_store
 
-router = APIRouter(prefix="/api/v1/credit-card", tags=["compat"])
+router = APIRouter(prefix="/api/v1/credit-card", tags=["compat"], route_class=TransactionalRoute)
 
 STORED_MESSAGE = "Credit card stored successfully"
 # The document's field names for the service's.

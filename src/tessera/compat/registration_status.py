@@ -7,10 +7,17 @@ from fastapi import APIRouter, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from tessera.deps import CardsReader, CardsWriter, IdempotentDep, RuntimeDep, SessionDep
+from tessera.deps import (
+    CardsReader,
+    CardsWriter,
+    IdempotentDep,
+    RuntimeDep,
+    SessionDep,
+    TransactionalRoute,
+)
 from tessera.registrations import service
 
-router = APIRouter(tags=["compat"])
+router = APIRouter(tags=["compat"], route_class=TransactionalRoute)
 
 
 class RegisterRequest(BaseModel):

@@ -29,7 +29,7 @@ class HashingBusy(Unavailable):
     default_message = "Too many sign-ins are being checked right now; try again in a moment."
 
     def __init__(self) -> None:
-        super().__init__(headers={"Retry-After": "1"}, details={"retry_after_seconds": 1})
+        super().__init__(retry_after=1)
 
 
 class PasswordHashing:

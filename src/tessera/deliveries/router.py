@@ -16,12 +16,19 @@ from tessera.deliveries.schemas import (
     ImportErrorRead,
     ImportRead,
 )
-from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep, require_scope
+from tessera.deps import (
+    CurrentPrincipal,
+    PageDep,
+    RuntimeDep,
+    SessionDep,
+    TransactionalRoute,
+    require_scope,
+)
 from tessera.errors import UnsupportedMediaType
 from tessera.kit.pagination import PageRead
 from tessera.principal import Principal, Scope
 
-router = APIRouter(tags=["deliveries"])
+router = APIRouter(tags=["deliveries"], route_class=TransactionalRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "The file is larger than MAX_UPLOAD_BYTES (`payload_too_large`)."},

@@ -23,7 +23,6 @@ from tessera.auth import service as auth
 from tessera.cards import service as cards
 from tessera.cards.schemas import CardType
 from tessera.certificates import service as certificates
-from tessera.crypto.tokens import AccessClaims
 from tessera.deliveries import service as deliveries
 from tessera.deliveries.importer import file_digest, import_local_file
 from tessera.errors import NotFound
@@ -101,10 +100,7 @@ def samples_dir() -> Path:
 
 def principal_of(session: Session, user: User) -> Principal:
     """The principal the API would resolve for this user's access token."""
-    claims = AccessClaims(
-        sub=user.id, jti="demo-seed", firm=user.firm_id, role=None, scope=None, iat=0, exp=0
-    )
-    return auth.resolve_principal(session, claims)
+    return auth.principal_of_user(session, user)
 
 
 def _at(today: date, days_ago: int, hour: int, minute: int = 0) -> datetime:

@@ -12,11 +12,23 @@ from sqlalchemy.orm import Session
 
 from tessera.models import Event
 
+_events = cast(sa.Table, Event.__table__)
+_INSERT_EVENT = sa.insert(_events)
 
-def add(session: Session, event: Event) -> Event:
-    """Insert one event."""
-    session.add(event)
-    return event
+
+def insert(
+    session: Session, *, event_id: str, firm_id: str, type: str, data: Any, created_at: datetime
+) -> None:
+    """Insert one event now, as a Core statement (the outbox is written on every change).
+
+    Pending ORM changes are flushed first, so the event never precedes the rows it reports.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    session.connection().execute(
+        _INSERT_EVENT,
+        {"id": event_id, "firm_id": firm_id, "type": type, "data": data, "created_at": created_at},
+    )
 
 
 def get(session: Session, event_id: str, *, firm_id: str | None) -> Event | None:

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from tessera.events import repository
 from tessera.events.types import EventType
 from tessera.kit.ids import new_id
-from tessera.models import Event
 from tessera.models.base import utcnow
 
 
@@ -24,21 +23,24 @@ def record_event(
     type: EventType,
     data: dict[str, Any],
     now: datetime | None = None,
-) -> Event:
+) -> str:
     """Add an event to the outbox; it commits (or not) with the change it reports.
 
     ``data`` is the public representation of the object, as the API would show it; it must
     never hold a full card number or a secret. It is encoded the way the API encodes answers
     (pydantic's JSON mode), so timestamps read ``2026-11-23T08:46:33Z`` in webhooks too.
+    Returns the event's id.
     """
-    event = Event(
-        id=new_id("evt"),
+    event_id = new_id("evt")
+    repository.insert(
+        session,
+        event_id=event_id,
         firm_id=firm_id,
         type=type.value,
         data=to_jsonable_python(data),
         created_at=now or utcnow(),
     )
-    return repository.add(session, event)
+    return event_id
 
 
 def record_events(

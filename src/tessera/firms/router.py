@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep
+from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep, TransactionalRoute
 from tessera.firms import service
 from tessera.firms.schemas import FirmCreate, FirmRead, FirmUpdate
 from tessera.kit.pagination import PageRead
 
-router = APIRouter(prefix="/v1/firms", tags=["firms"])
+router = APIRouter(prefix="/v1/firms", tags=["firms"], route_class=TransactionalRoute)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=FirmRead)

@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 import tessera
-from tessera.deps import RuntimeDep
+from tessera.deps import RuntimeDep, TransactionalRoute
 from tessera.observability import get_logger
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=TransactionalRoute)
 log = get_logger(__name__)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tessera.deps import CurrentPrincipal, PageDep, SessionDep
+from tessera.deps import CurrentPrincipal, PageDep, SessionDep, TransactionalRoute
 from tessera.holders import service
 from tessera.holders.schemas import HolderRead
 from tessera.kit.pagination import PageRead
 
-router = APIRouter(prefix="/v1/account-holders", tags=["account holders"])
+router = APIRouter(
+    prefix="/v1/account-holders", tags=["account holders"], route_class=TransactionalRoute
+)
 
 
 @router.get("", response_model=PageRead[HolderRead])

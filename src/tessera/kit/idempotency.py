@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -121,6 +121,89 @@ def complete(session: Session, *, principal_id: str, key: str, status_code: int,
         .where(IdempotencyKey.principal_id == principal_id, IdempotencyKey.key == key)
         .values(status_code=status_code, response_body=json.dumps(body, separators=(",", ":")))
     )
+
+
+_keys = cast(sa.Table, IdempotencyKey.__table__)
+_LOOKUP = sa.select(
+    _keys.c.request_hash, _keys.c.status_code, _keys.c.response_body, _keys.c.created_at
+).where(_keys.c.principal_id == sa.bindparam("principal_id"), _keys.c.key == sa.bindparam("key"))
+_FORGET = sa.delete(_keys).where(
+    _keys.c.principal_id == sa.bindparam("principal_id"), _keys.c.key == sa.bindparam("key")
+)
+_STORE = sa.insert(_keys)
+
+
+class KeyRaced(Conflict):
+    """Another transaction stored an answer for this key first: replay that answer."""
+
+    default_code = "idempotency_key_in_use"
+    default_message = "A request with this Idempotency-Key is still being processed."
+
+
+def lookup(
+    session: Session, *, principal_id: str, key: str, request_hash: str, now: datetime
+) -> StoredAnswer | None:
+    """The answer to replay for ``key``, or None when the request must run (one Core query).
+
+    For the writer's units, which store the answer at the end with ``store``: the unit and its
+    answer commit together, so a key never exists without its answer there. An expired key is
+    forgotten; 409 ``idempotency_key_reused`` when the key came with a different request.
+    """
+    connection = session.connection()
+    params = {"principal_id": principal_id, "key": key}
+    row = connection.execute(_LOOKUP, params).first()
+    if row is None:
+        return None
+    stored_hash, status_code, body, created_at = row
+    if _aware(created_at) <= now - RETENTION:
+        connection.execute(_FORGET, params)
+        return None
+    if stored_hash != request_hash:
+        raise Conflict(
+            "This Idempotency-Key was used with a different request.",
+            code="idempotency_key_reused",
+        )
+    if status_code is None or body is None:
+        raise KeyRaced()
+    return StoredAnswer(status_code=status_code, body=json.loads(body))
+
+
+def store(
+    session: Session,
+    *,
+    firm_id: str,
+    principal_id: str,
+    key: str,
+    request_hash: str,
+    status_code: int,
+    body: Any,
+    now: datetime,
+) -> None:
+    """Store the answer of a request that ``lookup`` let run, in the same transaction.
+
+    Two processes racing with one key meet at the unique index: the loser's unit fails with
+    ``KeyRaced`` (its savepoint takes its work back) and it replays the winner's answer.
+    """
+    try:
+        session.connection().execute(
+            _STORE,
+            {
+                "id": new_id("idk"),
+                "firm_id": firm_id,
+                "principal_id": principal_id,
+                "key": key,
+                "request_hash": request_hash,
+                "status_code": status_code,
+                "response_body": json.dumps(body, separators=(",", ":")),
+                "created_at": now,
+            },
+        )
+    except IntegrityError as exc:
+        raise KeyRaced() from exc
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def purge_expired(session: Session, *, now: datetime) -> int:

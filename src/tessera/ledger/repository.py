@@ -2,13 +2,90 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.models import Account, LedgerTransaction, Transfer
+
+# --- the money path ---------------------------------------------------------------------
+# Money moves through the writer (tessera.writer), many requests to a transaction. These are
+# Core statements built once: each movement is a handful of them with no ORM unit of work, so
+# the per-request cost stays far below the HTTP stack's (bench/README.md has the profile).
+
+_accounts = cast(sa.Table, Account.__table__)
+_transactions = cast(sa.Table, LedgerTransaction.__table__)
+_transfers = cast(sa.Table, Transfer.__table__)
+
+_STATE_COLUMNS = (
+    _accounts.c.id,
+    _accounts.c.firm_id,
+    _accounts.c.holder_id,
+    _accounts.c.currency,
+    _accounts.c.status,
+    _accounts.c.balance,
+)
+_READ_STATES = (
+    sa.select(*_STATE_COLUMNS)
+    .where(_accounts.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(_accounts.c.id)
+)
+_LOCK_STATES = _READ_STATES.with_for_update()
+_SET_BALANCE = (
+    sa.update(_accounts)
+    .where(_accounts.c.id == sa.bindparam("account_id"))
+    .values(balance=sa.bindparam("new_balance"), updated_at=sa.bindparam("now"))
+)
+_INSERT_TRANSACTION = sa.insert(_transactions)
+_INSERT_TRANSFER = sa.insert(_transfers)
+
+
+@dataclass(slots=True)
+class AccountState:
+    """The columns a money movement reads and checks, as plain values."""
+
+    id: str
+    firm_id: str
+    holder_id: str
+    currency: str
+    status: str
+    balance: int
+
+
+def account_states(
+    session: Session, account_ids: Sequence[str], *, lock: bool
+) -> dict[str, AccountState]:
+    """The named accounts (absent ids are left out), locked ``FOR UPDATE`` when ``lock``.
+
+    Rows are read and locked in id order, so two movements cannot deadlock. On SQLite the
+    transaction already holds the database's only write lock, so nothing more is needed there.
+    """
+    connection = session.connection()
+    statement = _LOCK_STATES if lock and connection.dialect.name != "sqlite" else _READ_STATES
+    rows = connection.execute(statement, {"ids": sorted(set(account_ids))})
+    return {row[0]: AccountState(*row) for row in rows}
+
+
+def set_balances(session: Session, accounts: Sequence[AccountState], *, now: datetime) -> None:
+    """Write the new balances of accounts that a movement changed."""
+    session.connection().execute(
+        _SET_BALANCE,
+        [{"account_id": a.id, "new_balance": a.balance, "now": now} for a in accounts],
+    )
+
+
+def insert_transactions(session: Session, rows: Sequence[dict[str, object]]) -> None:
+    """Append ledger rows (every column of ``transactions`` given)."""
+    session.connection().execute(_INSERT_TRANSACTION, list(rows))
+
+
+def insert_transfer(session: Session, row: dict[str, object]) -> None:
+    """Record a transfer (every column of ``transfers`` given)."""
+    session.connection().execute(_INSERT_TRANSFER, row)
 
 
 def add_transaction(session: Session, row: LedgerTransaction) -> LedgerTransaction:

@@ -8,7 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, status
 from fastapi.responses import Response
 
-from tessera.deps import CurrentPrincipal, IdempotentDep, PageDep, RuntimeDep, SessionDep
+from tessera.deps import (
+    CurrentPrincipal,
+    PageDep,
+    RuntimeDep,
+    SessionDep,
+    SubmissionDep,
+    TransactionalRoute,
+)
 from tessera.kit.csv_report import render_csv, wants_csv
 from tessera.kit.money import format_amount
 from tessera.kit.pagination import PageRead
@@ -22,24 +29,23 @@ from tessera.ledger.schemas import (
     TransferRead,
 )
 
-router = APIRouter(tags=["money"])
+router = APIRouter(tags=["money"], route_class=TransactionalRoute)
 
 
 @router.post(
     "/v1/transactions", status_code=status.HTTP_201_CREATED, response_model=TransactionRead
 )
-def create_transaction(
+async def create_transaction(
     body: TransactionCreate,
-    session: SessionDep,
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
-    idempotent: IdempotentDep,
+    submission: SubmissionDep,
 ) -> Response:
     """Deposit to or withdraw from an account (amounts in minor units)."""
-    return idempotent.run(
+    response = await submission.run(
         body,
         status.HTTP_201_CREATED,
-        lambda: TransactionRead.model_validate(
+        lambda session: TransactionRead.model_validate(
             service.post_movement(
                 session,
                 principal=principal,
@@ -49,10 +55,12 @@ def create_transaction(
                 currency=body.currency,
                 description=body.description,
                 now=runtime.now(),
-                metrics=runtime.metrics,
             )
         ),
     )
+    if "idempotent-replayed" not in response.headers:
+        runtime.metrics.money_movements.labels(body.type.value).inc()
+    return response
 
 
 @router.get("/v1/transactions", response_model=PageRead[TransactionRead])
@@ -70,12 +78,11 @@ def list_transactions(
 
 
 @router.post("/v1/transfers", status_code=status.HTTP_201_CREATED, response_model=TransferRead)
-def create_transfer(
+async def create_transfer(
     body: TransferCreate,
-    session: SessionDep,
     runtime: RuntimeDep,
     principal: CurrentPrincipal,
-    idempotent: IdempotentDep,
+    submission: SubmissionDep,
 ) -> Response:
     """Move money between two accounts of the firm, atomically."""
     request = service.TransferRequest(
@@ -86,13 +93,16 @@ def create_transfer(
         currency=body.currency,
         description=body.description,
     )
-    return idempotent.run(
+    response = await submission.run(
         body,
         status.HTTP_201_CREATED,
-        lambda: TransferRead.model_validate(
-            service.transfer_funds(session, request, now=runtime.now(), metrics=runtime.metrics)
+        lambda session: TransferRead.model_validate(
+            service.transfer_funds(session, request, now=runtime.now())
         ),
     )
+    if "idempotent-replayed" not in response.headers:
+        runtime.metrics.money_movements.labels("transfer").inc()
+    return response
 
 
 @router.get("/v1/transfers/{transfer_id}", response_model=TransferRead)

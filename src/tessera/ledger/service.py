@@ -1,10 +1,13 @@
 """Money movements, statements and the ledger's invariants.
 
-Every movement is one database transaction that locks the accounts it touches in id order,
-checks the balance, writes the ledger rows and updates the balances. Transfers go through
-``apply_transfers``, which takes a batch and gives each request its own all-or-nothing result
-(a savepoint), so that a batcher can later gather concurrent transfers into one commit without
-touching these rules. A request handler submits a batch of one.
+Every movement checks that its caller may see the accounts it names, then locks them in id
+order, checks the balance, writes the ledger rows, the new balances, its outbox event and its
+audit entry, all in the caller's transaction. The API runs each movement as one unit of the
+writer (``tessera.writer``), which gives it its own savepoint and commits many of them at once;
+``apply_transfers`` does the same for a list of transfers in one call.
+
+This is the hottest write path, so it reads and writes plain columns with prebuilt Core
+statements (``ledger.repository``) rather than loading ORM objects.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tessera.accounts import repository as accounts
 from tessera.accounts.schemas import AccountStatus
+from tessera.audit import service as audit
 from tessera.errors import (
     Conflict,
     InsufficientFunds,
@@ -31,9 +35,9 @@ from tessera.kit.ids import new_id
 from tessera.kit.money import validate_currency
 from tessera.kit.pagination import Page, PageParams
 from tessera.ledger import repository
+from tessera.ledger.repository import AccountState
 from tessera.ledger.schemas import MovementType
 from tessera.models import Account, LedgerTransaction, TransactionType, Transfer
-from tessera.observability import Metrics
 from tessera.principal import Principal, Scope
 
 
@@ -42,7 +46,7 @@ class AccountInactive(Conflict):
     default_message = "The account is frozen or closed."
 
 
-def _currency_mismatch(account: Account, currency: str) -> RuleViolation:
+def _currency_mismatch(account: AccountState, currency: str) -> RuleViolation:
     return RuleViolation(
         f"The account holds {account.currency}, not {currency}.",
         code="currency_mismatch",
@@ -50,7 +54,36 @@ def _currency_mismatch(account: Account, currency: str) -> RuleViolation:
     )
 
 
-def transaction_event_data(row: LedgerTransaction) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """A ledger row as the money path wrote it (the API and events show these fields)."""
+
+    id: str
+    account_id: str
+    type: str
+    amount: int
+    currency: str
+    balance_after: int
+    description: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransferDone:
+    """A completed transfer as the money path wrote it."""
+
+    id: str
+    from_account_id: str
+    to_account_id: str
+    amount: int
+    currency: str
+    description: str | None
+    created_at: datetime
+    debit_transaction_id: str
+    credit_transaction_id: str
+
+
+def transaction_event_data(row: LedgerTransaction | Movement) -> dict[str, object]:
     """The public view of a ledger row, as events carry it."""
     return {
         "id": row.id,
@@ -76,9 +109,36 @@ def _visible_account(session: Session, principal: Principal, account_id: str) ->
     return account
 
 
-def _require_active(account: Account) -> None:
+def _not_found(account_id: str) -> NotFound:
+    return NotFound("Account not found.", details={"account_id": account_id})
+
+
+def _require_active(account: AccountState) -> None:
     if account.status != AccountStatus.ACTIVE.value:
         raise AccountInactive(details={"account_id": account.id, "status": account.status})
+
+
+def _ledger_row(
+    account: AccountState,
+    *,
+    kind: TransactionType,
+    amount: int,
+    description: str | None,
+    now: datetime,
+    transfer_id: str | None = None,
+) -> dict[str, object]:
+    return {
+        "id": new_id("txn"),
+        "firm_id": account.firm_id,
+        "account_id": account.id,
+        "type": kind.value,
+        "amount": amount,
+        "currency": account.currency,
+        "balance_after": account.balance,
+        "description": description,
+        "transfer_id": transfer_id,
+        "created_at": now,
+    }
 
 
 def post_movement(
@@ -91,13 +151,18 @@ def post_movement(
     currency: str,
     description: str | None,
     now: datetime,
-    metrics: Metrics | None = None,
-) -> LedgerTransaction:
-    """Deposit to or withdraw from one account."""
+) -> Movement:
+    """Deposit to or withdraw from one account.
+
+    Authorise, then lock: the account is read and checked against what the caller may see
+    before it is locked, so naming another firm's account locks nothing.
+    """
     principal.require(Scope.ACCOUNTS_WRITE)
     code = validate_currency(currency)
-    visible = _visible_account(session, principal, account_id)
-    account = accounts.lock_many(session, [visible.id])[visible.id]
+    seen = repository.account_states(session, [account_id], lock=False).get(account_id)
+    if seen is None or not principal.can_see(firm_id=seen.firm_id, holder_id=seen.holder_id):
+        raise _not_found(account_id)
+    account = repository.account_states(session, [account_id], lock=True)[account_id]
     if account.currency != code:
         raise _currency_mismatch(account, code)
     _require_active(account)
@@ -109,32 +174,37 @@ def post_movement(
     else:
         account.balance += amount
         kind = TransactionType.DEPOSIT
-    account.updated_at = now
-    row = repository.add_transaction(
-        session,
-        LedgerTransaction(
-            id=new_id("txn"),
-            firm_id=account.firm_id,
-            account_id=account.id,
-            type=kind.value,
-            amount=amount,
-            currency=code,
-            balance_after=account.balance,
-            description=description,
-            created_at=now,
-        ),
+    row = _ledger_row(account, kind=kind, amount=amount, description=description, now=now)
+    repository.set_balances(session, [account], now=now)
+    repository.insert_transactions(session, [row])
+    movement = Movement(
+        id=str(row["id"]),
+        account_id=account.id,
+        type=kind.value,
+        amount=amount,
+        currency=code,
+        balance_after=account.balance,
+        description=description,
+        created_at=now,
     )
-    session.flush()
     record_event(
         session,
         firm_id=account.firm_id,
         type=EventType.TRANSACTION_CREATED,
-        data=transaction_event_data(row),
+        data=transaction_event_data(movement),
         now=now,
     )
-    if metrics is not None:
-        metrics.money_movements.labels(kind.value).inc()
-    return row
+    audit.record(
+        session,
+        firm_id=account.firm_id,
+        actor=principal,
+        action=EventType.TRANSACTION_CREATED.value,
+        target_type="transaction",
+        target_id=movement.id,
+        data={"account_id": account.id, "type": kind.value, "amount": amount, "currency": code},
+        now=now,
+    )
+    return movement
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +223,13 @@ class TransferRequest:
 class TransferBatch:
     """The outcome of ``apply_transfers``: one transfer or one error per request, in order."""
 
-    results: list[Transfer | TesseraError] = field(default_factory=list)
+    results: list[TransferDone | TesseraError] = field(default_factory=list)
 
 
-def _check_request(session: Session, request: TransferRequest) -> tuple[Account, Account, str]:
+def _authorise(
+    request: TransferRequest, seen: dict[str, AccountState]
+) -> tuple[AccountState, AccountState, str]:
+    """The request's two accounts if its caller may move money between them (a plain read)."""
     if request.from_account_id == request.to_account_id:
         raise RuleViolation(
             "The source and destination accounts are the same.", code="same_account"
@@ -164,20 +237,24 @@ def _check_request(session: Session, request: TransferRequest) -> tuple[Account,
     code = validate_currency(request.currency)
     principal = request.principal
     principal.require(Scope.ACCOUNTS_WRITE)
-    source = _visible_account(session, principal, request.from_account_id)
+    source = seen.get(request.from_account_id)
+    if source is None or not principal.can_see(firm_id=source.firm_id, holder_id=source.holder_id):
+        raise _not_found(request.from_account_id)
     # The destination may belong to another holder, but never to another firm.
-    target = accounts.get(session, request.to_account_id, firm_id=source.firm_id)
-    if target is None:
-        raise NotFound("Account not found.", details={"account_id": request.to_account_id})
+    target = seen.get(request.to_account_id)
+    if target is None or target.firm_id != source.firm_id:
+        raise _not_found(request.to_account_id)
     return source, target, code
 
 
 def _apply_one(
-    session: Session, request: TransferRequest, locked: dict[str, Account], now: datetime
-) -> Transfer:
-    source_view, target_view, code = _check_request(session, request)
-    source = locked[source_view.id]
-    target = locked[target_view.id]
+    session: Session,
+    request: TransferRequest,
+    source: AccountState,
+    target: AccountState,
+    code: str,
+    now: datetime,
+) -> TransferDone:
     for account in (source, target):
         if account.currency != code:
             raise _currency_mismatch(account, code)
@@ -187,55 +264,71 @@ def _apply_one(
         raise InsufficientFunds(details={"account_id": source.id})
     source.balance -= request.amount
     target.balance += request.amount
-    source.updated_at = target.updated_at = now
     transfer_id = new_id("tr")
-    debit = LedgerTransaction(
-        id=new_id("txn"),
-        firm_id=source.firm_id,
-        account_id=source.id,
-        type=TransactionType.TRANSFER_OUT.value,
+    debit = _ledger_row(
+        source,
+        kind=TransactionType.TRANSFER_OUT,
+        amount=request.amount,
+        description=request.description,
+        now=now,
+        transfer_id=transfer_id,
+    )
+    credit = _ledger_row(
+        target,
+        kind=TransactionType.TRANSFER_IN,
+        amount=request.amount,
+        description=request.description,
+        now=now,
+        transfer_id=transfer_id,
+    )
+    transfer = TransferDone(
+        id=transfer_id,
+        from_account_id=source.id,
+        to_account_id=target.id,
         amount=request.amount,
         currency=code,
-        balance_after=source.balance,
         description=request.description,
-        transfer_id=transfer_id,
         created_at=now,
+        debit_transaction_id=str(debit["id"]),
+        credit_transaction_id=str(credit["id"]),
     )
-    credit = LedgerTransaction(
-        id=new_id("txn"),
-        firm_id=target.firm_id,
-        account_id=target.id,
-        type=TransactionType.TRANSFER_IN.value,
-        amount=request.amount,
-        currency=code,
-        balance_after=target.balance,
-        description=request.description,
-        transfer_id=transfer_id,
-        created_at=now,
-    )
-    repository.add_transaction(session, debit)
-    repository.add_transaction(session, credit)
-    transfer = repository.add_transfer(
+    repository.set_balances(session, [source, target], now=now)
+    repository.insert_transactions(session, [debit, credit])
+    repository.insert_transfer(
         session,
-        Transfer(
-            id=transfer_id,
-            firm_id=source.firm_id,
-            from_account_id=source.id,
-            to_account_id=target.id,
-            amount=request.amount,
-            currency=code,
-            description=request.description,
-            debit_transaction_id=debit.id,
-            credit_transaction_id=credit.id,
-            created_at=now,
-        ),
+        {
+            "id": transfer.id,
+            "firm_id": source.firm_id,
+            "from_account_id": source.id,
+            "to_account_id": target.id,
+            "amount": request.amount,
+            "currency": code,
+            "description": request.description,
+            "debit_transaction_id": transfer.debit_transaction_id,
+            "credit_transaction_id": transfer.credit_transaction_id,
+            "created_at": now,
+        },
     )
-    session.flush()
     record_event(
         session,
-        firm_id=transfer.firm_id,
+        firm_id=source.firm_id,
         type=EventType.TRANSFER_COMPLETED,
         data=transfer_event_data(transfer),
+        now=now,
+    )
+    audit.record(
+        session,
+        firm_id=source.firm_id,
+        actor=request.principal,
+        action=EventType.TRANSFER_COMPLETED.value,
+        target_type="transfer",
+        target_id=transfer.id,
+        data={
+            "from_account_id": source.id,
+            "to_account_id": target.id,
+            "amount": request.amount,
+            "currency": code,
+        },
         now=now,
     )
     return transfer
@@ -246,34 +339,52 @@ def apply_transfers(
 ) -> TransferBatch:
     """Apply transfers in one database transaction, each all-or-nothing on its own.
 
-    Every account the batch touches is locked first, in id order, so concurrent batches cannot
+    Authorise, then lock: each request is first checked against what its caller may see (a
+    plain read), so naming another firm's account locks nothing. Then every account that the
+    authorised requests touch is locked at once, in id order, so concurrent batches cannot
     deadlock; then each request runs in a savepoint that rolls back alone if it fails.
     """
-    ids = [i for r in requests for i in (r.from_account_id, r.to_account_id)]
-    locked = accounts.lock_many(session, ids)
-    batch = TransferBatch()
+    named = [i for r in requests for i in (r.from_account_id, r.to_account_id)]
+    seen = repository.account_states(session, named, lock=False)
+    checked: list[tuple[AccountState, AccountState, str] | TesseraError] = []
     for request in requests:
         try:
-            with session.begin_nested():
-                batch.results.append(_apply_one(session, request, locked, now))
+            checked.append(_authorise(request, seen))
         except TesseraError as exc:
+            checked.append(exc)
+    ids = [a.id for c in checked if not isinstance(c, TesseraError) for a in c[:2]]
+    locked = repository.account_states(session, ids, lock=True) if ids else {}
+    batch = TransferBatch()
+    for request, check in zip(requests, checked, strict=True):
+        if isinstance(check, TesseraError):
+            batch.results.append(check)
+            continue
+        source, target, code = locked[check[0].id], locked[check[1].id], check[2]
+        before = (source.balance, target.balance)
+        try:
+            with session.begin_nested():
+                batch.results.append(_apply_one(session, request, source, target, code, now))
+        except TesseraError as exc:
+            source.balance, target.balance = before  # the savepoint took the rows back too
             batch.results.append(exc)
     return batch
 
 
-def transfer_funds(
-    session: Session, request: TransferRequest, *, now: datetime, metrics: Metrics | None = None
-) -> Transfer:
-    """Move money between two accounts of one firm, atomically; raises the request's error."""
-    (result,) = apply_transfers(session, [request], now=now).results
-    if isinstance(result, TesseraError):
-        raise result
-    if metrics is not None:
-        metrics.money_movements.labels("transfer").inc()
-    return result
+def transfer_funds(session: Session, request: TransferRequest, *, now: datetime) -> TransferDone:
+    """Move money between two accounts of one firm, atomically; raises the request's error.
+
+    The one-request form of ``apply_transfers``, which the writer calls once per request in
+    its batch (each request already has its own savepoint there).
+    """
+    named = (request.from_account_id, request.to_account_id)
+    source, target, code = _authorise(
+        request, repository.account_states(session, named, lock=False)
+    )
+    locked = repository.account_states(session, named, lock=True)
+    return _apply_one(session, request, locked[source.id], locked[target.id], code, now)
 
 
-def transfer_event_data(transfer: Transfer) -> dict[str, object]:
+def transfer_event_data(transfer: Transfer | TransferDone) -> dict[str, object]:
     """The public view of a transfer, as events carry it."""
     return {
         "id": transfer.id,

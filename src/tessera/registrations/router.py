@@ -8,7 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, status
 from fastapi.responses import Response
 
-from tessera.deps import CardsReader, CardsWriter, IdempotentDep, PageDep, RuntimeDep, SessionDep
+from tessera.deps import (
+    CardsReader,
+    CardsWriter,
+    PageDep,
+    RuntimeDep,
+    SessionDep,
+    SubmissionDep,
+    TransactionalRoute,
+)
 from tessera.kit.csv_report import render_csv, wants_csv
 from tessera.kit.pagination import PageRead
 from tessera.registrations import service
@@ -22,7 +30,9 @@ from tessera.registrations.schemas import (
 from tessera.vault import card_store
 from tessera.vault.schemas import VaultCardRead
 
-router = APIRouter(prefix="/v1/card-registrations", tags=["card registrations"])
+router = APIRouter(
+    prefix="/v1/card-registrations", tags=["card registrations"], route_class=TransactionalRoute
+)
 
 CSV_HEADER = (
     "id",
@@ -56,12 +66,11 @@ def registration_read(found: service.Registration) -> RegistrationRead:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RegistrationRead)
-def register_card(
+async def register_card(
     body: RegistrationCreate,
-    session: SessionDep,
     runtime: RuntimeDep,
     principal: CardsWriter,
-    idempotent: IdempotentDep,
+    writer: SubmissionDep,
 ) -> Response:
     """Register a card: validated, sealed in the vault; the CVV is checked and dropped."""
     submission = service.CardSubmission(
@@ -72,10 +81,10 @@ def register_card(
         holder_id=body.holder_id,
         external_ref=body.external_ref,
     )
-    return idempotent.run(
+    return await writer.run(
         service.registration_identity(runtime.keyring, principal=principal, submission=submission),
         status.HTTP_201_CREATED,
-        lambda: registration_read(
+        lambda session: registration_read(
             service.register_card(
                 session,
                 runtime.keyring,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
-from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep
+from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep, TransactionalRoute
 from tessera.kit.pagination import PageRead
 from tessera.staff import service
 from tessera.staff.schemas import StaffGrant, StaffRead
 
-router = APIRouter(prefix="/v1/firms/{firm_id}/staff", tags=["firms"])
+router = APIRouter(
+    prefix="/v1/firms/{firm_id}/staff", tags=["firms"], route_class=TransactionalRoute
+)
 
 
 @router.post(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from tessera.deps import CardsReader, CardsRevealer, RuntimeDep, SessionDep
+from tessera.deps import CardsReader, CardsRevealer, RuntimeDep, SessionDep, TransactionalRoute
 from tessera.vault import card_store
 from tessera.vault.schemas import MaskedCardRead, RevealedCard
 
-router = APIRouter(prefix="/v1/vault/cards", tags=["vault"])
+router = APIRouter(prefix="/v1/vault/cards", tags=["vault"], route_class=TransactionalRoute)
 
 
 @router.get("/{token}", response_model=MaskedCardRead)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep
+from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep, TransactionalRoute
 from tessera.events.types import EventType
 from tessera.kit.pagination import PageRead
 from tessera.models import DeliveryStatus, DeliveryTrigger, WebhookDelivery, WebhookEndpoint
@@ -23,8 +23,10 @@ from tessera.webhooks.schemas import (
     WebhookEndpointWithSecret,
 )
 
-router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"])
-events_router = APIRouter(prefix="/v1/events", tags=["webhooks"])
+router = APIRouter(
+    prefix="/v1/webhook-endpoints", tags=["webhooks"], route_class=TransactionalRoute
+)
+events_router = APIRouter(prefix="/v1/events", tags=["webhooks"], route_class=TransactionalRoute)
 
 
 def _with_secret(endpoint: WebhookEndpoint, secret: str) -> WebhookEndpointWithSecret:

@@ -1,0 +1,288 @@
+"""The writer: one thread that owns the write path and commits many requests together.
+
+Request handlers submit a unit of work (a function of a ``Session``) and await its result. The
+writer thread takes every unit that is waiting, opens one database transaction, runs each unit in
+its own savepoint (so a unit that fails rolls back alone, with its error), commits once, and only
+then hands each handler its result. That is group commit: on SQLite's single writer, a hundred
+transfers cost one ``BEGIN IMMEDIATE`` and one ``COMMIT`` instead of a hundred, and no request
+thread ever waits on the database's write lock.
+
+The guarantees:
+
+- **Nothing is acknowledged before its commit.** A unit's result is released only after the
+  ``COMMIT`` that holds it returned. If the commit fails, every unit of the batch gets 503
+  ``unavailable`` (nothing of theirs was kept, or, after a lost connection, the client must retry
+  with its ``Idempotency-Key`` to learn the outcome).
+- **Bounded waiting.** A unit that waited longer than its deadline before the writer reached it
+  is not run at all and gets 503 ``overloaded`` with ``Retry-After``: answering late is worse
+  than answering "try again" at once, and nothing was changed. The queue also has a hard length.
+- **One writer per process.** On SQLite the writer's transactions take the same in-process write
+  lock as any other writing session (see ``tessera.db``), so the two never fight inside SQLite.
+  On PostgreSQL each process has its own writer; row locks order them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from tessera.db import Database
+from tessera.errors import Overloaded, TesseraError, Unavailable
+from tessera.observability import get_logger
+
+log = get_logger(__name__)
+
+T = TypeVar("T")
+
+Work = Callable[[Session], T]
+
+
+@dataclass(slots=True)
+class _Unit(Generic[T]):
+    work: Work[T]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[T]
+    deadline: float
+    context: contextvars.Context | None = None
+    result: Any = None
+    error: BaseException | None = None
+
+
+@dataclass
+class WriterStats:
+    """Counters for the metrics endpoint and the benchmarks."""
+
+    batches: int = 0
+    units: int = 0
+    expired: int = 0
+    largest_batch: int = 0
+    sizes: dict[int, int] = field(default_factory=dict)
+
+
+class Writer:
+    """Runs units of work on one thread, many to a transaction (see the module doc)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_batch: int = 256,
+        max_queue: int = 4096,
+        deadline_seconds: float = 2.0,
+        on_batch: Callable[[int, float], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._max_batch = max_batch
+        self._max_queue = max_queue
+        self._deadline = deadline_seconds
+        self._queue: queue.SimpleQueue[_Unit[Any] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._on_batch = on_batch
+        self.stats = WriterStats()
+
+    # --- the request side ------------------------------------------------------------------
+
+    async def run(self, work: Work[T], *, deadline_seconds: float | None = None) -> T:
+        """Run ``work`` in the next batch and return its result once that batch committed.
+
+        ``work`` runs on the writer thread inside a savepoint; it raises a ``TesseraError`` to
+        fail alone. It must return plain data (or objects it will not lazy-load from later).
+        """
+        if self._stopping:
+            raise Unavailable("The service is shutting down; retry shortly.", retry_after=1)
+        self._ensure_started()
+        if self._queue.qsize() >= self._max_queue:
+            self.stats.expired += 1
+            raise Overloaded()
+        loop = asyncio.get_running_loop()
+        unit: _Unit[T] = _Unit(
+            work=work,
+            loop=loop,
+            future=loop.create_future(),
+            deadline=time.monotonic() + (deadline_seconds or self._deadline),
+            # The unit runs in the request's context: its log lines and audit entries carry
+            # the request id and the caller's address.
+            context=contextvars.copy_context(),
+        )
+        self._queue.put(unit)
+        # Not shielded from cancellation on purpose: a client that went away no longer waits,
+        # but the unit still runs and commits (its Idempotency-Key lets the client find out).
+        return await unit.future
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def _ensure_started(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="tessera-writer", daemon=True
+                )
+                self._thread.start()
+
+    def start(self) -> None:
+        """Start the writer thread (it also starts on the first unit)."""
+        self._ensure_started()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what was submitted, then stop the thread."""
+        self._stopping = True
+        thread = self._thread
+        if thread is None:
+            return
+        self._queue.put(None)
+        thread.join(timeout)
+        self._thread = None
+        self._stopping = False  # a later unit starts a new thread (tests reuse a runtime)
+
+    # --- the writer thread -------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                if self._drain_after_stop():
+                    return
+                continue
+            batch: list[_Unit[Any]] = [first]
+            stop_seen = False
+            while len(batch) < self._max_batch:
+                try:
+                    unit = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if unit is None:
+                    stop_seen = True
+                    break
+                batch.append(unit)
+            self._run_batch(batch)
+            if stop_seen and self._drain_after_stop():
+                return
+
+    def _drain_after_stop(self) -> bool:
+        """After the stop marker: run what is left; True when the thread may end."""
+        left: list[_Unit[Any]] = []
+        while True:
+            try:
+                unit = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if unit is not None:
+                left.append(unit)
+        for start in range(0, len(left), self._max_batch):
+            self._run_batch(left[start : start + self._max_batch])
+        return True
+
+    def _run_batch(self, batch: list[_Unit[Any]]) -> None:
+        now = time.monotonic()
+        live: list[_Unit[Any]] = []
+        for unit in batch:
+            if unit.future.cancelled():
+                # The handler is gone (client disconnected before we started): nothing to do,
+                # and nothing was done.
+                continue
+            if unit.deadline < now:
+                unit.error = Overloaded()
+                self.stats.expired += 1
+            else:
+                live.append(unit)
+        started = time.perf_counter()
+        if live:
+            self._apply(live)
+            self.stats.batches += 1
+            self.stats.units += len(live)
+            self.stats.largest_batch = max(self.stats.largest_batch, len(live))
+        if self._on_batch is not None and live:
+            self._on_batch(len(live), time.perf_counter() - started)
+        self._resolve(batch)
+
+    def _apply(self, live: list[_Unit[Any]]) -> None:
+        session = self._db.session(write=True)
+        try:
+            for unit in live:
+                _run_unit(session, unit)
+            session.commit()
+        except Exception as exc:
+            # The transaction as a whole did not commit: no unit of it may claim success.
+            log.warning("writer_batch_failed", units=len(live), error=type(exc).__name__)
+            with contextlib.suppress(Exception):  # the connection may already be gone
+                session.rollback()
+            failure: TesseraError = (
+                exc
+                if isinstance(exc, Overloaded)
+                else Unavailable(
+                    "The database did not confirm this change; retry with the same "
+                    "Idempotency-Key.",
+                    retry_after=1,
+                )
+            )
+            for unit in live:
+                unit.result = None
+                unit.error = failure
+        finally:
+            session.close()
+
+    def _resolve(self, batch: list[_Unit[Any]]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Unit[Any]]] = {}
+        for unit in batch:
+            by_loop.setdefault(unit.loop, []).append(unit)
+        for loop, units in by_loop.items():
+            # A loop that closed under us (shutdown) has nobody left to answer.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, units)
+
+
+def _run_unit(session: Session, unit: _Unit[Any]) -> None:
+    """One unit in its own savepoint: kept when it returns, rolled back alone when it fails."""
+    savepoint = session.begin_nested()
+    try:
+        if unit.context is None:
+            unit.result = unit.work(session)
+        else:
+            unit.result = unit.context.run(unit.work, session)
+    except TesseraError as exc:
+        # Some errors keep what was recorded before them (a failed login's audit entry).
+        if exc.commit:
+            savepoint.commit()
+        else:
+            savepoint.rollback()
+        unit.error = exc
+    except SQLAlchemyError as exc:
+        savepoint.rollback()
+        if _connection_lost(exc):
+            raise  # the whole batch is lost with its connection
+        log.exception("writer_unit_failed")
+        unit.error = exc
+    except Exception as exc:
+        savepoint.rollback()
+        log.exception("writer_unit_failed")
+        unit.error = exc
+    else:
+        savepoint.commit()
+
+
+def _settle(units: list[_Unit[Any]]) -> None:
+    for unit in units:
+        if unit.future.done():
+            continue
+        if unit.error is not None:
+            unit.future.set_exception(unit.error)
+        else:
+            unit.future.set_result(unit.result)
+
+
+def _connection_lost(exc: SQLAlchemyError) -> bool:
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

@@ -1,0 +1,129 @@
+"""256 connections of transfers against a real server: it sheds load, it never stalls.
+
+A liveness test, not a speed test: whatever the machine's speed, every answer must be a 201 or a
+503 with ``Retry-After`` (never a 500, never a hang: wrk's per-request timeout is 5 s), and once
+the burst ends the service must be healthy at once, take a new transfer, and pass
+``tessera ledger verify`` with every unit of money where it belongs.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.support.api import PASSWORD
+from tests.support.server import live_server, run_cli, server_env
+from tests.support.wrk import TRANSFER, ids_file, run_wrk, wrk_available
+
+CONNECTIONS = 256
+SECONDS = 8
+ACCOUNTS = 40
+FUNDS = 10**9
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not wrk_available(), reason="wrk is installed by `make system-deps`"),
+]
+
+
+def _customer_with_accounts(base_url: str) -> tuple[str, list[str]]:
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        signup = http.post(
+            "/v1/auth/signup",
+            json={
+                "email": "load@example.com",
+                "password": PASSWORD,
+                "first_name": "Lo",
+                "last_name": "Ad",
+                "dob": "1980-01-01",
+            },
+        )
+        assert signup.status_code == 201, signup.text
+        login = http.post(
+            "/v1/auth/login", json={"email": "load@example.com", "password": PASSWORD}
+        )
+        token = login.json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        accounts = []
+        for _ in range(ACCOUNTS):
+            account = http.post(
+                "/v1/accounts", headers=headers, json={"type": "checking", "currency": "USD"}
+            )
+            assert account.status_code == 201, account.text
+            deposit = http.post(
+                "/v1/transactions",
+                headers=headers,
+                json={
+                    "account_id": account.json()["id"],
+                    "type": "deposit",
+                    "amount": FUNDS,
+                    "currency": "USD",
+                },
+            )
+            assert deposit.status_code == 201, deposit.text
+            accounts.append(account.json()["id"])
+    return token, accounts
+
+
+class TestTransfersAt256Connections:
+    def test_sheds_load_without_a_500_or_a_hang_and_recovers_at_once(
+        self,
+        database_url: str,
+        tmp_path: Path,
+        backend: str,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        env = server_env(database_url, tmp_path)
+        with live_server(database_url, tmp_path) as server:
+            token, accounts = _customer_with_accounts(server.base_url)
+            burst = run_wrk(
+                server.base_url,
+                TRANSFER,
+                connections=CONNECTIONS,
+                seconds=SECONDS,
+                env={"WRK_TOKEN": token, "WRK_IDS": str(ids_file(tmp_path, accounts))},
+            )
+            with capsys.disabled():  # the figures are part of what ``make test`` reports
+                print(
+                    f"\n[{backend}] {CONNECTIONS} connections for {burst.seconds:.1f}s: "
+                    f"{burst.requests} answers ({burst.per_second:.0f}/s), statuses "
+                    f"{dict(sorted(burst.statuses.items()))}, p50 {burst.p50_ms:.0f} ms, "
+                    f"p99 {burst.p99_ms:.0f} ms, max {burst.max_ms:.0f} ms"
+                )
+            assert burst.count(201) > 0, burst.output
+            assert set(burst.statuses) <= {201, 503}, burst.statuses
+            assert burst.missing_retry_after == 0
+            assert burst.timeouts == 0, "a request took longer than 5 s"
+            assert burst.socket_errors == 0, burst.output
+            assert burst.max_ms < 5_000
+
+            with httpx.Client(base_url=server.base_url, timeout=10) as http:
+                started = time.monotonic()
+                health = http.get("/v1/health")
+                assert health.status_code == 200
+                assert time.monotonic() - started < 2.0
+                after = http.post(
+                    "/v1/transfers",
+                    headers={"Authorization": f"Bearer {token}"},
+                    json={
+                        "from_account_id": accounts[0],
+                        "to_account_id": accounts[1],
+                        "amount": 1,
+                        "currency": "USD",
+                    },
+                )
+                assert after.status_code == 201, after.text
+                balances = [
+                    http.get(
+                        f"/v1/accounts/{a}", headers={"Authorization": f"Bearer {token}"}
+                    ).json()["balance"]
+                    for a in accounts
+                ]
+            # Transfers only move money: the total is exactly what was deposited.
+            assert sum(balances) == FUNDS * ACCOUNTS
+
+        verified = run_cli("ledger", "verify", env=env)
+        assert verified.returncode == 0, verified.stdout + verified.stderr

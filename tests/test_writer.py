@@ -1,0 +1,220 @@
+"""The writer: group commit with one savepoint per unit, answered only after the commit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tessera.errors import Overloaded, RuleViolation, TesseraError, Unavailable
+from tessera.models import DEFAULT_FIRM_ID, Event
+from tessera.runtime import Runtime
+from tessera.writer import Writer
+
+
+def _add_event(name: str) -> Callable[[Session], str]:
+    def work(session: Session) -> str:
+        session.add(
+            Event(id=f"evt_{name}", firm_id=DEFAULT_FIRM_ID, type="test.unit", data={"n": name})
+        )
+        session.flush()
+        return name
+
+    return work
+
+
+def _stored(runtime: Runtime) -> set[str]:
+    with runtime.db.session_scope(write=False) as session:
+        return set(session.scalars(sa.select(Event.id).where(Event.type == "test.unit")))
+
+
+class _Gate:
+    """A unit that holds the writer thread until released, so that others pile up behind it."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, session: Session) -> str:
+        self.entered.set()
+        assert self.release.wait(10)
+        return "gate"
+
+
+@pytest.fixture
+def writer(runtime: Runtime) -> Writer:
+    w = Writer(runtime.db, max_batch=64, deadline_seconds=5)
+    yield w  # type: ignore[misc]
+    w.stop()
+
+
+async def _behind_gate(writer: Writer, *works: Callable[[Session], object]) -> list[object]:
+    """Submit ``works`` while the writer is held, then release it: they form one batch."""
+    gate = _Gate()
+    held = asyncio.ensure_future(writer.run(gate))
+    await asyncio.to_thread(gate.entered.wait, 10)
+    tasks = [asyncio.ensure_future(writer.run(w)) for w in works]
+    await asyncio.sleep(0.05)  # let every submission reach the queue
+    gate.release.set()
+    await held
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class TestGroupCommit:
+    def test_waiting_units_share_one_transaction(self, runtime: Runtime, writer: Writer) -> None:
+        results = asyncio.run(_behind_gate(writer, *(_add_event(f"u{i}") for i in range(20))))
+        assert results == [f"u{i}" for i in range(20)]
+        assert _stored(runtime) == {f"evt_u{i}" for i in range(20)}
+        # The gate's batch, then one batch for all twenty.
+        assert writer.stats.batches == 2
+        assert writer.stats.largest_batch == 20
+
+    def test_a_failing_unit_rolls_back_alone(self, runtime: Runtime, writer: Writer) -> None:
+        def fails(session: Session) -> str:
+            _add_event("bad")(session)
+            raise RuleViolation("no", code="test_refused")
+
+        results = asyncio.run(_behind_gate(writer, _add_event("a"), fails, _add_event("c")))
+        assert results[0] == "a"
+        assert isinstance(results[1], RuleViolation)
+        assert results[2] == "c"
+        assert _stored(runtime) == {"evt_a", "evt_c"}
+
+    def test_an_unexpected_exception_rolls_back_alone(
+        self, runtime: Runtime, writer: Writer
+    ) -> None:
+        def breaks(session: Session) -> str:
+            _add_event("broken")(session)
+            raise KeyError("bug")
+
+        results = asyncio.run(_behind_gate(writer, breaks, _add_event("fine")))
+        assert isinstance(results[0], KeyError)
+        assert results[1] == "fine"
+        assert _stored(runtime) == {"evt_fine"}
+
+    def test_an_error_that_commits_keeps_what_it_recorded(
+        self, runtime: Runtime, writer: Writer
+    ) -> None:
+        class Recorded(TesseraError):
+            status = 401
+            commit = True
+
+        def audited_failure(session: Session) -> str:
+            _add_event("kept")(session)
+            raise Recorded()
+
+        (result,) = asyncio.run(_behind_gate(writer, audited_failure))
+        assert isinstance(result, Recorded)
+        assert _stored(runtime) == {"evt_kept"}
+
+
+class TestNothingBeforeTheCommit:
+    def test_a_failed_commit_fails_every_unit_and_keeps_nothing(
+        self, runtime: Runtime, writer: Writer, backend: str
+    ) -> None:
+        def breaks_the_commit(session: Session) -> str:
+            if backend == "sqlite":
+                # A foreign key checked only at COMMIT: the commit itself fails.
+                session.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
+                session.add(
+                    Event(id="evt_orphan", firm_id="firm_missing", type="test.unit", data={})
+                )
+                session.flush()
+            else:
+                # The connection dies under the batch, before its COMMIT.
+                session.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
+            return "looked fine"
+
+        results = asyncio.run(
+            _behind_gate(writer, _add_event("one"), breaks_the_commit, _add_event("two"))
+        )
+        assert all(isinstance(r, Unavailable) for r in results), results
+        assert all(r.headers.get("Retry-After") for r in results if isinstance(r, TesseraError))
+        assert _stored(runtime) == set()
+        # The writer goes on with a fresh connection.
+        assert asyncio.run(writer.run(_add_event("after"))) == "after"
+        assert _stored(runtime) == {"evt_after"}
+
+
+class TestBoundedWaiting:
+    def test_a_unit_past_its_deadline_is_not_run(self, runtime: Runtime) -> None:
+        writer = Writer(runtime.db, deadline_seconds=0.05)
+        ran: list[str] = []
+
+        def late(session: Session) -> str:
+            ran.append("late")
+            return "late"
+
+        async def scenario() -> object:
+            gate = _Gate()
+            held = asyncio.ensure_future(writer.run(gate, deadline_seconds=10))
+            await asyncio.to_thread(gate.entered.wait, 10)
+            task = asyncio.ensure_future(writer.run(late))
+            await asyncio.sleep(0.2)  # past the deadline while the writer is busy
+            gate.release.set()
+            await held
+            return (await asyncio.gather(task, return_exceptions=True))[0]
+
+        try:
+            result = asyncio.run(scenario())
+        finally:
+            writer.stop()
+        assert isinstance(result, Overloaded)
+        assert result.status == 503
+        assert result.headers["Retry-After"] == "1"
+        assert ran == []
+
+    def test_a_full_queue_answers_at_once(self, runtime: Runtime) -> None:
+        writer = Writer(runtime.db, max_queue=2, deadline_seconds=10)
+
+        async def scenario() -> list[object]:
+            gate = _Gate()
+            held = asyncio.ensure_future(writer.run(gate))
+            await asyncio.to_thread(gate.entered.wait, 10)
+            queued = [asyncio.ensure_future(writer.run(_add_event(f"q{i}"))) for i in range(2)]
+            await asyncio.sleep(0.05)
+            with pytest.raises(Overloaded):
+                await writer.run(_add_event("refused"))
+            gate.release.set()
+            await held
+            return await asyncio.gather(*queued)
+
+        try:
+            assert asyncio.run(scenario()) == ["q0", "q1"]
+        finally:
+            writer.stop()
+        assert _stored(runtime) == {"evt_q0", "evt_q1"}
+
+    def test_stop_finishes_what_was_submitted(self, runtime: Runtime) -> None:
+        writer = Writer(runtime.db)
+
+        async def scenario() -> list[object]:
+            tasks = [asyncio.ensure_future(writer.run(_add_event(f"s{i}"))) for i in range(5)]
+            await asyncio.sleep(0)
+            await asyncio.to_thread(writer.stop)
+            return await asyncio.gather(*tasks)
+
+        assert asyncio.run(scenario()) == [f"s{i}" for i in range(5)]
+        assert _stored(runtime) == {f"evt_s{i}" for i in range(5)}
+
+    def test_while_stopping_new_units_are_refused(self, runtime: Runtime) -> None:
+        writer = Writer(runtime.db)
+
+        async def scenario() -> None:
+            gate = _Gate()
+            held = asyncio.ensure_future(writer.run(gate))
+            await asyncio.to_thread(gate.entered.wait, 10)
+            stopping = asyncio.ensure_future(asyncio.to_thread(writer.stop))
+            await asyncio.sleep(0.05)
+            with pytest.raises(Unavailable):
+                await writer.run(_add_event("too late"))
+            gate.release.set()
+            await held
+            await stopping
+
+        asyncio.run(scenario())
+        assert _stored(runtime) == set()
