@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
+from typing import Any
 
 import jwt
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from tessera import rawsql
 from tessera.models.base import utcnow
 from tests.support.api import Api
 
@@ -108,14 +110,19 @@ class TestAccessToken:
         def count(*args: object) -> None:
             statements.append(str(args[2]))
 
-        engine = api.runtime.db.engine
-        with api.runtime.db.session_scope(write=False) as session:
-            session.connection()  # the transaction's BEGIN is not the query under test
-            sa.event.listen(engine, "before_cursor_execute", count)
-            try:
-                principal = resolve_principal(session, claims)
-            finally:
-                sa.event.remove(engine, "before_cursor_execute", count)
+        class Counting(rawsql.Cursor):
+            __slots__ = ()
+
+            def execute(self, statement: rawsql.Statement, params: rawsql.Params = ()) -> Any:
+                statements.append(statement.sqlite)
+                return super().execute(statement, params)
+
+        raw = api.runtime.db.engine.raw_connection()
+        try:
+            cursor = Counting(raw.cursor(), api.runtime.db.dialect)
+            principal = resolve_principal(cursor, claims)
+        finally:
+            raw.close()
         assert principal.id == customer.user_id
         assert principal.session_id == claims.sid
         assert len(statements) == 1, statements
@@ -187,7 +194,6 @@ class TestRefresh:
         assert expired.status_code == 401
 
     def test_refresh_tokens_are_stored_only_as_hashes(self, api: Api) -> None:
-        import sqlalchemy as sa
 
         customer = api.customer()
         with api.runtime.db.engine.connect() as conn:

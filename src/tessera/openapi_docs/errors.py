@@ -37,6 +37,7 @@ from tessera.errors import (
     InvalidStatusTransition,
     MalformedRequest,
     NotFound,
+    Overloaded,
     PayloadTooLarge,
     RateLimited,
     RuleViolation,
@@ -119,7 +120,8 @@ _ALL: Final = (
     _of(UnreadableDeliveryFile, "The file is not UTF-8 CSV text."),
     _of(RateLimited, "Too many attempts: wait `Retry-After` seconds."),
     _of(TesseraError, "Something went wrong on our side: quote the `request_id`."),
-    _of(Unavailable, "The service is overloaded or a dependency is down: retry later."),
+    _of(Unavailable, "A dependency (the database) is not answering: retry after `Retry-After`."),
+    _of(Overloaded, "The service is saturated and did not start the request: nothing changed."),
     _of(PkiNotInitialised, "The certificate authority does not exist yet."),
     _code(503, "issuing_ca_expired", "The issuing intermediate has expired: rotate it."),
     _of(CaKeyUnavailable, "The CA's key does not open with this deployment's master key."),
@@ -135,6 +137,7 @@ EVERY_OPERATION: Final = (
     "validation_error",
     "rate_limited",
     "unavailable",
+    "overloaded",
     "internal_error",
 )
 AUTHENTICATED: Final = ("token_expired", "not_found")
