@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio import to_thread
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -35,7 +36,6 @@ from tessera.errors import (
 from tessera.http import BodyLimitMiddleware, ErrorEnvelopeMiddleware, error_response
 from tessera.observability import (
     RequestContextMiddleware,
-    bind_route,
     configure_logging,
     get_logger,
 )
@@ -59,13 +59,6 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
-
-
-async def _bind_route(request: Request) -> None:
-    route = request.scope.get("route")
-    path = getattr(route, "path", None)
-    if isinstance(path, str):
-        bind_route(path)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -99,10 +92,29 @@ def _is_non_json_body(request: Request) -> bool:
     return bool(content_type) and "json" not in content_type.lower()
 
 
+_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "disk i/o error")
+
+
+def _database_unavailable(exc: SQLAlchemyError) -> bool:
+    """Whether ``exc`` means "the database cannot answer now" rather than a bug of ours."""
+    if isinstance(exc, SQLAlchemyTimeoutError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if isinstance(exc.orig, sqlite3.Error):
+        # SQLite says OperationalError for "no such table" too: that one is a 500.
+        return str(exc.orig).lower().startswith(_SQLITE_UNAVAILABLE)
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 async def _on_database_unavailable(request: Request, exc: SQLAlchemyError) -> Response:
     # The pool stayed empty past the deadline, or the database went away (a failover, a lost
     # connection): a 503 the client can retry, never a 500. A lost COMMIT is ambiguous, which is
-    # what the Idempotency-Key of a retry resolves.
+    # what the Idempotency-Key of a retry resolves. Anything else is a bug: the 500 path.
+    if not _database_unavailable(exc):
+        raise exc
     log.warning("database_unavailable", error=type(exc).__name__)
     if isinstance(exc, SQLAlchemyTimeoutError):
         return error_response(request, Overloaded())
@@ -182,7 +194,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         version=tessera.__version__,
         summary="Card and banking platform for partner firms.",
         lifespan=lifespan,
-        dependencies=[Depends(_bind_route)],
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 Params = Sequence[Any]
@@ -48,21 +49,34 @@ class Statement:
 
 
 class Cursor:
-    """The driver cursor of a session's current transaction, and how to speak its dialect."""
+    """The driver cursor of a session's current transaction, and how to speak its dialect.
 
-    __slots__ = ("_cursor", "dialect", "is_sqlite")
+    Driver errors come out as SQLAlchemy's (``IntegrityError``, ``OperationalError``...), so
+    callers and the app's handlers (a lost database is a 503) treat both paths alike.
+    """
 
-    def __init__(self, raw: Any, dialect: str) -> None:
+    __slots__ = ("_cursor", "_driver_error", "dialect", "is_sqlite")
+
+    def __init__(self, raw: Any, dialect: str, driver_error: type[Exception] = Exception) -> None:
         self._cursor = raw
+        self._driver_error = driver_error
         self.dialect = dialect
         self.is_sqlite = dialect == "sqlite"
 
     def execute(self, statement: Statement, params: Params = ()) -> Cursor:
-        self._cursor.execute(statement.sqlite if self.is_sqlite else statement.postgresql, params)
+        sql = statement.sqlite if self.is_sqlite else statement.postgresql
+        try:
+            self._cursor.execute(sql, params)
+        except self._driver_error as exc:
+            raise DBAPIError.instance(sql, params, exc, self._driver_error) from exc
         return self
 
     def executemany(self, statement: Statement, rows: Sequence[Params]) -> None:
-        self._cursor.executemany(statement.sqlite if self.is_sqlite else statement.postgresql, rows)
+        sql = statement.sqlite if self.is_sqlite else statement.postgresql
+        try:
+            self._cursor.executemany(sql, rows)
+        except self._driver_error as exc:
+            raise DBAPIError.instance(sql, rows, exc, self._driver_error) from exc
 
     def one(self, statement: Statement, params: Params = ()) -> tuple[Any, ...] | None:
         self.execute(statement, params)
@@ -86,13 +100,29 @@ class Cursor:
         return json_param(value, self.dialect)
 
 
+_PINNED = "tessera.rawsql.cursor"
+
+
 def cursor(session: Session) -> Cursor:
     """The driver cursor of ``session``'s transaction (begun if it was not yet)."""
+    pinned: Cursor | None = session.info.get(_PINNED)
+    if pinned is not None:
+        return pinned
     connection = session.connection()
     raw = connection.connection.driver_connection
     if raw is None:  # pragma: no cover - a pooled connection always has its driver connection
         raise RuntimeError("no driver connection")
-    return Cursor(raw.cursor(), connection.dialect.name)
+    dialect = connection.dialect
+    return Cursor(raw.cursor(), dialect.name, dialect.loaded_dbapi.Error)
+
+
+def pin_cursor(session: Session) -> None:
+    """Begin ``session``'s transaction and keep its cursor for every ``cursor(session)`` call.
+
+    For a session that lives for one transaction on one connection (the writer's batch): asking
+    SQLAlchemy for the connection again on every statement costs more than the statement.
+    """
+    session.info[_PINNED] = cursor(session)
 
 
 @contextmanager
@@ -105,7 +135,7 @@ def read_cursor(engine: Engine) -> Iterator[Cursor]:
     """
     raw = engine.raw_connection()
     try:
-        yield Cursor(raw.cursor(), engine.dialect.name)
+        yield Cursor(raw.cursor(), engine.dialect.name, engine.dialect.loaded_dbapi.Error)
     finally:
         raw.close()
 

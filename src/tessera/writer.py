@@ -36,6 +36,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.db import Database
 from tessera.errors import Overloaded, TesseraError, Unavailable
 from tessera.observability import get_logger
@@ -212,6 +213,7 @@ class Writer:
     def _apply(self, live: list[_Unit[Any]]) -> None:
         session = self._db.session(write=True)
         try:
+            rawsql.pin_cursor(session)  # one transaction, one connection: see rawsql
             for unit in live:
                 _run_unit(session, unit)
             session.commit()

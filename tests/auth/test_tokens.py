@@ -50,6 +50,15 @@ class TestAccessToken:
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "token_expired"
 
+    def test_a_token_accepted_before_still_expires_on_time(self, api: Api) -> None:
+        # Verified signatures are remembered; the expiry is not.
+        customer = api.customer()
+        assert customer.get("/v1/auth/me").status_code == 200
+        api.runtime.clock = lambda: utcnow() + timedelta(minutes=16)
+        response = customer.get("/v1/auth/me")
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "token_expired"
+
     def test_token_still_valid_at_fourteen_minutes(self, api: Api) -> None:
         customer = api.customer()
         token = api.runtime.access_tokens.issue(

@@ -9,6 +9,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
+from tessera import rawsql
 from tessera.auth.service import resolve_principal
 from tessera.certificates import service
 from tessera.config import Settings
@@ -281,6 +282,6 @@ def _race(settings: Settings, racers: list[Principal], name: str) -> list[str]:
 
 
 def _principal(runtime: Runtime, tenant: Tenant) -> Principal:
-    with runtime.db.session_scope(write=False) as session:
+    with rawsql.read_cursor(runtime.db.engine) as cursor:
         claims = runtime.access_tokens.verify(tenant.admin.access_token, now=runtime.now())
-        return resolve_principal(session, claims)
+        return resolve_principal(cursor, claims)

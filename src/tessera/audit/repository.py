@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.models import AuditChain, AuditEvent, User
 
 CHAIN_ID = 1
 
 
 @dataclass(frozen=True, slots=True)
-class AuditEntry:
+class NewAuditEntry:
     """One entry as it is appended (the columns of ``audit_events``)."""
 
     id: str
@@ -35,57 +36,58 @@ class AuditEntry:
     hash: str = ""
 
 
-_events = cast(sa.Table, AuditEvent.__table__)
-_chain = cast(sa.Table, AuditChain.__table__)
-_LOCK_HEAD = (
-    sa.select(_chain.c.last_seq, _chain.c.last_hash)
-    .where(_chain.c.id == CHAIN_ID)
-    .with_for_update()
+_LOCK_HEAD = {
+    "sqlite": rawsql.Statement.of("SELECT last_seq, last_hash FROM audit_chain WHERE id = 1"),
+    "postgresql": rawsql.Statement.of(
+        "SELECT last_seq, last_hash FROM audit_chain WHERE id = 1 FOR UPDATE"
+    ),
+}
+_INSERT_EVENT = rawsql.Statement.of(
+    "INSERT INTO audit_events (id, seq, firm_id, actor_type, actor_id, action, target_type,"
+    " target_id, request_id, ip_address, data, created_at, prev_hash, hash)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_EVENT = sa.insert(_events)
-_MOVE_HEAD = (
-    sa.update(_chain)
-    .where(_chain.c.id == CHAIN_ID)
-    .values(last_seq=sa.bindparam("seq"), last_hash=sa.bindparam("hash"))
-)
+_MOVE_HEAD = rawsql.Statement.of("UPDATE audit_chain SET last_seq = ?, last_hash = ? WHERE id = 1")
 
 
 def lock_chain_head(session: Session) -> tuple[int, str]:
     """The chain head's sequence and hash, locked until the transaction ends.
 
     Pending ORM changes are flushed first, so an entry never precedes the rows it reports.
+    On SQLite the transaction already holds the database's write lock.
     """
     if session.new or session.dirty or session.deleted:
         session.flush()
-    row = session.connection().execute(_LOCK_HEAD).first()
+    cursor = rawsql.cursor(session)
+    row = cursor.one(_LOCK_HEAD["sqlite" if cursor.is_sqlite else "postgresql"])
     if row is None:  # pragma: no cover - created by the first migration
         raise RuntimeError("audit chain head is missing; run `tessera migrate`")
     return int(row[0]), str(row[1])
 
 
-def append(session: Session, entry: AuditEntry) -> None:
+def append(session: Session, entry: NewAuditEntry) -> None:
     """Insert an entry and move the head to it (the head must be locked by this transaction)."""
-    connection = session.connection()
-    connection.execute(
+    cursor = rawsql.cursor(session)
+    cursor.execute(
         _INSERT_EVENT,
-        {
-            "id": entry.id,
-            "seq": entry.seq,
-            "firm_id": entry.firm_id,
-            "actor_type": entry.actor_type,
-            "actor_id": entry.actor_id,
-            "action": entry.action,
-            "target_type": entry.target_type,
-            "target_id": entry.target_id,
-            "request_id": entry.request_id,
-            "ip_address": entry.ip_address,
-            "data": entry.data,
-            "created_at": entry.created_at,
-            "prev_hash": entry.prev_hash,
-            "hash": entry.hash,
-        },
+        (
+            entry.id,
+            entry.seq,
+            entry.firm_id,
+            entry.actor_type,
+            entry.actor_id,
+            entry.action,
+            entry.target_type,
+            entry.target_id,
+            entry.request_id,
+            entry.ip_address,
+            cursor.json(entry.data),
+            cursor.stamp(entry.created_at),
+            entry.prev_hash,
+            entry.hash,
+        ),
     )
-    connection.execute(_MOVE_HEAD, {"seq": entry.seq, "hash": entry.hash})
+    cursor.execute(_MOVE_HEAD, (entry.seq, entry.hash))
 
 
 def page(

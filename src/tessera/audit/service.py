@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tessera.audit import repository
-from tessera.audit.repository import AuditEntry
+from tessera.audit.repository import NewAuditEntry
 from tessera.errors import Forbidden
 from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
@@ -45,7 +45,7 @@ SYSTEM = Actor(type="system")
 CLI = Actor(type="cli")
 
 
-def entry_hash(event: AuditEvent | AuditEntry) -> str:
+def entry_hash(event: AuditEvent | NewAuditEntry) -> str:
     """The hash of one entry, chained to its predecessor's."""
     body = json.dumps(
         {
@@ -78,7 +78,7 @@ def record(
     target_id: str | None = None,
     data: dict[str, Any] | None = None,
     now: datetime | None = None,
-) -> AuditEntry:
+) -> NewAuditEntry:
     """Append an entry in the caller's transaction. ``data`` must hold no secret, and personal
     data only where an investigator needs it (the email a failed login named).
 
@@ -88,7 +88,7 @@ def record(
     who = Actor.of(actor) if isinstance(actor, Principal) else actor
     request = current_request()
     last_seq, last_hash = repository.lock_chain_head(session)
-    entry = AuditEntry(
+    entry = NewAuditEntry(
         id=new_id("aud"),
         seq=last_seq + 1,
         firm_id=firm_id,

@@ -10,24 +10,27 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.models import Event
 
-_events = cast(sa.Table, Event.__table__)
-_INSERT_EVENT = sa.insert(_events)
+_INSERT_EVENT = rawsql.Statement.of(
+    "INSERT INTO events (id, firm_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)"
+)
 
 
 def insert(
     session: Session, *, event_id: str, firm_id: str, type: str, data: Any, created_at: datetime
 ) -> None:
-    """Insert one event now, as a Core statement (the outbox is written on every change).
+    """Insert one event now, on the driver's cursor (the outbox is written on every change).
 
     Pending ORM changes are flushed first, so the event never precedes the rows it reports.
     """
     if session.new or session.dirty or session.deleted:
         session.flush()
-    session.connection().execute(
+    cursor = rawsql.cursor(session)
+    cursor.execute(
         _INSERT_EVENT,
-        {"id": event_id, "firm_id": firm_id, "type": type, "data": data, "created_at": created_at},
+        (event_id, firm_id, type, cursor.json(data), cursor.stamp(created_at)),
     )
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.errors import Conflict, ValidationFailed
 from tessera.kit.ids import new_id
 from tessera.models import IdempotencyKey
@@ -123,14 +124,15 @@ def complete(session: Session, *, principal_id: str, key: str, status_code: int,
     )
 
 
-_keys = cast(sa.Table, IdempotencyKey.__table__)
-_LOOKUP = sa.select(
-    _keys.c.request_hash, _keys.c.status_code, _keys.c.response_body, _keys.c.created_at
-).where(_keys.c.principal_id == sa.bindparam("principal_id"), _keys.c.key == sa.bindparam("key"))
-_FORGET = sa.delete(_keys).where(
-    _keys.c.principal_id == sa.bindparam("principal_id"), _keys.c.key == sa.bindparam("key")
+_LOOKUP = rawsql.Statement.of(
+    "SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys"
+    " WHERE principal_id = ? AND key = ?"
 )
-_STORE = sa.insert(_keys)
+_FORGET = rawsql.Statement.of("DELETE FROM idempotency_keys WHERE principal_id = ? AND key = ?")
+_STORE = rawsql.Statement.of(
+    "INSERT INTO idempotency_keys (id, firm_id, principal_id, key, request_hash, status_code,"
+    " response_body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class KeyRaced(Conflict):
@@ -149,14 +151,13 @@ def lookup(
     answer commit together, so a key never exists without its answer there. An expired key is
     forgotten; 409 ``idempotency_key_reused`` when the key came with a different request.
     """
-    connection = session.connection()
-    params = {"principal_id": principal_id, "key": key}
-    row = connection.execute(_LOOKUP, params).first()
+    cursor = rawsql.cursor(session)
+    row = cursor.one(_LOOKUP, (principal_id, key))
     if row is None:
         return None
     stored_hash, status_code, body, created_at = row
-    if _aware(created_at) <= now - RETENTION:
-        connection.execute(_FORGET, params)
+    if rawsql.parse_stamp(created_at) <= now - RETENTION:
+        cursor.execute(_FORGET, (principal_id, key))
         return None
     if stored_hash != request_hash:
         raise Conflict(
@@ -184,26 +185,23 @@ def store(
     Two processes racing with one key meet at the unique index: the loser's unit fails with
     ``KeyRaced`` (its savepoint takes its work back) and it replays the winner's answer.
     """
+    cursor = rawsql.cursor(session)
     try:
-        session.connection().execute(
+        cursor.execute(
             _STORE,
-            {
-                "id": new_id("idk"),
-                "firm_id": firm_id,
-                "principal_id": principal_id,
-                "key": key,
-                "request_hash": request_hash,
-                "status_code": status_code,
-                "response_body": json.dumps(body, separators=(",", ":")),
-                "created_at": now,
-            },
+            (
+                new_id("idk"),
+                firm_id,
+                principal_id,
+                key,
+                request_hash,
+                status_code,
+                json.dumps(body, separators=(",", ":")),
+                cursor.stamp(now),
+            ),
         )
     except IntegrityError as exc:
         raise KeyRaced() from exc
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def purge_expired(session: Session, *, now: datetime) -> int:

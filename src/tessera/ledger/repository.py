@@ -5,43 +5,35 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.models import Account, LedgerTransaction, Transfer
+from tessera.rawsql import Statement
 
 # --- the money path ---------------------------------------------------------------------
-# Money moves through the writer (tessera.writer), many requests to a transaction. These are
-# Core statements built once: each movement is a handful of them with no ORM unit of work, so
-# the per-request cost stays far below the HTTP stack's (bench/README.md has the profile).
+# Money moves through the writer (tessera.writer), many requests to a transaction. These
+# statements run on the driver's cursor (tessera.rawsql): a movement is a handful of them, and
+# through SQLAlchemy each would cost more than the database's own work (bench/README.md).
 
-_accounts = cast(sa.Table, Account.__table__)
-_transactions = cast(sa.Table, LedgerTransaction.__table__)
-_transfers = cast(sa.Table, Transfer.__table__)
-
-_STATE_COLUMNS = (
-    _accounts.c.id,
-    _accounts.c.firm_id,
-    _accounts.c.holder_id,
-    _accounts.c.currency,
-    _accounts.c.status,
-    _accounts.c.balance,
+_STATES = (
+    "SELECT id, firm_id, holder_id, currency, status, balance FROM accounts"
+    " WHERE id IN ({}) ORDER BY id"
 )
-_READ_STATES = (
-    sa.select(*_STATE_COLUMNS)
-    .where(_accounts.c.id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(_accounts.c.id)
+_READ_STATES = {n: Statement.of(_STATES.format(", ".join("?" * n))) for n in (1, 2)}
+_LOCK_STATES = {n: Statement.of(_STATES.format(", ".join("?" * n)) + " FOR UPDATE") for n in (1, 2)}
+_SET_BALANCE = Statement.of("UPDATE accounts SET balance = ?, updated_at = ? WHERE id = ?")
+_INSERT_TRANSACTION = Statement.of(
+    "INSERT INTO transactions (id, firm_id, account_id, type, amount, currency, balance_after,"
+    " description, transfer_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_LOCK_STATES = _READ_STATES.with_for_update()
-_SET_BALANCE = (
-    sa.update(_accounts)
-    .where(_accounts.c.id == sa.bindparam("account_id"))
-    .values(balance=sa.bindparam("new_balance"), updated_at=sa.bindparam("now"))
+_INSERT_TRANSFER = Statement.of(
+    "INSERT INTO transfers (id, firm_id, from_account_id, to_account_id, amount, currency,"
+    " description, debit_transaction_id, credit_transaction_id, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_TRANSACTION = sa.insert(_transactions)
-_INSERT_TRANSFER = sa.insert(_transfers)
 
 
 @dataclass(slots=True)
@@ -56,6 +48,22 @@ class AccountState:
     balance: int
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    """One ledger row to append."""
+
+    id: str
+    firm_id: str
+    account_id: str
+    type: str
+    amount: int
+    currency: str
+    balance_after: int
+    description: str | None
+    transfer_id: str | None
+    created_at: datetime
+
+
 def account_states(
     session: Session, account_ids: Sequence[str], *, lock: bool
 ) -> dict[str, AccountState]:
@@ -64,28 +72,71 @@ def account_states(
     Rows are read and locked in id order, so two movements cannot deadlock. On SQLite the
     transaction already holds the database's only write lock, so nothing more is needed there.
     """
-    connection = session.connection()
-    statement = _LOCK_STATES if lock and connection.dialect.name != "sqlite" else _READ_STATES
-    rows = connection.execute(statement, {"ids": sorted(set(account_ids))})
-    return {row[0]: AccountState(*row) for row in rows}
+    ids = sorted(set(account_ids))
+    cursor = rawsql.cursor(session)
+    statements = _LOCK_STATES if lock and not cursor.is_sqlite else _READ_STATES
+    statement = statements.get(len(ids))
+    if statement is None:  # a batch of many: spelled once for its size
+        sql = _STATES.format(", ".join("?" * len(ids)))
+        statement = Statement.of(sql + (" FOR UPDATE" if lock and not cursor.is_sqlite else ""))
+    return {row[0]: AccountState(*row) for row in cursor.all(statement, ids)}
 
 
 def set_balances(session: Session, accounts: Sequence[AccountState], *, now: datetime) -> None:
     """Write the new balances of accounts that a movement changed."""
-    session.connection().execute(
-        _SET_BALANCE,
-        [{"account_id": a.id, "new_balance": a.balance, "now": now} for a in accounts],
+    cursor = rawsql.cursor(session)
+    stamp = cursor.stamp(now)
+    cursor.executemany(_SET_BALANCE, [(a.balance, stamp, a.id) for a in accounts])
+
+
+def insert_transactions(session: Session, rows: Sequence[LedgerRow]) -> None:
+    """Append ledger rows."""
+    cursor = rawsql.cursor(session)
+    cursor.executemany(
+        _INSERT_TRANSACTION,
+        [
+            (
+                r.id,
+                r.firm_id,
+                r.account_id,
+                r.type,
+                r.amount,
+                r.currency,
+                r.balance_after,
+                r.description,
+                r.transfer_id,
+                cursor.stamp(r.created_at),
+            )
+            for r in rows
+        ],
     )
 
 
-def insert_transactions(session: Session, rows: Sequence[dict[str, object]]) -> None:
-    """Append ledger rows (every column of ``transactions`` given)."""
-    session.connection().execute(_INSERT_TRANSACTION, list(rows))
-
-
-def insert_transfer(session: Session, row: dict[str, object]) -> None:
-    """Record a transfer (every column of ``transfers`` given)."""
-    session.connection().execute(_INSERT_TRANSFER, row)
+def insert_transfer(
+    session: Session,
+    *,
+    transfer_id: str,
+    firm_id: str,
+    debit: LedgerRow,
+    credit: LedgerRow,
+) -> None:
+    """Record a transfer between the accounts of its two legs."""
+    cursor = rawsql.cursor(session)
+    cursor.execute(
+        _INSERT_TRANSFER,
+        (
+            transfer_id,
+            firm_id,
+            debit.account_id,
+            credit.account_id,
+            debit.amount,
+            debit.currency,
+            debit.description,
+            debit.id,
+            credit.id,
+            cursor.stamp(debit.created_at),
+        ),
+    )
 
 
 def add_transaction(session: Session, row: LedgerTransaction) -> LedgerTransaction:

@@ -35,7 +35,7 @@ from tessera.kit.ids import new_id
 from tessera.kit.money import validate_currency
 from tessera.kit.pagination import Page, PageParams
 from tessera.ledger import repository
-from tessera.ledger.repository import AccountState
+from tessera.ledger.repository import AccountState, LedgerRow
 from tessera.ledger.schemas import MovementType
 from tessera.models import Account, LedgerTransaction, TransactionType, Transfer
 from tessera.principal import Principal, Scope
@@ -126,19 +126,19 @@ def _ledger_row(
     description: str | None,
     now: datetime,
     transfer_id: str | None = None,
-) -> dict[str, object]:
-    return {
-        "id": new_id("txn"),
-        "firm_id": account.firm_id,
-        "account_id": account.id,
-        "type": kind.value,
-        "amount": amount,
-        "currency": account.currency,
-        "balance_after": account.balance,
-        "description": description,
-        "transfer_id": transfer_id,
-        "created_at": now,
-    }
+) -> LedgerRow:
+    return LedgerRow(
+        id=new_id("txn"),
+        firm_id=account.firm_id,
+        account_id=account.id,
+        type=kind.value,
+        amount=amount,
+        currency=account.currency,
+        balance_after=account.balance,
+        description=description,
+        transfer_id=transfer_id,
+        created_at=now,
+    )
 
 
 def post_movement(
@@ -178,7 +178,7 @@ def post_movement(
     repository.set_balances(session, [account], now=now)
     repository.insert_transactions(session, [row])
     movement = Movement(
-        id=str(row["id"]),
+        id=row.id,
         account_id=account.id,
         type=kind.value,
         amount=amount,
@@ -289,25 +289,13 @@ def _apply_one(
         currency=code,
         description=request.description,
         created_at=now,
-        debit_transaction_id=str(debit["id"]),
-        credit_transaction_id=str(credit["id"]),
+        debit_transaction_id=debit.id,
+        credit_transaction_id=credit.id,
     )
     repository.set_balances(session, [source, target], now=now)
     repository.insert_transactions(session, [debit, credit])
     repository.insert_transfer(
-        session,
-        {
-            "id": transfer.id,
-            "firm_id": source.firm_id,
-            "from_account_id": source.id,
-            "to_account_id": target.id,
-            "amount": request.amount,
-            "currency": code,
-            "description": request.description,
-            "debit_transaction_id": transfer.debit_transaction_id,
-            "credit_transaction_id": transfer.credit_transaction_id,
-            "created_at": now,
-        },
+        session, transfer_id=transfer.id, firm_id=source.firm_id, debit=debit, credit=credit
     )
     record_event(
         session,
