@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -98,6 +98,10 @@ class Cursor:
     def json(self, value: Any) -> Any:
         """A JSON parameter as the column stores it."""
         return json_param(value, self.dialect)
+
+    def day(self, value: date) -> Any:
+        """A date parameter: ISO text on SQLite (as SQLAlchemy stores it), else the date."""
+        return value.isoformat() if self.is_sqlite else value
 
 
 _PINNED = "tessera.rawsql.cursor"

@@ -5,12 +5,22 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.models import Firm
 
 
 def get(session: Session, firm_id: str) -> Firm | None:
     """One firm by id."""
     return session.get(Firm, firm_id)
+
+
+_AUTO_APPROVES = rawsql.Statement.of("SELECT auto_approve_registrations FROM firms WHERE id = ?")
+
+
+def auto_approves_registrations(session: Session, firm_id: str) -> bool | None:
+    """Whether the firm approves registrations at once (None: no such firm)."""
+    row = rawsql.cursor(session).one(_AUTO_APPROVES, (firm_id,))
+    return None if row is None else bool(row[0])
 
 
 def get_by_slug(session: Session, slug: str) -> Firm | None:

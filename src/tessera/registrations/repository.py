@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.models import CardRegistration, VaultCard
 
 LIVE_STATUSES = ("pending", "approved")
@@ -16,6 +17,54 @@ def add(session: Session, registration: CardRegistration) -> CardRegistration:
     """Insert a registration."""
     session.add(registration)
     return registration
+
+
+_LIVE_ID = rawsql.Statement.of(
+    "SELECT id FROM card_registrations WHERE firm_id = ? AND card_fingerprint = ?"
+    " AND status IN ('pending', 'approved')"
+)
+_INSERT_LIVE = rawsql.Statement.of(
+    "INSERT INTO card_registrations (id, firm_id, vault_card_id, card_fingerprint, holder_id,"
+    " external_ref, status, reason, created_by, decided_by, decided_at, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (firm_id, card_fingerprint) WHERE status IN ('pending', 'approved')"
+    " DO NOTHING"
+)
+
+
+def live_id_by_fingerprint(session: Session, *, firm_id: str, fingerprint: str) -> str | None:
+    """The id of the firm's pending or approved registration of this card, if any."""
+    row = rawsql.cursor(session).one(_LIVE_ID, (firm_id, fingerprint))
+    return None if row is None else str(row[0])
+
+
+def insert_live(session: Session, registration: CardRegistration) -> bool:
+    """Insert a pending or approved registration; False when the firm already has one live.
+
+    The partial unique index decides (``ON CONFLICT DO NOTHING``): two requests racing with one
+    number, in two processes, cannot both get in, and the loser's transaction stays usable.
+    ``registration`` is a transient object carrying the values, not added to the session.
+    """
+    cursor = rawsql.cursor(session)
+    decided_at = registration.decided_at
+    cursor.execute(
+        _INSERT_LIVE,
+        (
+            registration.id,
+            registration.firm_id,
+            registration.vault_card_id,
+            registration.card_fingerprint,
+            registration.holder_id,
+            registration.external_ref,
+            registration.status,
+            registration.created_by,
+            registration.decided_by,
+            cursor.stamp(decided_at) if decided_at is not None else None,
+            cursor.stamp(registration.created_at),
+            cursor.stamp(registration.updated_at),
+        ),
+    )
+    return cursor.rowcount == 1
 
 
 def find_live_by_fingerprint(

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
@@ -37,7 +36,7 @@ from tessera.errors import (
 )
 from tessera.events.service import record_event
 from tessera.events.types import EventType
-from tessera.firms import service as firms
+from tessera.firms import repository as firm_repository
 from tessera.holders import repository as holders
 from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
@@ -166,18 +165,19 @@ def register_card(
         cardholder_name=submission.cardholder_name,
         today=now.date(),
     )
-    firm = firms.get_firm(session, principal.firm_id)
+    automatic = firm_repository.auto_approves_registrations(session, principal.firm_id)
+    if automatic is None:
+        raise NotFound("Firm not found.")
+    firm_id = principal.firm_id
     owner = _holder_for(session, principal, submission.holder_id)
-    fingerprint = card_store.card_fingerprint(keyring, firm_id=firm.id, number=checked.card.number)
-    existing = repository.find_live_by_fingerprint(
-        session, firm_id=firm.id, fingerprint=fingerprint
-    )
+    fingerprint = card_store.card_fingerprint(keyring, firm_id=firm_id, number=checked.card.number)
+    existing = repository.live_id_by_fingerprint(session, firm_id=firm_id, fingerprint=fingerprint)
     if existing is not None:
-        raise CardAlreadyRegistered(existing.id)
+        raise CardAlreadyRegistered(existing)
     card = card_store.store_card(
         session,
         keyring,
-        firm_id=firm.id,
+        firm_id=firm_id,
         holder_id=owner,
         card=checked.card,
         expiry=checked.expiry,
@@ -186,44 +186,40 @@ def register_card(
         fingerprint=fingerprint,
         now=now,
     )
-    session.flush()
-    automatic = firm.auto_approve_registrations
     registration = CardRegistration(
         id=new_id("creg"),
-        firm_id=firm.id,
+        firm_id=firm_id,
         vault_card_id=card.id,
         card_fingerprint=fingerprint,
         holder_id=owner,
         external_ref=submission.external_ref,
         status=(RegistrationStatus.APPROVED if automatic else RegistrationStatus.PENDING).value,
+        reason=None,
         created_by=principal.id,
         decided_by="system" if automatic else None,
         decided_at=now if automatic else None,
         created_at=now,
         updated_at=now,
     )
-    try:
-        with session.begin_nested():
-            repository.add(session, registration)
-    except IntegrityError as exc:
+    if not repository.insert_live(session, registration):
         # A concurrent request registered the same number first (the partial unique index).
-        winner = repository.find_live_by_fingerprint(
-            session, firm_id=firm.id, fingerprint=fingerprint
+        winner = repository.live_id_by_fingerprint(
+            session, firm_id=firm_id, fingerprint=fingerprint
         )
-        if winner is None:  # pragma: no cover - the index fired, so the row exists
-            raise
-        raise CardAlreadyRegistered(winner.id) from exc
+        if winner is None:  # pragma: no cover - the index refused it, so the row exists
+            raise RuntimeError("registration refused by the index, but no live one found")
+        raise CardAlreadyRegistered(winner)
     data = registration_event_data(registration, card)
     record_event(
         session,
-        firm_id=firm.id,
+        firm_id=firm_id,
         type=EventType.CARD_REGISTRATION_CREATED,
         data=data,
         now=now,
     )
     audit.record(
         session,
-        firm_id=firm.id,
+        firm_id=firm_id,
         actor=principal,
         action="card_registration.created",
         target_type="card_registration",
@@ -234,14 +230,14 @@ def register_card(
     if automatic:
         record_event(
             session,
-            firm_id=firm.id,
+            firm_id=firm_id,
             type=EventType.CARD_REGISTRATION_APPROVED,
             data=data,
             now=now,
         )
         audit.record(
             session,
-            firm_id=firm.id,
+            firm_id=firm_id,
             actor=audit.SYSTEM,
             action="card_registration.approved",
             target_type="card_registration",

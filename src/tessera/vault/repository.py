@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.models import VaultCard, VaultKey, VaultKeyRotation
 
 # --- master key versions ----------------------------------------------------------------------
@@ -19,6 +20,24 @@ def get_active_version(session: Session) -> int | None:
     return session.scalar(
         sa.select(sa.func.max(VaultKey.version)).where(VaultKey.status == "active")
     )
+
+
+_ACTIVE_VERSION = {
+    "sqlite": rawsql.Statement.of(
+        "SELECT version FROM vault_keys WHERE status = 'active' ORDER BY version DESC LIMIT 1"
+    ),
+    "postgresql": rawsql.Statement.of(
+        "SELECT version FROM vault_keys WHERE status = 'active' ORDER BY version DESC LIMIT 1"
+        " FOR SHARE"
+    ),
+}
+
+
+def lock_active_version(session: Session) -> int | None:
+    """The active master key version, share-locked (see ``lock_active_key``): every seal asks."""
+    cursor = rawsql.cursor(session)
+    row = cursor.one(_ACTIVE_VERSION["sqlite" if cursor.is_sqlite else "postgresql"])
+    return None if row is None else int(row[0])
 
 
 def lock_active_key(session: Session, *, exclusive: bool = False) -> VaultKey | None:
@@ -69,9 +88,39 @@ def retire_keys_below(session: Session, version: int) -> int:
 # --- vault cards --------------------------------------------------------------------------------
 
 
+_INSERT_CARD = rawsql.Statement.of(
+    "INSERT INTO vault_cards (id, firm_id, holder_id, token, fingerprint, source, brand, bin,"
+    " last4, pan_length, expiry, cardholder_name, key_version, sealed_number, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def add_card(session: Session, card: VaultCard) -> VaultCard:
-    """Insert a vault card."""
-    session.add(card)
+    """Insert a vault card now, on the driver's cursor (every registration writes one).
+
+    ``card`` is a transient object carrying the values: it is not added to the session.
+    """
+    cursor = rawsql.cursor(session)
+    cursor.execute(
+        _INSERT_CARD,
+        (
+            card.id,
+            card.firm_id,
+            card.holder_id,
+            card.token,
+            card.fingerprint,
+            card.source,
+            card.brand,
+            card.bin,
+            card.last4,
+            card.pan_length,
+            cursor.day(card.expiry),
+            card.cardholder_name,
+            card.key_version,
+            card.sealed_number,
+            cursor.stamp(card.created_at),
+        ),
+    )
     return card
 
 

@@ -44,9 +44,9 @@ class KeyRing:
 
     def active_version(self, session: Session) -> int:
         """The version new values are sealed under, share-locked; creates version 1 on first use."""
-        row = repository.lock_active_key(session)
-        if row is not None:
-            return row.version
+        version = repository.lock_active_version(session)
+        if version is not None:
+            return version
         # First use: two processes starting together may both get here. The loser's insert
         # waits on the primary key, fails once the winner commits, and then reads its version.
         try:
