@@ -94,8 +94,16 @@ test-fast: install ## The suite on SQLite only, without the slow tests
 	TESSERA_TEST_BACKENDS=sqlite $(BIN)/pytest -q -m "not slow and not e2e" -p no:cacheprovider
 
 .PHONY: bench
-bench: install ## Run every benchmark in bench/ (prints tables; not part of `make test`)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+bench: install system-deps ## The service under load next to its references: one table (bench/results/latest.md)
+	$(BIN)/python -m bench.load
+
+.PHONY: bench-all
+bench-all: bench ## `make bench`, then every other benchmark in bench/ (imports, vault, PKI, webhooks)
+	@for script in bench/*.py; do \
+		name=$$(basename $$script .py); \
+		case $$name in __init__|common|load|ping_app) continue;; esac; \
+		echo "== bench/$$name.py"; $(BIN)/python -m bench.$$name || exit 1; \
+	done
 
 .PHONY: clean
 clean: ## Remove build and test artefacts (keeps ./var)
