@@ -82,7 +82,7 @@ class ErrorEnvelope(BaseModel):
 
 
 def _error_response(status: int, docs: list[ErrorDoc]) -> dict[str, Any]:
-    codes = "; ".join(f"`{doc.code}`: {doc.meaning}" for doc in docs)
+    codes = " ".join(f"`{doc.code}`: {doc.meaning}" for doc in docs)
     return {
         "description": f"{_STATUS_TEXT.get(status, 'Error.')} {codes}",
         "content": {

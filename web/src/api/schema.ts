@@ -3359,7 +3359,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3415,7 +3415,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `invalid_credentials`: Wrong email or password (the same answer for an unknown email). */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `invalid_credentials`: Wrong email or password (the same answer for an unknown email). */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3424,7 +3424,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it.; `csrf_rejected`: A refresh-cookie request without `X-Tessera-Session: cookie` from this site. */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. `csrf_rejected`: A refresh-cookie request without `X-Tessera-Session: cookie` from this site. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3478,7 +3478,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3596,7 +3596,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3641,7 +3641,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3713,7 +3713,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3764,7 +3764,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeResponse"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3818,7 +3818,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3848,7 +3848,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3911,7 +3911,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3976,7 +3976,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it.; `csrf_rejected`: A refresh-cookie request without `X-Tessera-Session: cookie` from this site. */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. `csrf_rejected`: A refresh-cookie request without `X-Tessera-Session: cookie` from this site. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4030,7 +4030,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4069,7 +4069,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it.; `csrf_rejected`: A refresh-cookie request without `X-Tessera-Session: cookie` from this site. */
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. `csrf_rejected`: A refresh-cookie request without `X-Tessera-Session: cookie` from this site. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4114,7 +4114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4172,7 +4172,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_HolderRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4226,7 +4226,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4269,7 +4269,7 @@ export interface operations {
                     "application/json": components["schemas"]["HolderRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4323,7 +4323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4390,7 +4390,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_AccountRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4444,7 +4444,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4509,7 +4509,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4536,7 +4536,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
+            /** @description Conflicts with the current state. `idempotency_key_reused`: This Idempotency-Key came with another request. `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4590,7 +4590,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4633,7 +4633,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccountRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4687,7 +4687,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4748,7 +4748,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4829,7 +4829,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4890,7 +4890,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_TransactionRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4944,7 +4944,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5013,7 +5013,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5040,7 +5040,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. `insufficient_funds`: The balance is too low for the amount.; `account_inactive`: The account is frozen or closed.; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
+            /** @description Conflicts with the current state. `insufficient_funds`: The balance is too low for the amount. `account_inactive`: The account is frozen or closed. `idempotency_key_reused`: This Idempotency-Key came with another request. `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5067,7 +5067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `currency_mismatch`: The account holds another currency. */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `currency_mismatch`: The account holds another currency. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5094,7 +5094,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5164,7 +5164,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5191,7 +5191,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. `insufficient_funds`: The balance is too low for the amount.; `account_inactive`: The account is frozen or closed.; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
+            /** @description Conflicts with the current state. `insufficient_funds`: The balance is too low for the amount. `account_inactive`: The account is frozen or closed. `idempotency_key_reused`: This Idempotency-Key came with another request. `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5218,7 +5218,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `same_account`: The source and the destination are the same account.; `currency_mismatch`: The account holds another currency. */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `same_account`: The source and the destination are the same account. `currency_mismatch`: The account holds another currency. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5245,7 +5245,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5290,7 +5290,7 @@ export interface operations {
                     "application/json": components["schemas"]["TransferRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5344,7 +5344,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5430,7 +5430,7 @@ export interface operations {
                     "text/csv": unknown;
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5484,7 +5484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5557,7 +5557,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_CardRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5611,7 +5611,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5684,7 +5684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5711,7 +5711,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. `account_inactive`: The account is frozen or closed.; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
+            /** @description Conflicts with the current state. `account_inactive`: The account is frozen or closed. `idempotency_key_reused`: This Idempotency-Key came with another request. `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5765,7 +5765,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5819,7 +5819,7 @@ export interface operations {
                     "application/json": components["schemas"]["CardRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5873,7 +5873,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5945,7 +5945,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6026,7 +6026,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6115,7 +6115,7 @@ export interface operations {
                     "text/csv": unknown;
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6169,7 +6169,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6245,7 +6245,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6272,7 +6272,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. `card_already_registered`: The firm has this card already (`details.registration_id`).; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
+            /** @description Conflicts with the current state. `card_already_registered`: The firm has this card already (`details.registration_id`). `idempotency_key_reused`: This Idempotency-Key came with another request. `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6299,7 +6299,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `invalid_card_number`: Not a card number (Luhn check, length for the brand).; `card_expired`: The card's expiry is in the past.; `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6326,7 +6326,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6377,7 +6377,7 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6431,7 +6431,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6500,7 +6500,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6581,7 +6581,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6650,7 +6650,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6731,7 +6731,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6776,7 +6776,7 @@ export interface operations {
                     "application/json": components["schemas"]["MaskedCardRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6830,7 +6830,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6867,7 +6867,7 @@ export interface operations {
                     "application/json": components["schemas"]["RevealedCard"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6921,7 +6921,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6996,7 +6996,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_ImportRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7050,7 +7050,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7163,7 +7163,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7208,7 +7208,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `unrecognised_header`: The header lacks a column (`details` names the expected).; `undetermined_kind`: Neither the form, the file name nor the header gives the kind.; `empty_file`: The file is empty.; `unreadable_file`: The file is not UTF-8 CSV text. */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `unrecognised_header`: The header lacks a column (`details` names the expected). `undetermined_kind`: Neither the form, the file name nor the header gives the kind. `empty_file`: The file is empty. `unreadable_file`: The file is not UTF-8 CSV text. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7235,7 +7235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7295,7 +7295,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7349,7 +7349,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7405,7 +7405,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_ImportErrorRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7459,7 +7459,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7522,7 +7522,7 @@ export interface operations {
                     "application/json": components["schemas"]["CardStatusRead"] | components["schemas"]["CardStatusList"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7576,7 +7576,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7664,7 +7664,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_CertificateRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7718,7 +7718,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7809,7 +7809,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7836,7 +7836,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. `name_owned_by_another_firm`: The DNS name is certified to, or declared by, another firm.; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
+            /** @description Conflicts with the current state. `name_owned_by_another_firm`: The DNS name is certified to, or declared by, another firm. `idempotency_key_reused`: This Idempotency-Key came with another request. `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7863,7 +7863,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `invalid_csr`: The CSR is not a PEM-encoded certificate signing request.; `csr_signature_invalid`: The CSR is not signed by its own key.; `csr_requests_ca`: The CSR asks for a CA certificate.; `weak_key`: The key is too weak (RSA under 2048 bits, other curves).; `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_csr`: The CSR is not a PEM-encoded certificate signing request. `csr_signature_invalid`: The CSR is not signed by its own key. `csr_requests_ca`: The CSR asks for a CA certificate. `weak_key`: The key is too weak (RSA under 2048 bits, other curves). `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7890,7 +7890,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later.; `pki_not_initialised`: The certificate authority does not exist yet.; `issuing_ca_expired`: The issuing intermediate has expired: rotate it.; `ca_key_unavailable`: The CA's key does not open with this deployment's master key. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. `pki_not_initialised`: The certificate authority does not exist yet. `issuing_ca_expired`: The issuing intermediate has expired: rotate it. `ca_key_unavailable`: The CA's key does not open with this deployment's master key. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7953,7 +7953,7 @@ export interface operations {
                     "application/json": components["schemas"]["CertificateRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8007,7 +8007,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8089,7 +8089,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8170,7 +8170,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8258,7 +8258,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8285,7 +8285,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. `certificate_revoked`: A revoked certificate cannot be renewed.; `name_owned_by_another_firm`: The DNS name is certified to, or declared by, another firm.; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
+            /** @description Conflicts with the current state. `certificate_revoked`: A revoked certificate cannot be renewed. `name_owned_by_another_firm`: The DNS name is certified to, or declared by, another firm. `idempotency_key_reused`: This Idempotency-Key came with another request. `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -8312,7 +8312,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8339,7 +8339,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later.; `pki_not_initialised`: The certificate authority does not exist yet.; `issuing_ca_expired`: The issuing intermediate has expired: rotate it.; `ca_key_unavailable`: The CA's key does not open with this deployment's master key. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. `pki_not_initialised`: The certificate authority does not exist yet. `issuing_ca_expired`: The issuing intermediate has expired: rotate it. `ca_key_unavailable`: The CA's key does not open with this deployment's master key. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8421,7 +8421,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later.; `pki_not_initialised`: The certificate authority does not exist yet. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. `pki_not_initialised`: The certificate authority does not exist yet. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8512,7 +8512,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8591,7 +8591,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later.; `pki_not_initialised`: The certificate authority does not exist yet.; `ca_key_unavailable`: The CA's key does not open with this deployment's master key. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. `pki_not_initialised`: The certificate authority does not exist yet. `ca_key_unavailable`: The CA's key does not open with this deployment's master key. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8651,7 +8651,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_FirmRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8705,7 +8705,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8769,7 +8769,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8850,7 +8850,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8895,7 +8895,7 @@ export interface operations {
                     "application/json": components["schemas"]["FirmRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8949,7 +8949,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9012,7 +9012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9084,7 +9084,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9143,7 +9143,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_StaffRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9197,7 +9197,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9276,7 +9276,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9357,7 +9357,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9389,7 +9389,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9443,7 +9443,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9507,7 +9507,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_ClientRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9561,7 +9561,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9629,7 +9629,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9701,7 +9701,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9733,7 +9733,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9787,7 +9787,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9842,7 +9842,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart).; `invalid_request`: The token request lacks a parameter or sends the client twice.; `unsupported_grant_type`: Only `client_credentials` is supported.; `invalid_scope`: A requested scope is unknown or beyond the client's. */
+            /** @description The request could not be read. `malformed_request`: The body is not valid JSON (or not valid multipart). `invalid_request`: The token request lacks a parameter or sends the client twice. `unsupported_grant_type`: Only `client_credentials` is supported. `invalid_scope`: A requested scope is unknown or beyond the client's. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9851,7 +9851,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `invalid_client`: The client id or secret is wrong, or the client is disabled. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `invalid_client`: The client id or secret is wrong, or the client is disabled. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9914,7 +9914,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9972,7 +9972,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_DomainRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10026,7 +10026,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10101,7 +10101,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10182,7 +10182,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10214,7 +10214,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10268,7 +10268,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10330,7 +10330,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_WebhookEndpointRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10384,7 +10384,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10452,7 +10452,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10533,7 +10533,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10580,7 +10580,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10634,7 +10634,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10664,7 +10664,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10718,7 +10718,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10784,7 +10784,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10856,7 +10856,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10935,7 +10935,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_WebhookDeliveryRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10989,7 +10989,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11060,7 +11060,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_EventRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11114,7 +11114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11165,7 +11165,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11219,7 +11219,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11292,7 +11292,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11373,7 +11373,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11442,7 +11442,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_AuditEventRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11496,7 +11496,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11578,7 +11578,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11636,7 +11636,7 @@ export interface operations {
                     "application/json": components["schemas"]["PageRead_CreditCardRead_"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11690,7 +11690,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11761,7 +11761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11788,7 +11788,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. `card_already_registered`: The firm has this card already (`details.registration_id`).; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
+            /** @description Conflicts with the current state. `card_already_registered`: The firm has this card already (`details.registration_id`). `idempotency_key_reused`: This Idempotency-Key came with another request. `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -11815,7 +11815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `invalid_card_number`: Not a card number (Luhn check, length for the brand).; `card_expired`: The card's expiry is in the past.; `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11842,7 +11842,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -11885,7 +11885,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreditCardRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11939,7 +11939,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12001,7 +12001,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12028,7 +12028,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Conflicts with the current state. `card_already_registered`: The firm has this card already (`details.registration_id`).; `idempotency_key_reused`: This Idempotency-Key came with another request.; `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
+            /** @description Conflicts with the current state. `card_already_registered`: The firm has this card already (`details.registration_id`). `idempotency_key_reused`: This Idempotency-Key came with another request. `idempotency_key_in_use`: A request with this Idempotency-Key is still running. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -12055,7 +12055,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each).; `invalid_card_number`: Not a card number (Luhn check, length for the brand).; `card_expired`: The card's expiry is in the past.; `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12082,7 +12082,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12120,7 +12120,7 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationStatusRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12174,7 +12174,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -12219,7 +12219,7 @@ export interface operations {
                     "application/json": components["schemas"]["LegacyCardStatusRead"];
                 };
             };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token).; `token_expired`: The access token has expired: refresh it. */
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12273,7 +12273,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Unavailable for now; retry later. `unavailable`: The service is overloaded or a dependency is down: retry later. */
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
             503: {
                 headers: {
                     [name: string]: unknown;
