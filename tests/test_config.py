@@ -115,3 +115,26 @@ class TestSettingsParsing:
         ]
         with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
             _settings(tmp_path, trusted_proxies="lb.internal")
+
+
+class TestWriterLayout:
+    """The writer follows the database unless told otherwise (see tessera.writer)."""
+
+    def test_sqlite_has_one_thread_that_batches(self, tmp_path: Path) -> None:
+        s = _settings(tmp_path, database_url="sqlite:///x.db", writer_threads=4)
+        assert (s.writer_thread_count, s.writer_batch_limit) == (1, 256)
+        assert (
+            _settings(
+                tmp_path, database_url="sqlite:///x.db", writer_max_batch=8
+            ).writer_batch_limit
+            == 8
+        )
+
+    def test_postgresql_has_four_threads_a_transaction_each(self, tmp_path: Path) -> None:
+        url = "postgresql+psycopg://u@localhost/db"
+        s = _settings(tmp_path, database_url=url)
+        assert (s.writer_thread_count, s.writer_batch_limit) == (4, 1)
+        one = _settings(tmp_path, database_url=url, writer_threads=1, writer_max_batch=32)
+        assert (one.writer_thread_count, one.writer_batch_limit) == (1, 32)
+        # Every writer thread has its connection on top of the request slots.
+        assert s.db_pool_size - one.db_pool_size == 3

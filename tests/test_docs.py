@@ -151,7 +151,12 @@ class TestConfigurationTable:
             written = documented[variable(name, info)]
             if default is None or default == []:
                 # Generated, derived or empty: the table says so in words.
-                assert written in {"generated in dev", "none", "true in dev/test, false in prod"}
+                assert written in {
+                    "generated in dev",
+                    "none",
+                    "true in dev/test, false in prod",
+                    "by database",
+                }
             else:
                 assert written == shown(default), name
 

@@ -157,10 +157,11 @@ class TestSizedFromOneSetting:
         )
         runtime = build_runtime(settings)
         gate = threading.Event()
-        entered = threading.Event()
+        holders = settings.writer_thread_count  # every writer thread is held
+        entered = threading.Semaphore(0)
 
         def hold(session: object) -> None:
-            entered.set()
+            entered.release()
             gate.wait(10)
 
         try:
@@ -183,8 +184,12 @@ class TestSizedFromOneSetting:
                     outcome["first"] = response.status_code
 
                 # The writer is held, so the first deposit keeps the only slot while it waits.
-                blocker = client.portal.start_task_soon(runtime.writer.run, hold)  # type: ignore[union-attr]
-                assert entered.wait(10)
+                blockers = [
+                    client.portal.start_task_soon(runtime.writer.run, hold)  # type: ignore[union-attr]
+                    for _ in range(holders)
+                ]
+                for _ in range(holders):
+                    assert entered.acquire(timeout=10)
                 first = threading.Thread(target=deposit)
                 first.start()
                 time.sleep(0.1)
@@ -193,7 +198,8 @@ class TestSizedFromOneSetting:
                 waited = time.monotonic() - started
                 gate.set()
                 first.join(10)
-                blocker.result(10)
+                for blocker in blockers:
+                    blocker.result(10)
                 assert shed.status_code == 503
                 assert shed.headers["Retry-After"] == "1"
                 assert shed.json()["error"]["code"] == "overloaded"
@@ -205,3 +211,69 @@ class TestSizedFromOneSetting:
                 assert ada.deposit(account, 100)["balance_after"] == 100
         finally:
             runtime.db.dispose()
+
+
+class TestOneDeadlinePerRequest:
+    """Waiting for a slot and then for the writer share the request's one deadline."""
+
+    def test_time_spent_waiting_for_admission_counts_at_the_writer(self, runtime: Any) -> None:
+        from tessera.errors import Overloaded
+        from tessera.writer import Writer
+
+        writer = Writer(runtime.db, deadline_seconds=10)  # alone, the writer would wait 10 s
+        ran: list[str] = []
+        writer_held = threading.Event()
+        release_writer = threading.Event()
+
+        def gate(session: object) -> None:
+            writer_held.set()
+            release_writer.wait(10)
+
+        def work(session: object) -> str:
+            ran.append("work")
+            return "done"
+
+        async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+            status = 200
+            if scope["path"] == "/v1/hold":
+                await asyncio.sleep(0.3)
+            else:
+                try:
+                    await writer.run(work)
+                except Overloaded:
+                    status = 503
+            await send({"type": "http.response.start", "status": status, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+
+        app = AdmissionControl(inner, limit=1, deadline=0.5)
+
+        async def scenario() -> int:
+            held = asyncio.ensure_future(writer.run(gate))
+            await asyncio.to_thread(writer_held.wait, 10)
+            async with _client(app) as http:
+                holder = asyncio.ensure_future(http.get("/v1/hold"))
+                await asyncio.sleep(0.05)
+                # Waits ~0.25 s for the slot, then queues behind the held writer.
+                writing = asyncio.ensure_future(http.get("/v1/write"))
+                await asyncio.sleep(0.6)  # past the request's 0.5 s, far from the writer's 10
+                release_writer.set()
+                await held
+                await holder
+                return (await writing).status_code
+
+        try:
+            assert asyncio.run(scenario()) == 503
+        finally:
+            writer.stop()
+        assert ran == []
+
+    def test_outside_a_request_the_writer_keeps_its_own_deadline(self, runtime: Any) -> None:
+        from tessera.overload import start_by
+        from tessera.writer import Writer
+
+        assert start_by() is None
+        writer = Writer(runtime.db, deadline_seconds=10)
+        try:
+            assert asyncio.run(writer.run(lambda session: "ran")) == "ran"
+        finally:
+            writer.stop()

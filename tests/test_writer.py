@@ -218,3 +218,81 @@ class TestBoundedWaiting:
 
         asyncio.run(scenario())
         assert _stored(runtime) == set()
+
+
+class TestSeveralThreads:
+    """PostgreSQL's layout: several writer threads, each unit in a transaction of its own."""
+
+    @pytest.mark.postgres_only
+    def test_units_run_side_by_side_each_in_its_own_transaction(
+        self, runtime: Runtime, backend: str
+    ) -> None:
+        if backend != "postgresql":
+            pytest.skip("SQLite has one write lock: its writer has one thread")
+        writer = Writer(runtime.db, threads=3, max_batch=64, deadline_seconds=10)
+        gates = [_Gate() for _ in range(3)]
+
+        async def scenario() -> list[object]:
+            held = [asyncio.ensure_future(writer.run(gate)) for gate in gates]
+            # All three are inside a unit at once: three threads, three transactions.
+            for gate in gates:
+                assert await asyncio.to_thread(gate.entered.wait, 10)
+            for gate in gates:
+                gate.release.set()
+            return await asyncio.gather(*held)
+
+        try:
+            assert asyncio.run(scenario()) == ["gate"] * 3
+        finally:
+            writer.stop()
+        assert writer.stats.batches == 3
+        assert writer.stats.largest_batch == 1
+
+    def test_a_failing_unit_fails_alone(self, runtime: Runtime) -> None:
+        writer = Writer(runtime.db, threads=2, deadline_seconds=10)
+
+        class Recorded(TesseraError):
+            status = 401
+            commit = True
+
+        def refused(session: Session) -> str:
+            _add_event("refused")(session)
+            raise RuleViolation("no", code="test_refused")
+
+        def recorded(session: Session) -> str:
+            _add_event("recorded")(session)
+            raise Recorded()
+
+        def breaks(session: Session) -> str:
+            _add_event("broken")(session)
+            raise KeyError("bug")
+
+        async def scenario() -> list[object]:
+            works = (_add_event("a"), refused, recorded, breaks, _add_event("b"))
+            return await asyncio.gather(*(writer.run(w) for w in works), return_exceptions=True)
+
+        try:
+            results = asyncio.run(scenario())
+        finally:
+            writer.stop()
+        assert results[0] == "a"
+        assert results[4] == "b"
+        assert isinstance(results[1], RuleViolation)
+        assert isinstance(results[2], Recorded)
+        assert isinstance(results[3], KeyError)
+        assert _stored(runtime) == {"evt_a", "evt_b", "evt_recorded"}
+        assert writer.stats.largest_batch == 1
+
+    def test_stop_finishes_the_work_and_ends_every_thread(self, runtime: Runtime) -> None:
+        writer = Writer(runtime.db, threads=3)
+
+        async def scenario() -> list[object]:
+            tasks = [asyncio.ensure_future(writer.run(_add_event(f"t{i}"))) for i in range(12)]
+            await asyncio.sleep(0)
+            await asyncio.to_thread(writer.stop)
+            return await asyncio.gather(*tasks)
+
+        assert asyncio.run(scenario()) == [f"t{i}" for i in range(12)]
+        assert _stored(runtime) == {f"evt_t{i}" for i in range(12)}
+        alive = [t.name for t in threading.enumerate() if t.name.startswith("tessera-writer-")]
+        assert alive == []

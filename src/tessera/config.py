@@ -109,8 +109,13 @@ class Settings(BaseSettings):
     # A request that cannot start within this many seconds (all slots busy, or the writer's
     # queue too long) is answered 503 with Retry-After instead of waiting.
     overload_deadline_seconds: float = Field(default=2.0, gt=0, le=30)
-    # The most units of work the writer commits in one transaction (group commit).
-    writer_max_batch: int = Field(default=256, ge=1, le=10_000)
+    # The writer (ARCHITECTURE.md, "Under load"). Unset, both follow the database, as measured
+    # by `make bench`: SQLite has one writer thread that commits up to 256 requests in one
+    # transaction (group commit); PostgreSQL has four threads with a transaction per request,
+    # whose round trips overlap while row locks order them. Several threads batching on
+    # PostgreSQL could deadlock batch against batch, so more than one thread means batches of 1.
+    writer_threads: int | None = Field(default=None, ge=1, le=64)
+    writer_max_batch: int | None = Field(default=None, ge=1, le=10_000)
     # SQLite only: how long a writer from another process (the CLI, a second server) waits for
     # the file's write lock. Inside one process writers queue in Python and never reach this.
     db_busy_timeout_ms: int = Field(default=5_000, ge=0)
@@ -214,11 +219,25 @@ class Settings(BaseSettings):
         return parse_networks(self.trusted_proxies)
 
     @property
+    def writer_thread_count(self) -> int:
+        """The writer's threads: WRITER_THREADS, or 1 on SQLite (one writer) and 4 otherwise."""
+        if self.is_sqlite:
+            return 1  # SQLite has one write lock: a second thread could only wait for it
+        return self.writer_threads or 4
+
+    @property
+    def writer_batch_limit(self) -> int:
+        """Units per writer transaction: WRITER_MAX_BATCH, or 256 with one thread, else 1."""
+        if self.writer_thread_count > 1:
+            return 1
+        return self.writer_max_batch or 256
+
+    @property
     def db_pool_size(self) -> int:
-        """Connections per process: one per concurrent request, the writer, the event loop's
-        reads and, when it runs in this process, every thread of the worker."""
+        """Connections per process: one per concurrent request, each writer thread, the event
+        loop's reads and, when it runs in this process, every thread of the worker."""
         worker = self.webhook_concurrency + 1 if self.run_worker_in_process else 0
-        return self.max_concurrency + 2 + worker
+        return self.max_concurrency + self.writer_thread_count + 1 + worker
 
     @property
     def is_sqlite(self) -> bool:

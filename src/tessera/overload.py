@@ -8,6 +8,10 @@ after that (or when ``max_waiting`` are already waiting) it is answered 503 ``ov
 ``Retry-After`` before any work was done. So an overload costs its excess requests two seconds at
 most, and when it ends nothing is left queued.
 
+The deadline is the request's, not each queue's: admission records when the request must have
+started its work (``start_by``), and the writer refuses a unit that reaches it later, so time
+spent waiting for a slot and then for the writer adds up to ``deadline`` at most.
+
 Pure ASGI (no ``BaseHTTPMiddleware``, which costs a task and a stream per request).
 """
 
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
+import time
 from collections import deque
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,6 +33,16 @@ from tessera.observability import current_request_id
 # Paths that never touch the request path's resources, or must answer during an overload.
 EXEMPT_PATHS = frozenset({"/v1/health", "/metrics", "/openapi.json", "/docs"})
 ADMITTED_PREFIXES = ("/v1/", "/api/", "/register", "/status/")
+
+# When the admitted request must have started its work (time.monotonic()), or None outside one.
+_start_by: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "tessera_start_by", default=None
+)
+
+
+def start_by() -> float | None:
+    """The monotonic time by which the current request must start its work, if it has one."""
+    return _start_by.get()
 
 
 class AdmissionControl:
@@ -47,6 +63,13 @@ class AdmissionControl:
         if scope["type"] != "http" or not _admitted(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
+        token = _start_by.set(time.monotonic() + self.deadline)
+        try:
+            await self._admit(scope, receive, send)
+        finally:
+            _start_by.reset(token)
+
+    async def _admit(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not await self._acquire():
             self.shed += 1
             await _refuse(send, self.deadline)

@@ -54,7 +54,8 @@ def build_runtime(settings: Settings, *, db: Database | None = None) -> Runtime:
         db=database,
         writer=Writer(
             database,
-            max_batch=settings.writer_max_batch,
+            threads=settings.writer_thread_count,
+            max_batch=settings.writer_batch_limit,
             deadline_seconds=settings.overload_deadline_seconds,
         ),
         passwords=PasswordHashing(

@@ -14,11 +14,19 @@ The guarantees:
   ``unavailable`` (nothing of theirs was kept, or, after a lost connection, the client must retry
   with its ``Idempotency-Key`` to learn the outcome).
 - **Bounded waiting.** A unit that waited longer than its deadline before the writer reached it
-  is not run at all and gets 503 ``overloaded`` with ``Retry-After``: answering late is worse
+  (the request's deadline, counted from its arrival: see ``tessera.overload``) is not run at
+  all and gets 503 ``overloaded`` with ``Retry-After``: answering late is worse
   than answering "try again" at once, and nothing was changed. The queue also has a hard length.
 - **One writer per process.** On SQLite the writer's transactions take the same in-process write
   lock as any other writing session (see ``tessera.db``), so the two never fight inside SQLite.
   On PostgreSQL each process has its own writer; row locks order them.
+
+On PostgreSQL the writer runs several threads, each taking one unit at a time in a transaction
+of its own (``threads > 1`` forces ``max_batch = 1``): there the cost of a transfer is its round
+trips, which overlap across threads, while batching on one connection would serialise them.
+Batches on several threads could also deadlock one another (each unit locks its accounts in
+order, but two batches of several units would not), which single units cannot. ``make bench``
+measured the choice (bench/README.md).
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from tessera import rawsql
 from tessera.db import Database
 from tessera.errors import Overloaded, TesseraError, Unavailable
 from tessera.observability import get_logger
+from tessera.overload import start_by
 
 log = get_logger(__name__)
 
@@ -77,17 +86,19 @@ class Writer:
         self,
         db: Database,
         *,
+        threads: int = 1,
         max_batch: int = 256,
         max_queue: int = 4096,
         deadline_seconds: float = 2.0,
         on_batch: Callable[[int, float], None] | None = None,
     ) -> None:
         self._db = db
-        self._max_batch = max_batch
+        self._threads_wanted = threads
+        self._max_batch = 1 if threads > 1 else max_batch
         self._max_queue = max_queue
         self._deadline = deadline_seconds
         self._queue: queue.SimpleQueue[_Unit[Any] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._stopping = False
         self._on_batch = on_batch
@@ -112,7 +123,7 @@ class Writer:
             work=work,
             loop=loop,
             future=loop.create_future(),
-            deadline=time.monotonic() + (deadline_seconds or self._deadline),
+            deadline=_deadline(deadline_seconds or self._deadline),
             # The unit runs in the request's context: its log lines and audit entries carry
             # the request id and the caller's address.
             context=contextvars.copy_context(),
@@ -125,29 +136,36 @@ class Writer:
     # --- lifecycle ---------------------------------------------------------------------------
 
     def _ensure_started(self) -> None:
-        if self._thread is not None:
+        if self._threads:
             return
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._loop, name="tessera-writer", daemon=True
-                )
-                self._thread.start()
+            if not self._threads:
+                threads = [
+                    threading.Thread(target=self._loop, name=f"tessera-writer-{n}", daemon=True)
+                    for n in range(self._threads_wanted)
+                ]
+                for thread in threads:
+                    thread.start()
+                self._threads = threads
 
     def start(self) -> None:
-        """Start the writer thread (it also starts on the first unit)."""
+        """Start the writer's threads (they also start on the first unit)."""
         self._ensure_started()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Finish what was submitted, then stop the thread."""
+        """Finish what was submitted, then stop the threads."""
         self._stopping = True
-        thread = self._thread
-        if thread is None:
+        threads = self._threads
+        if not threads:
+            self._stopping = False
             return
-        self._queue.put(None)
-        thread.join(timeout)
-        self._thread = None
-        self._stopping = False  # a later unit starts a new thread (tests reuse a runtime)
+        for _ in threads:
+            self._queue.put(None)  # one stop marker for each thread
+        ends = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, ends - time.monotonic()))
+        self._threads = []
+        self._stopping = False  # a later unit starts new threads (tests reuse a runtime)
 
     # --- the writer thread -------------------------------------------------------------------
 
@@ -176,13 +194,18 @@ class Writer:
     def _drain_after_stop(self) -> bool:
         """After the stop marker: run what is left; True when the thread may end."""
         left: list[_Unit[Any]] = []
+        markers = 0
         while True:
             try:
                 unit = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if unit is not None:
+            if unit is None:
+                markers += 1  # another thread's stop marker: it gets it back below
+            else:
                 left.append(unit)
+        for _ in range(markers):
+            self._queue.put(None)
         for start in range(0, len(left), self._max_batch):
             self._run_batch(left[start : start + self._max_batch])
         return True
@@ -201,11 +224,15 @@ class Writer:
             else:
                 live.append(unit)
         started = time.perf_counter()
-        if live:
+        if len(live) == 1 and self._max_batch == 1:
+            self._apply_alone(live[0])
+        elif live:
             self._apply(live)
-            self.stats.batches += 1
-            self.stats.units += len(live)
-            self.stats.largest_batch = max(self.stats.largest_batch, len(live))
+        if live:
+            with self._lock:  # several threads count here
+                self.stats.batches += 1
+                self.stats.units += len(live)
+                self.stats.largest_batch = max(self.stats.largest_batch, len(live))
         if self._on_batch is not None and live:
             self._on_batch(len(live), time.perf_counter() - started)
         self._resolve(batch)
@@ -222,18 +249,46 @@ class Writer:
             log.warning("writer_batch_failed", units=len(live), error=type(exc).__name__)
             with contextlib.suppress(Exception):  # the connection may already be gone
                 session.rollback()
-            failure: TesseraError = (
-                exc
-                if isinstance(exc, Overloaded)
-                else Unavailable(
-                    "The database did not confirm this change; retry with the same "
-                    "Idempotency-Key.",
-                    retry_after=1,
-                )
-            )
+            failure: TesseraError = exc if isinstance(exc, Overloaded) else _unconfirmed()
             for unit in live:
                 unit.result = None
                 unit.error = failure
+        finally:
+            session.close()
+
+    def _apply_alone(self, unit: _Unit[Any]) -> None:
+        """One unit in a transaction of its own: no savepoint, its error is the batch's."""
+        session = self._db.session(write=True)
+        try:
+            rawsql.pin_cursor(session)
+            try:
+                _call(session, unit)
+            except TesseraError as exc:
+                unit.error = exc
+                if exc.commit:
+                    session.commit()  # what the error keeps (a failed login's audit entry)
+                else:
+                    session.rollback()
+                return
+            except SQLAlchemyError as exc:
+                if _connection_lost(exc):
+                    raise
+                log.exception("writer_unit_failed")
+                unit.error = exc
+                session.rollback()
+                return
+            except Exception as exc:
+                log.exception("writer_unit_failed")
+                unit.error = exc
+                session.rollback()
+                return
+            session.commit()
+        except Exception as exc:
+            log.warning("writer_batch_failed", units=1, error=type(exc).__name__)
+            with contextlib.suppress(Exception):
+                session.rollback()
+            unit.result = None
+            unit.error = exc if isinstance(exc, Overloaded) else _unconfirmed()
         finally:
             session.close()
 
@@ -247,14 +302,33 @@ class Writer:
                 loop.call_soon_threadsafe(_settle, units)
 
 
+def _deadline(seconds: float) -> float:
+    """When the unit must have started: ``seconds`` from now, or the request's own deadline
+    when that is sooner (time already spent waiting for admission counts)."""
+    own = time.monotonic() + seconds
+    request = start_by()
+    return own if request is None else min(own, request)
+
+
+def _unconfirmed() -> Unavailable:
+    return Unavailable(
+        "The database did not confirm this change; retry with the same Idempotency-Key.",
+        retry_after=1,
+    )
+
+
+def _call(session: Session, unit: _Unit[Any]) -> None:
+    if unit.context is None:
+        unit.result = unit.work(session)
+    else:
+        unit.result = unit.context.run(unit.work, session)
+
+
 def _run_unit(session: Session, unit: _Unit[Any]) -> None:
     """One unit in its own savepoint: kept when it returns, rolled back alone when it fails."""
     savepoint = session.begin_nested()
     try:
-        if unit.context is None:
-            unit.result = unit.work(session)
-        else:
-            unit.result = unit.context.run(unit.work, session)
+        _call(session, unit)
     except TesseraError as exc:
         # Some errors keep what was recorded before them (a failed login's audit entry).
         if exc.commit:

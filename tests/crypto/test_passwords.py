@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 
 import pytest
@@ -43,6 +45,21 @@ class TestPasswordHashing:
         assert asyncio.run(hashing.verify_async(stored, "pw"))
         assert len(seen) == 1
         assert seen[0].startswith("argon2")
+
+    @pytest.mark.skipif(sys.platform != "linux", reason="niceness per thread is Linux's")
+    def test_hashes_run_at_a_lower_cpu_priority(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        hashing = _hashing()
+        niceness: list[int] = []
+        original = hashing._verify
+
+        def verify(stored: str | None, password: str) -> bool:
+            niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            return original(stored, password)
+
+        monkeypatch.setattr(hashing, "_verify", verify)
+        assert hashing.verify(hashing.hash("pw"), "pw")
+        caller = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert niceness == [min(caller + 10, 19)]
 
     def test_a_full_queue_refuses_at_once(self) -> None:
         hashing = _hashing(concurrency=1, queue=1)
