@@ -184,7 +184,7 @@ async def login(
     """Check credentials and start a new login session (a refresh-token family).
 
     The attempt is counted before the password is checked, so a burst cannot pass the limits
-    (429 with Retry-After; see ``auth.throttle``). An unknown email gets the same 401 after the
+    (429 with Retry-After; see ``kit.throttle``). An unknown email gets the same 401 after the
     same work (a dummy hash) and is audited with the email it named, never the password.
     Async so that waiting for the hashing pool holds no thread and no database connection: the
     database steps run on the threadpool around it.
