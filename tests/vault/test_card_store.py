@@ -271,7 +271,7 @@ class TestFirstMasterKey:
         import sqlalchemy as sa
 
         from tessera.crypto.vault import EnvelopeCipher
-        from tessera.vault.service import KeyRing
+        from tessera.kit.keyring import KeyRing
 
         with runtime.db.engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM vault_keys"))

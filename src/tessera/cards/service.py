@@ -40,13 +40,13 @@ from tessera.firms import service as firms
 from tessera.firms.service import ISSUED_CARD_LENGTH
 from tessera.holders import repository as holders
 from tessera.kit.ids import new_id
+from tessera.kit.keyring import KeyRing
 from tessera.kit.pagination import Page, PageParams
 from tessera.ledger.service import AccountInactive
 from tessera.models import Card, Firm, VaultCard
 from tessera.principal import Principal, Scope
 from tessera.vault import card_store
 from tessera.vault import repository as vault
-from tessera.vault.service import KeyRing
 
 VALIDITY_YEARS = 3
 MAX_DRAWS = 8

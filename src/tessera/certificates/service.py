@@ -38,10 +38,10 @@ from tessera.events.service import record_event
 from tessera.events.types import EventType
 from tessera.firms import service as firms
 from tessera.kit.ids import new_id
+from tessera.kit.keyring import KeyRing
 from tessera.kit.pagination import Page, PageParams
 from tessera.models import Certificate, CertificateStatus, KeySource
 from tessera.principal import Principal, Scope
-from tessera.vault.service import KeyRing
 
 EXPIRY_SCAN_BATCH = 200
 

@@ -39,13 +39,13 @@ from tessera.events.types import EventType
 from tessera.firms import repository as firm_repository
 from tessera.holders import repository as holders
 from tessera.kit.ids import new_id
+from tessera.kit.keyring import KeyRing
 from tessera.kit.pagination import Page, PageParams
 from tessera.models import CardRegistration, VaultCard
 from tessera.principal import Principal, Scope
 from tessera.registrations import repository
 from tessera.registrations.schemas import RegistrationIdentity, RegistrationStatus
 from tessera.vault import card_store
-from tessera.vault.service import KeyRing
 
 
 class CardAlreadyRegistered(Conflict):
