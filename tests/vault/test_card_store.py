@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.audit.service import CLI
-from tessera.cards.rules import validate_card_number
 from tessera.crypto.vault import Sealed, VaultError
+from tessera.kit.card_numbers import validate_card_number
 from tessera.models import DEFAULT_FIRM_ID, VaultCard, VaultKey
 from tessera.runtime import Runtime
 from tessera.vault import card_store, rotation

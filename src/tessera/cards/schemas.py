@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tessera.cards.rules import Brand
 from tessera.deliveries.rules import DeliveryEvent
+from tessera.kit.card_numbers import Brand
 
 
 class CardType(StrEnum):

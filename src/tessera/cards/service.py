@@ -24,12 +24,7 @@ from tessera.accounts import repository as accounts
 from tessera.accounts.schemas import AccountStatus
 from tessera.audit import service as audit
 from tessera.cards import repository
-from tessera.cards.rules import (
-    generate_card_number,
-    month_end,
-    validate_card_number,
-    validate_holder_name,
-)
+from tessera.cards.rules import month_end, validate_holder_name
 from tessera.cards.schemas import CardStatus, CardType
 from tessera.deliveries import service as deliveries
 from tessera.deliveries.service import CurrentDelivery
@@ -39,6 +34,7 @@ from tessera.events.types import EventType
 from tessera.firms import service as firms
 from tessera.firms.service import ISSUED_CARD_LENGTH
 from tessera.holders import repository as holders
+from tessera.kit.card_numbers import generate_card_number, validate_card_number
 from tessera.kit.ids import new_id
 from tessera.kit.keyring import KeyRing
 from tessera.kit.pagination import Page, PageParams
