@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from tessera import rawsql
-from tessera.auth import service as auth_service
 from tessera.crypto.tokens import ExpiredToken, InvalidToken
 from tessera.errors import TesseraError, TokenExpired, Unauthorized
+from tessera.identity.service import resolve_principal
 from tessera.kit import idempotency
 from tessera.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PageParams
 from tessera.observability import bind_user
@@ -160,7 +160,7 @@ async def get_principal(
     except InvalidToken as exc:
         raise Unauthorized("The access token is not valid.") from exc
     with rawsql.read_cursor(runtime.db.engine) as cursor:
-        principal = auth_service.resolve_principal(cursor, claims)
+        principal = resolve_principal(cursor, claims)
     bind_user(principal.id)
     return principal
 

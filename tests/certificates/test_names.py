@@ -10,10 +10,10 @@ import httpx2 as httpx
 import pytest
 
 from tessera import rawsql
-from tessera.auth.service import resolve_principal
 from tessera.certificates import service
 from tessera.config import Settings
 from tessera.errors import TesseraError
+from tessera.identity.service import resolve_principal
 from tessera.principal import Principal
 from tessera.runtime import Runtime, build_runtime
 from tests.certificates.conftest import issue, patch

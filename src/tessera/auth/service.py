@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.auth import repository
-from tessera.clients.service import resolve_client
 from tessera.crypto.passwords import HashingBusy
-from tessera.crypto.tokens import AccessClaims, hash_secret, new_opaque_secret
+from tessera.crypto.tokens import hash_secret, new_opaque_secret
 from tessera.db import end_read_transaction
 from tessera.errors import (
     Conflict,
@@ -38,7 +37,6 @@ from tessera.models import (
     User,
 )
 from tessera.principal import ROLE_SCOPES, Principal
-from tessera.rawsql import Cursor
 from tessera.runtime import Runtime
 
 
@@ -312,30 +310,6 @@ def logout(session: Session, runtime: Runtime, *, principal: Principal, refresh_
         families.add(row.family_id)
     for family_id in sorted(families):
         repository.revoke_family(session, family_id, now=runtime.now())
-
-
-def resolve_principal(cursor: Cursor, claims: AccessClaims) -> Principal:
-    """The principal named by a verified access token; 401 if the user or client is gone, or
-    the login session it belongs to has ended (logout, a reused refresh token, erasure)."""
-    if claims.scope is not None:
-        # Only machine-client tokens carry a scope claim (see clients.service).
-        return resolve_client(cursor, claims)
-    if claims.sid is None:
-        raise Unauthorized("The access token is not valid.")
-    facts = repository.principal_facts(cursor, claims.sub, claims.sid)
-    if facts is None or facts.status != "active" or facts.firm_id != claims.firm:
-        raise Unauthorized("The access token is not valid.")
-    role = Role(facts.role)
-    return Principal(
-        kind="user",
-        id=facts.user_id,
-        firm_id=facts.firm_id,
-        role=role,
-        scopes=ROLE_SCOPES[role],
-        holder_id=facts.holder_id,
-        email=facts.email,
-        session_id=claims.sid,
-    )
 
 
 def principal_of_user(session: Session, user: User) -> Principal:

@@ -1,4 +1,4 @@
-"""Machine clients: creating them, exchanging their credentials for tokens, and resolving them.
+"""Machine clients: creating them and exchanging their credentials for tokens.
 
 The token endpoint follows RFC 6749 (section 4.4, client credentials): a form-encoded body,
 client authentication by HTTP Basic or by ``client_id``/``client_secret`` in the body (one of
@@ -7,7 +7,8 @@ errors use RFC 6749 section 5.2's codes and statuses (400 ``invalid_request``,
 ``unsupported_grant_type``, ``invalid_scope``; 401 ``invalid_client``) inside our usual error
 envelope, so that every error of the API has one shape.
 
-A token carries the granted scopes. On each request the client is looked up again: a disabled
+A token carries the granted scopes. On each request the client is looked up again
+(``tessera.identity``): a disabled
 client's tokens stop working at once, and scopes taken away from it are no longer honoured.
 """
 
@@ -22,14 +23,13 @@ from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.clients import repository
-from tessera.crypto.tokens import AccessClaims, hash_secret, new_opaque_secret, secrets_match
-from tessera.errors import Forbidden, NotFound, TesseraError, Unauthorized
+from tessera.crypto.tokens import hash_secret, new_opaque_secret, secrets_match
+from tessera.errors import Forbidden, NotFound, TesseraError
 from tessera.firms.service import visible_firm
 from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
 from tessera.models import ApiClient
-from tessera.principal import ALL_SCOPES, Principal, Scope
-from tessera.rawsql import Cursor
+from tessera.principal import Principal, Scope, parse_scopes
 from tessera.runtime import Runtime
 
 CLIENT_CREDENTIALS = "client_credentials"
@@ -72,12 +72,6 @@ class IssuedClientToken:
 def scope_string(scopes: set[Scope] | frozenset[Scope] | list[Scope]) -> str:
     """Scopes as OAuth writes them: space-separated, in a stable order."""
     return " ".join(sorted(s.value for s in scopes))
-
-
-def parse_scopes(text: str) -> frozenset[Scope]:
-    """The known scopes in a space-separated string (unknown ones are dropped)."""
-    known = {s.value: s for s in ALL_SCOPES}
-    return frozenset(known[s] for s in text.split() if s in known)
 
 
 def _firm_for_manager(session: Session, principal: Principal, firm_id: str) -> str:
@@ -257,15 +251,3 @@ def issue_token(
     return IssuedClientToken(
         access_token=token, expires_in=runtime.access_tokens.ttl_seconds, scope=granted_text
     )
-
-
-def resolve_client(cursor: Cursor, claims: AccessClaims) -> Principal:
-    """The principal of a client's access token; 401 once the client is disabled or gone."""
-    facts = repository.client_facts(cursor, claims.sub)
-    if facts is None:
-        raise Unauthorized("The access token is not valid.")
-    client_id, firm_id, status, granted = facts
-    if status != "active" or firm_id != claims.firm:
-        raise Unauthorized("The access token is not valid.")
-    scopes = parse_scopes(claims.scope or "") & parse_scopes(granted)
-    return Principal(kind="client", id=client_id, firm_id=firm_id, scopes=scopes)

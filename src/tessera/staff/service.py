@@ -1,6 +1,6 @@
 """Granting and revoking staff roles, from the API (a firm's admins) and from the CLI.
 
-Roles are read from the database on every request (``auth.service.resolve_principal``), so a
+Roles are read from the database on every request (``identity.service.resolve_principal``), so a
 change takes effect on the user's next request, without waiting for their token to expire.
 Every change is audited with the role before and after.
 """
