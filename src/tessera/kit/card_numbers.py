@@ -11,6 +11,7 @@ echoed part of a card number would be a leak (see ``tessera.errors``).
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import secrets
@@ -167,6 +168,16 @@ def detect_brand(number: str) -> Brand | None:
     """The brand whose IIN range a digit string falls in, by prefix only, or None."""
     if not _DIGITS.fullmatch(number):
         return None
+    return _brand_of_prefix(number[:_LONGEST_IIN])
+
+
+_LONGEST_IIN = max(len(low) for low, _, _ in _IIN_RANGES)
+
+
+# Remembered per prefix (at most six digits, as public as a BIN): the log redactor asks for
+# every card-like number in every line.
+@functools.lru_cache(maxsize=4096)
+def _brand_of_prefix(number: str) -> Brand | None:
     for low, high, brand in _IIN_RANGES:
         prefix = number[: len(low)]
         if len(prefix) == len(low) and low <= prefix <= high:
@@ -261,11 +272,18 @@ def generate_card_number(
 # The tradeoff: anything else of 13-19 digits that passes Luhn is flagged, about one in ten of
 # arbitrary digit strings (order ids, phone lists, long amounts). For redaction that means
 # masking a little too much, which is the safe side; a scan for leaks should compare the found
-# numbers with the numbers it planted rather than expect none at all. Numbers glued to letters
-# are missed; the vault, not the redactor, is the defence against storing them.
+# numbers with the numbers it planted rather than expect none at all.
+#
+# The log redactor also asks for numbers glued to letters (``within_words``): a token like
+# "tok_4111111111111111" or "4111111111111111abc" is masked too, since masking an identifier
+# that happens to pass Luhn costs nothing there. Dash-joined groups still count as one token, so
+# a UUID's last group is judged whole.
 
 _CARD_TOKEN = r"[0-9]+(?:-[0-9]+)*"
 _CARD_RUN = re.compile(rf"(?<!\w)(?<!\w-){_CARD_TOKEN}(?: {_CARD_TOKEN})*(?!-?\w)")
+_CARD_RUN_IN_WORDS = re.compile(
+    rf"(?<![0-9])(?<![0-9]-){_CARD_TOKEN}(?: {_CARD_TOKEN})*(?!-?[0-9])"
+)
 _MIN_FOUND_LENGTH = 13
 _COMPACT_TIMESTAMP = re.compile(
     r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
@@ -293,20 +311,28 @@ def _is_obvious_non_card(digits: str, *, unseparated: bool) -> bool:
     return _COMPACT_TIMESTAMP.fullmatch(digits) is not None
 
 
-def _luhn_window_sums(digits: str) -> tuple[list[int], list[int]]:
-    # Prefix sums of Luhn contributions for the two possible parities, so that whether any
-    # window digits[a:b] passes Luhn is one subtraction instead of a loop over the window.
-    doubled_at_even = [0]
-    doubled_at_odd = [0]
-    for index, char in enumerate(digits):
-        digit = ord(char) - 48
-        plain, doubled = digit, _LUHN_DOUBLED[digit]
-        doubled_at_even.append(doubled_at_even[-1] + (plain if index % 2 else doubled))
-        doubled_at_odd.append(doubled_at_odd[-1] + (doubled if index % 2 else plain))
-    return doubled_at_even, doubled_at_odd
+_DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
+_DOUBLED_VALUES = bytes.maketrans(b"0123456789", bytes(_LUHN_DOUBLED))
+
+
+def _passes_luhn(digits: str) -> bool:
+    # ``luhn_valid`` without the character check, in C: the digits from the right, every second
+    # one doubled. The log redactor runs this on every card-like stretch of every line.
+    ascii_digits = digits.encode("ascii")
+    plain = sum(ascii_digits[-1::-2].translate(_DIGIT_VALUES))
+    doubled = sum(ascii_digits[-2::-2].translate(_DOUBLED_VALUES))
+    return (plain + doubled) % 10 == 0
 
 
 def _cards_in_run(run: str, offset: int) -> list[CardNumberMatch]:
+    if " " not in run:
+        # One token, the usual case: the whole token is a card number or nothing is.
+        digits = run.replace("-", "")
+        if not _MIN_FOUND_LENGTH <= len(digits) <= MAX_CARD_LENGTH or not _passes_luhn(digits):
+            return []
+        if _is_obvious_non_card(digits, unseparated=len(digits) == len(run)):
+            return []
+        return [CardNumberMatch(offset, offset + len(run), digits)]
     pieces = run.split(" ")
     starts: list[int] = []  # where each token starts in the text
     digit_offsets = [0]  # where each token starts in the run's digits, plus the total
@@ -319,7 +345,6 @@ def _cards_in_run(run: str, offset: int) -> list[CardNumberMatch]:
         digit_offsets.append(digit_offsets[-1] + token_digits)
         unseparated.append(token_digits == len(piece))
     digits = run.replace(" ", "").replace("-", "")
-    doubled_at_even, doubled_at_odd = _luhn_window_sums(digits)
 
     # (plausible, length, -first, first, last): sorting descending puts the best first.
     candidates: list[tuple[bool, int, int, int, int]] = []
@@ -332,14 +357,12 @@ def _cards_in_run(run: str, offset: int) -> list[CardNumberMatch]:
                 break
             if length < _MIN_FOUND_LENGTH:
                 continue
-            # The rightmost digit (index high - 1) is never doubled; its neighbours are.
-            sums = doubled_at_even if (high - 1) % 2 else doubled_at_odd
-            if (sums[high] - sums[low]) % 10:
-                continue
             window = digits[low:high]
+            if not _passes_luhn(window):
+                continue
             if _is_obvious_non_card(window, unseparated=first == last and unseparated[first]):
                 continue
-            brand = detect_brand(window)
+            brand = _brand_of_prefix(window[:_LONGEST_IIN])
             plausible = brand is not None and length in brand.lengths
             candidates.append((plausible, length, -first, first, last))
 
@@ -355,10 +378,21 @@ def _cards_in_run(run: str, offset: int) -> list[CardNumberMatch]:
     return sorted(chosen, key=lambda match: match.start)
 
 
-def find_card_number_matches(text: str) -> list[CardNumberMatch]:
-    """Every card number in a text, with its position, in order of appearance."""
+# Thirteen digits, each pair at most one space or dash apart: every card number found below
+# contains such a stretch, so a text without one (most log lines) is passed over in one search.
+_MAY_HOLD_CARD = re.compile(r"[0-9](?:[ -]?[0-9]){12}").search
+
+
+def find_card_number_matches(text: str, *, within_words: bool = False) -> list[CardNumberMatch]:
+    """Every card number in a text, with its position, in order of appearance.
+
+    ``within_words`` also finds numbers glued to letters or underscores (for the log redactor).
+    """
+    if _MAY_HOLD_CARD(text) is None:
+        return []
     found: list[CardNumberMatch] = []
-    for run in _CARD_RUN.finditer(text):
+    runs = _CARD_RUN_IN_WORDS if within_words else _CARD_RUN
+    for run in runs.finditer(text):
         if run.end() - run.start() >= _MIN_FOUND_LENGTH:
             found.extend(_cards_in_run(run.group(), run.start()))
     return found
