@@ -2,8 +2,9 @@
 
 What counts, decided once:
 
-- The direction rule (a kernel, ``deps.py`` and ``runtime.py`` included, imports no feature)
-  counts every import in the file: at module level, inside a function, and under
+- The direction rules (a kernel, ``deps.py`` and ``runtime.py`` included, imports no feature;
+  a service, repository, rules or domain module imports no API schema) count every import in
+  the file: at module level, inside a function, and under
   ``if TYPE_CHECKING:``. A back arrow is a back arrow whether or not it runs at import time.
 - The cycle rule counts only the imports that run when a module is imported: module level,
   outside ``if TYPE_CHECKING:``. An import inside a function or under TYPE_CHECKING cannot make
@@ -74,6 +75,8 @@ KERNELS = frozenset(
         "deps",
     }
 )
+# A feature's modules below its router: none of them knows the API's request and response bodies.
+BELOW_THE_API = frozenset({"service", "repository", "rules", "domain"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +209,8 @@ def back_imports(graph: Mapping[str, list[Import]]) -> list[str]:
         for target in sorted({i.target for i in found}):
             if _area(name) in KERNELS and _area(target) in FEATURES:
                 wrong.append(f"{name} -> {target} (a kernel imports no feature)")
+            elif name.rpartition(".")[2] in BELOW_THE_API and target.endswith(".schemas"):
+                wrong.append(f"{name} -> {target} (API schemas stay above the services)")
     return wrong
 
 
@@ -283,6 +288,14 @@ class TestTheChecker:
         graph = import_graph(_fake_tessera(tmp_path, planted), "tessera")
         assert back_imports(graph) == [
             "tessera.deps -> tessera.cards.service (a kernel imports no feature)"
+        ]
+
+    def test_a_service_importing_api_schemas_fails(self, tmp_path: Path) -> None:
+        planted = {**_CLEAN, "cards/schemas.py": "CardRead = dict\n"}
+        planted["cards/service.py"] += "from tessera.cards.schemas import CardRead\n"
+        graph = import_graph(_fake_tessera(tmp_path, planted), "tessera")
+        assert back_imports(graph) == [
+            "tessera.cards.service -> tessera.cards.schemas (API schemas stay above the services)"
         ]
 
     def test_a_cycle_at_import_time_fails(self, tmp_path: Path) -> None:

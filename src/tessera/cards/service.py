@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tessera.accounts import repository as accounts
-from tessera.accounts.schemas import AccountStatus
+from tessera.accounts.domain import AccountStatus
 from tessera.audit import service as audit
 from tessera.cards import repository
+from tessera.cards.domain import CardStatus, CardType
 from tessera.cards.rules import month_end, validate_holder_name
-from tessera.cards.schemas import CardStatus, CardType
 from tessera.deliveries import service as deliveries
 from tessera.deliveries.service import CurrentDelivery
 from tessera.errors import Forbidden, InvalidStatusTransition, NotFound, ValidationFailed

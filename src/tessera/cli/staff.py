@@ -31,7 +31,7 @@ def grant(
     from tessera.audit.service import CLI
     from tessera.errors import TesseraError
     from tessera.firms import repository as firms
-    from tessera.staff.schemas import StaffRole
+    from tessera.staff.domain import StaffRole
     from tessera.staff.service import set_staff_role
 
     if password is not None and not 8 <= len(password) <= 128:

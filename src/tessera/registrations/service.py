@@ -38,7 +38,7 @@ from tessera.kit.pagination import Page, PageParams
 from tessera.models import CardRegistration, VaultCard
 from tessera.principal import Principal, Scope
 from tessera.registrations import repository
-from tessera.registrations.schemas import RegistrationIdentity, RegistrationStatus
+from tessera.registrations.domain import RegistrationIdentity, RegistrationStatus
 from tessera.vault import card_store
 
 

@@ -23,7 +23,7 @@ from tessera.models import Firm, Role, User
 from tessera.principal import Principal
 from tessera.runtime import Runtime
 from tessera.staff import repository
-from tessera.staff.schemas import StaffRole
+from tessera.staff.domain import StaffRole
 
 
 @dataclass(frozen=True, slots=True)
