@@ -16,6 +16,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection
 
 from tessera.certificates import service
+from tessera.crypto import pki
 from tessera.db import WRITE_OPTION
 from tessera.errors import NotFound
 from tessera.models import DEFAULT_FIRM_ID, Role
@@ -421,6 +422,33 @@ class TestCreateCertificateIdempotency:
             len(event_ids_for(runtime, customer.firm_id, "certificate.issued", first.json()["id"]))
             == 1
         )
+
+    def test_a_replay_generates_no_key_and_signs_nothing(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        customer = api.customer()
+        counts = {"generate_private_key": 0, "issue_certificate": 0}
+        for name in counts:
+            real = getattr(pki, name)
+
+            def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+                counts[_name] += 1
+                return _real(*args, **kwargs)
+
+            monkeypatch.setattr(pki, name, counted)
+        body = {"common_name": "once.example.com"}
+        headers = {"Idempotency-Key": "cert-once"}
+
+        first = customer.post("/v1/certificates", json=body, headers=headers)
+        replays = [customer.post("/v1/certificates", json=body, headers=headers) for _ in range(3)]
+        renewed = customer.post(f"/v1/certificates/{first.json()['id']}/renew", headers=headers)
+
+        assert first.status_code == 201
+        assert all(r.headers["Idempotent-Replayed"] == "true" for r in replays)
+        # One key and one signature for the issuance; the renewal reusing the key is a 409
+        # (another request) found before it signs.
+        assert renewed.json()["error"]["code"] == "idempotency_key_reused"
+        assert counts == {"generate_private_key": 1, "issue_certificate": 1}
 
     def test_same_key_with_another_body_is_409(self, api: Api) -> None:
         customer = api.customer()

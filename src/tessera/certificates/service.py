@@ -1,10 +1,13 @@
 """Issuing, reading, updating, renewing and announcing the expiry of the firms' certificates.
 
 Issuance runs in two halves so that SQLite's single write lock is never held across key
-generation (an RSA-3072 key takes about 100 ms). ``sign_new`` / ``sign_renewal`` read what they
-need, end that read transaction, then generate the key and sign; ``record`` then writes the row,
-its outbox event and its audit entry in one short transaction. The router runs ``record``
-inside the idempotency wrapper, so a key, its answer and the certificate commit together.
+generation (an RSA-3072 key takes about 100 ms). ``issue_certificate`` / ``renew_certificate``
+check the request in a short unit of work of its own (``checks``, which the caller owns and
+commits when the block ends; it also stores a firm's first intermediate), then generate the key
+and sign holding no transaction, then ``record`` writes the row, its outbox event and its audit
+entry in the caller's session. The router runs them inside the idempotency wrapper, which looks
+the key up before any of this (a replay signs nothing) and stores it with the certificate, so a
+key, its answer and the certificate commit together.
 
 Ownership: a certificate belongs to a firm and, usually, to one user of that firm. Customers
 own what they create and see only what they own; staff create for themselves or for a user
@@ -32,7 +35,7 @@ from sqlalchemy.orm import Session
 from tessera.audit import service as audit
 from tessera.certificates import authority, names, repository, rules
 from tessera.crypto import pki
-from tessera.db import end_read_transaction
+from tessera.db import SessionScope
 from tessera.errors import Conflict, Forbidden, InvalidStatusTransition, NotFound, ValidationFailed
 from tessera.events.service import record_event
 from tessera.events.types import EventType
@@ -171,6 +174,34 @@ def _subject_alt_names(certificate: x509.Certificate) -> list[str]:
     return [str(name.value) for name in names]
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """What the checks of a new certificate found: who it is for, its names and its issuer."""
+
+    firm_id: str
+    owner_id: str | None
+    csr_key: CertificatePublicKeyTypes | None
+    dns_names: tuple[names.RequestedName, ...]
+    issuer_id: str
+    issuer: pki.IssuedCA
+
+
+def issue_certificate(
+    checks: SessionScope,
+    session: Session,
+    keyring: KeyRing,
+    *,
+    principal: Principal,
+    request: IssueRequest,
+    now: datetime,
+) -> CertificateView:
+    """Issue a certificate: check in ``checks``, sign holding no transaction, record in
+    ``session``. Refusals as ``sign_new``'s."""
+    with checks() as reading:
+        checked = _check_new(reading, keyring, principal=principal, request=request, now=now)
+    return record(session, principal=principal, signed=_sign_new(checked, request, now), now=now)
+
+
 def sign_new(
     session: Session,
     keyring: KeyRing,
@@ -179,12 +210,24 @@ def sign_new(
     request: IssueRequest,
     now: datetime,
 ) -> SignedCertificate:
-    """Check the request, then (holding no database lock) generate the key if needed and sign.
+    """Check the request, then generate the key if needed and sign (the first half of issuance).
 
     Refusals: 422 ``invalid_csr``, ``csr_signature_invalid``, ``weak_key``,
     ``csr_requests_ca``, ``ip_san_not_allowed``, and ``validation_error`` for a bad name or
     passphrase; 409 ``name_owned_by_another_firm``.
     """
+    checked = _check_new(session, keyring, principal=principal, request=request, now=now)
+    return _sign_new(checked, request, now)
+
+
+def _check_new(
+    session: Session,
+    keyring: KeyRing,
+    *,
+    principal: Principal,
+    request: IssueRequest,
+    now: datetime,
+) -> _Checked:
     principal.require(Scope.CERTIFICATES_WRITE)
     # Everything that can refuse the request cheaply runs before the expensive part.
     pki.parse_subject_alt_names(request.subject_alt_names)
@@ -199,8 +242,11 @@ def sign_new(
         subject_alt_names=request.subject_alt_names, now=now,
     )  # fmt: skip
     issuer_row, issuer = authority.issuing_authority(session, keyring, firm_id=firm_id, now=now)
-    end_read_transaction(session)
+    return _Checked(firm_id, owner_id, csr_key, dns_names, issuer_row.id, issuer)
 
+
+def _sign_new(checked: _Checked, request: IssueRequest, now: datetime) -> SignedCertificate:
+    csr_key = checked.csr_key
     private_key: pki.SupportedPrivateKey | None = None
     if csr_key is None:
         private_key = pki.generate_private_key(request.key_algorithm or pki.DEFAULT_KEY_ALGORITHM)
@@ -208,7 +254,7 @@ def sign_new(
     else:
         public_key = csr_key
     certificate = pki.issue_certificate(
-        issuer=issuer,
+        issuer=checked.issuer,
         public_key=public_key,
         common_name=request.common_name,
         subject_alt_names=list(request.subject_alt_names),
@@ -221,9 +267,9 @@ def sign_new(
         else pki.encrypt_private_key_pem(private_key, request.key_passphrase).decode("ascii")
     )
     return SignedCertificate(
-        firm_id=firm_id,
-        owner_id=owner_id,
-        issuer_id=issuer_row.id,
+        firm_id=checked.firm_id,
+        owner_id=checked.owner_id,
+        issuer_id=checked.issuer_id,
         certificate=certificate,
         key_algorithm=key_algorithm_name(public_key),
         key_source=KeySource.CSR if csr_key is not None else KeySource.GENERATED,
@@ -236,7 +282,7 @@ def sign_new(
             if request.notify_days_before_expiry is None
             else request.notify_days_before_expiry
         ),
-        dns_names=dns_names,
+        dns_names=checked.dns_names,
     )
 
 
@@ -253,6 +299,37 @@ def _available_names(
     found = names.requested_names(common_name, subject_alt_names, allow_ip_sans=firm.allow_ip_sans)
     names.check_available(session, firm_id=firm_id, names=found, now=now)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _CheckedRenewal:
+    """The certificate to renew, its names checked again, and the issuer of the renewal."""
+
+    old: Certificate
+    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+    dns_names: tuple[names.RequestedName, ...]
+    issuer_id: str
+    issuer: pki.IssuedCA
+
+
+def renew_certificate(
+    checks: SessionScope,
+    session: Session,
+    keyring: KeyRing,
+    *,
+    principal: Principal,
+    certificate_id: str,
+    validity_days: int | None,
+    now: datetime,
+) -> CertificateView:
+    """Renew a certificate: check in ``checks``, sign holding no transaction, record in
+    ``session``. What renewal means and its refusals: ``sign_renewal``."""
+    with checks() as reading:
+        checked = _check_renewal(
+            reading, keyring, principal=principal, certificate_id=certificate_id, now=now
+        )
+    signed = _sign_renewal(checked, validity_days, now)
+    return record(session, principal=principal, signed=signed, now=now)
 
 
 def sign_renewal(
@@ -276,6 +353,20 @@ def sign_renewal(
     a new certificate's: one another firm came to hold meanwhile (after this certificate
     expired) is a 409, and an IP SAN the firm no longer allows a 422.
     """
+    checked = _check_renewal(
+        session, keyring, principal=principal, certificate_id=certificate_id, now=now
+    )
+    return _sign_renewal(checked, validity_days, now)
+
+
+def _check_renewal(
+    session: Session,
+    keyring: KeyRing,
+    *,
+    principal: Principal,
+    certificate_id: str,
+    now: datetime,
+) -> _CheckedRenewal:
     principal.require(Scope.CERTIFICATES_WRITE)
     old = _visible(session, principal, certificate_id)
     if old.status == CertificateStatus.REVOKED.value:
@@ -288,12 +379,17 @@ def sign_renewal(
         subject_alt_names=list(old.subject_alt_names), now=now,
     )  # fmt: skip
     issuer_row, issuer = authority.issuing_authority(session, keyring, firm_id=old.firm_id, now=now)
-    end_read_transaction(session)
+    return _CheckedRenewal(old, public_key, dns_names, issuer_row.id, issuer)
 
+
+def _sign_renewal(
+    checked: _CheckedRenewal, validity_days: int | None, now: datetime
+) -> SignedCertificate:
+    old = checked.old
     days = validity_days or old.validity_days
     certificate = pki.issue_certificate(
-        issuer=issuer,
-        public_key=public_key,
+        issuer=checked.issuer,
+        public_key=checked.public_key,
         common_name=old.common_name,
         subject_alt_names=list(old.subject_alt_names),
         not_before=now,
@@ -302,7 +398,7 @@ def sign_renewal(
     return SignedCertificate(
         firm_id=old.firm_id,
         owner_id=old.owner_id,
-        issuer_id=issuer_row.id,
+        issuer_id=checked.issuer_id,
         certificate=certificate,
         key_algorithm=old.key_algorithm,
         key_source=KeySource(old.key_source),
@@ -312,7 +408,7 @@ def sign_renewal(
         labels=dict(old.labels),
         notify_days_before_expiry=list(old.notify_days_before_expiry),
         renewal_of_id=old.id,
-        dns_names=dns_names,
+        dns_names=checked.dns_names,
     )
 
 

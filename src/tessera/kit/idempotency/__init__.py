@@ -67,6 +67,22 @@ def _judge(row: IdempotencyKey, request_hash: str) -> StoredAnswer:
     return StoredAnswer(status_code=row.status_code, body=json.loads(row.response_body))
 
 
+def peek(
+    session: Session, *, principal_id: str, key: str, request_hash: str, now: datetime
+) -> StoredAnswer | None:
+    """The answer to replay for ``key``, read without writing anything; None when the request
+    must run (an expired key too: ``reserve`` replaces it).
+
+    For requests that do slow work before they write (signing a certificate): they look first,
+    so that a replay does none of it, and ``reserve`` the key later in the writing transaction.
+    Raises 409 ``idempotency_key_reused`` when the key was used for a different request.
+    """
+    existing = repository.find(session, principal_id, key)
+    if existing is None or existing.created_at <= now - RETENTION:
+        return None
+    return _judge(existing, request_hash)
+
+
 def reserve(
     session: Session,
     *,
