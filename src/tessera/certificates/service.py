@@ -27,8 +27,6 @@ from datetime import datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from sqlalchemy.orm import Session
 
@@ -151,29 +149,6 @@ def _owner_for_new(
     return owner.firm_id, owner.id
 
 
-def key_algorithm_name(public_key: CertificatePublicKeyTypes) -> str:
-    """How the API names a key: ``ec-p256``, ``ec-p384``, ``rsa-2048``..."""
-    if isinstance(public_key, rsa.RSAPublicKey):
-        return f"rsa-{public_key.key_size}"
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        return {"secp256r1": "ec-p256", "secp384r1": "ec-p384"}[public_key.curve.name]
-    raise ValueError("unsupported key type")  # pragma: no cover - refused by check_csr
-
-
-def _public_key_pem(public_key: CertificatePublicKeyTypes) -> str:
-    return public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode("ascii")
-
-
-def _subject_alt_names(certificate: x509.Certificate) -> list[str]:
-    try:
-        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return []
-    return [str(name.value) for name in names]
-
-
 @dataclass(frozen=True, slots=True)
 class _Checked:
     """What the checks of a new certificate found: who it is for, its names and its issuer."""
@@ -271,9 +246,9 @@ def _sign_new(checked: _Checked, request: IssueRequest, now: datetime) -> Signed
         owner_id=checked.owner_id,
         issuer_id=checked.issuer_id,
         certificate=certificate,
-        key_algorithm=key_algorithm_name(public_key),
+        key_algorithm=pki.key_algorithm_name(public_key),
         key_source=KeySource.CSR if csr_key is not None else KeySource.GENERATED,
-        public_key_pem=_public_key_pem(public_key),
+        public_key_pem=pki.public_key_pem(public_key),
         private_key_pem=private_key_pem,
         validity_days=request.validity_days,
         labels=dict(request.labels or {}),
@@ -306,7 +281,7 @@ class _CheckedRenewal:
     """The certificate to renew, its names checked again, and the issuer of the renewal."""
 
     old: Certificate
-    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+    public_key: pki.SupportedPublicKey
     dns_names: tuple[names.RequestedName, ...]
     issuer_id: str
     issuer: pki.IssuedCA
@@ -371,9 +346,7 @@ def _check_renewal(
     old = _visible(session, principal, certificate_id)
     if old.status == CertificateStatus.REVOKED.value:
         raise CertificateRevoked()
-    public_key = serialization.load_pem_public_key(old.public_key_pem.encode("ascii"))
-    if not isinstance(public_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
-        raise ValueError("stored public key is not EC or RSA")  # pragma: no cover - never stored
+    public_key = pki.load_public_key_pem(old.public_key_pem)
     dns_names = _available_names(
         session, firm_id=old.firm_id, common_name=old.common_name,
         subject_alt_names=list(old.subject_alt_names), now=now,
@@ -445,10 +418,8 @@ def record(
             issuer_id=signed.issuer_id,
             renewal_of_id=signed.renewal_of_id,
             serial_number=pki.serial_hex(certificate.serial_number),
-            common_name=signed.certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[
-                0
-            ].value,
-            subject_alt_names=_subject_alt_names(certificate),
+            common_name=pki.common_name(certificate),
+            subject_alt_names=pki.subject_alt_name_values(certificate),
             key_algorithm=signed.key_algorithm,
             key_source=signed.key_source.value,
             public_key_pem=signed.public_key_pem,
