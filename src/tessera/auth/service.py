@@ -18,7 +18,6 @@ from tessera.errors import (
     Forbidden,
     InvalidCredentials,
     NotFound,
-    RateLimited,
     Unauthorized,
     ValidationFailed,
 )
@@ -193,7 +192,6 @@ async def login(
     try:
         correct = await runtime.passwords.verify_async(password_hash, password)
     except HashingBusy:
-        runtime.metrics.logins.labels("busy").inc()
         await anyio.to_thread.run_sync(
             lambda: runtime.throttles.login.unchecked(subject=email, address=address)
         )
@@ -206,11 +204,7 @@ async def login(
 def _reserve_attempt(
     session: Session, runtime: Runtime, email: str, address: str | None
 ) -> User | None:
-    try:
-        runtime.throttles.login.reserve(subject=email, address=address)
-    except RateLimited:
-        runtime.metrics.logins.labels("throttled").inc()
-        raise
+    runtime.throttles.login.reserve(subject=email, address=address)
     user = repository.get_user_by_email(session, email)
     # The hash comes next: it must hold no database connection (nor SQLite's write lock).
     end_read_transaction(session)
@@ -229,7 +223,6 @@ def _finish_login(
     """Record the outcome of a checked password: a login, or an audited failure."""
     now = runtime.now()
     if user is None or not correct:
-        runtime.metrics.logins.labels("failure").inc()
         if user is not None:
             audit.record(
                 session,
@@ -255,7 +248,6 @@ def _finish_login(
             )
         raise LoginFailed()
     runtime.throttles.login.succeeded(subject=email, address=address)
-    runtime.metrics.logins.labels("success").inc()
     family_id = new_id("fam")
     repository.add_login_session(
         session, LoginSession(id=family_id, firm_id=user.firm_id, user_id=user.id, created_at=now)
