@@ -15,7 +15,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection
 
-from tessera.certificates import service
+from tessera.certificates import issuance, service
 from tessera.crypto import pki
 from tessera.db import WRITE_OPTION
 from tessera.errors import NotFound
@@ -467,7 +467,7 @@ class TestIssuanceHoldsNoWriteLockDuringKeyGeneration:
     def test_write_transactions_are_short_next_to_rsa_key_generation(
         self, api: Api, runtime: Any
     ) -> None:
-        """The write transaction must not span key generation (db.py, end_read_transaction)."""
+        """The write transaction must not span key generation (certificates.issuance)."""
         customer = api.customer()
         opened: dict[int, float] = {}
         longest = 0.0
@@ -516,17 +516,17 @@ class TestIssuanceInTwoHalves:
         customer = api.customer()
         principal = _as_principal(customer)
         with runtime.db.session_scope() as session:
-            signed = service.sign_new(
+            signed = issuance.sign_new(
                 session,
                 runtime.keyring,
                 principal=principal,
-                request=service.IssueRequest(common_name="late.example"),
+                request=issuance.IssueRequest(common_name="late.example"),
                 now=runtime.now(),
             )
         assert customer.delete(f"/v1/users/{customer.user_id}").status_code == 204
 
         with pytest.raises(NotFound), runtime.db.session_scope() as session:
-            service.record(session, principal=principal, signed=signed, now=runtime.now())
+            issuance.record(session, principal=principal, signed=signed, now=runtime.now())
 
         assert events_of(runtime, customer.firm_id, "certificate.issued") == []
 
@@ -537,7 +537,7 @@ class TestIssuanceInTwoHalves:
         original = issue(customer)
         principal = _as_principal(customer)
         with runtime.db.session_scope() as session:
-            signed = service.sign_renewal(
+            signed = issuance.sign_renewal(
                 session,
                 runtime.keyring,
                 principal=principal,
@@ -548,7 +548,7 @@ class TestIssuanceInTwoHalves:
         patch(customer, original["id"], status="revoked")
 
         with pytest.raises(service.CertificateRevoked), runtime.db.session_scope() as session:
-            service.record(session, principal=principal, signed=signed, now=runtime.now())
+            issuance.record(session, principal=principal, signed=signed, now=runtime.now())
 
     def test_a_machine_client_creates_firm_owned_certificates(
         self, api: Api, runtime: Runtime
@@ -560,14 +560,14 @@ class TestIssuanceInTwoHalves:
             scopes=frozenset({Scope.CERTIFICATES_WRITE, Scope.CERTIFICATES_READ}),
         )
         with runtime.db.session_scope() as session:
-            signed = service.sign_new(
+            signed = issuance.sign_new(
                 session,
                 runtime.keyring,
                 principal=client,
-                request=service.IssueRequest(common_name="machine.example"),
+                request=issuance.IssueRequest(common_name="machine.example"),
                 now=runtime.now(),
             )
-            view = service.record(session, principal=client, signed=signed, now=runtime.now())
+            view = issuance.record(session, principal=client, signed=signed, now=runtime.now())
 
         assert signed.owner_id is None
         shown = api.staff(Role.FIRM_ADMIN).get(f"/v1/certificates/{view.certificate.id}")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse, Response
 
-from tessera.certificates import authority, names, service
+from tessera.certificates import authority, issuance, names, service
 from tessera.certificates.schemas import (
     CertificateCreate,
     CertificateCreated,
@@ -103,7 +103,7 @@ def create_certificate(
 ) -> Response:
     """Issue a certificate: sign a CSR, or generate a key pair (its private key is shown once)."""
     now = runtime.now()
-    request = service.IssueRequest(
+    request = issuance.IssueRequest(
         common_name=body.common_name,
         subject_alt_names=body.subject_alt_names,
         validity_days=body.validity_days,
@@ -118,7 +118,7 @@ def create_certificate(
         body,
         status.HTTP_201_CREATED,
         lambda: _created(
-            service.issue_certificate(
+            issuance.issue_certificate(
                 runtime.db.session_scope,
                 session,
                 runtime.keyring,
@@ -219,7 +219,7 @@ def renew_certificate(
         body,
         status.HTTP_201_CREATED,
         lambda: _created(
-            service.renew_certificate(
+            issuance.renew_certificate(
                 runtime.db.session_scope,
                 session,
                 runtime.keyring,

@@ -22,6 +22,7 @@ from tessera.auth import repository as users
 from tessera.auth import service as auth
 from tessera.cards import service as cards
 from tessera.cards.domain import CardType
+from tessera.certificates import issuance
 from tessera.certificates import service as certificates
 from tessera.deliveries import service as deliveries
 from tessera.deliveries.importer import file_digest, import_local_file
@@ -387,16 +388,16 @@ def _certificate(runtime: Runtime, firm_admin_id: str, report: SeedReport) -> No
             report.count("certificates", made=False)
             return
         now = runtime.now()
-        signed = certificates.sign_new(
+        signed = issuance.sign_new(
             session,
             runtime.keyring,
             principal=admin,
-            request=certificates.IssueRequest(
+            request=issuance.IssueRequest(
                 common_name=CERTIFICATE_NAME, labels={"environment": "demo"}
             ),
             now=now,
         )
-        certificates.record(session, principal=admin, signed=signed, now=now)
+        issuance.record(session, principal=admin, signed=signed, now=now)
         report.count("certificates", made=True)
 
 
