@@ -44,7 +44,7 @@ def grant(
                     fail(f"no firm has the slug {firm!r} (check --firm)")
                 granted = set_staff_role(
                     session,
-                    runtime,
+                    runtime.passwords,
                     firm=found,
                     email=email,
                     role=StaffRole(role.value),

@@ -23,14 +23,14 @@ from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.clients import repository
-from tessera.crypto.tokens import hash_secret, new_opaque_secret, secrets_match
+from tessera.crypto.tokens import AccessTokens, hash_secret, new_opaque_secret, secrets_match
 from tessera.errors import Forbidden, NotFound, TesseraError
 from tessera.firms.service import visible_firm
 from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
+from tessera.kit.throttle import AttemptThrottle
 from tessera.models import ApiClient
 from tessera.principal import Principal, Scope, parse_scopes
-from tessera.runtime import Runtime
 
 CLIENT_CREDENTIALS = "client_credentials"
 
@@ -182,8 +182,10 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 
 def issue_token(
     session: Session,
-    runtime: Runtime,
     *,
+    throttle: AttemptThrottle,
+    access_tokens: AccessTokens,
+    now: datetime,
     grant_type: str | None,
     client_id: str | None,
     client_secret: str | None,
@@ -210,7 +212,6 @@ def issue_token(
         client_id, client_secret = basic
     if not client_id or not client_secret:
         raise InvalidClient()
-    throttle = runtime.throttles.client_auth
     throttle.reserve(subject=client_id, address=address)
     client = repository.get(session, client_id)
     if (
@@ -233,11 +234,8 @@ def issue_token(
                 details={"scopes": unknown},
             )
         granted = parse_scopes(scope)
-    now = runtime.now()
     granted_text = scope_string(granted)
-    token = runtime.access_tokens.issue(
-        subject=client.id, firm=client.firm_id, scope=granted_text, now=now
-    )
+    token = access_tokens.issue(subject=client.id, firm=client.firm_id, scope=granted_text, now=now)
     audit.record(
         session,
         firm_id=client.firm_id,
@@ -249,5 +247,5 @@ def issue_token(
         now=now,
     )
     return IssuedClientToken(
-        access_token=token, expires_in=runtime.access_tokens.ttl_seconds, scope=granted_text
+        access_token=token, expires_in=access_tokens.ttl_seconds, scope=granted_text
     )

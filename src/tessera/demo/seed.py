@@ -174,7 +174,7 @@ def _staff(
     with runtime.db.session_scope() as session:
         granted = staff.set_staff_role(
             session,
-            runtime,
+            runtime.passwords,
             firm=firm,
             email=email,
             role=role,
