@@ -73,6 +73,7 @@ def certificate_event_data(row: Certificate) -> dict[str, Any]:
 def view_of(
     session: Session, row: Certificate, private_key_pem: str | None = None
 ) -> CertificateView:
+    """A certificate with its issuing chain (and the private key, on the answer that has it)."""
     return CertificateView(
         certificate=row,
         chain_pem=authority.chain_pem(session, row.issuer_id),
