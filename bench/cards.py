@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tessera import migrations
 from tessera.audit.service import CLI
-from tessera.cards.rules import generate_card_number, validate_card_number
 from tessera.config import AppEnv, Settings, new_master_key
 from tessera.crypto.vault import seal
+from tessera.kit.card_numbers import generate_card_number, validate_card_number
 from tessera.models import DEFAULT_FIRM_ID, Role
 from tessera.principal import ROLE_SCOPES, Principal
 from tessera.registrations import service as registrations

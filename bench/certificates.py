@@ -42,7 +42,7 @@ from pydantic import SecretStr
 
 from tessera import migrations
 from tessera.auth.service import create_staff_user
-from tessera.certificates import authority, service
+from tessera.certificates import authority, issuance
 from tessera.config import AppEnv, Settings
 from tessera.crypto import pki
 from tessera.models import DEFAULT_FIRM_ID, Role
@@ -122,15 +122,15 @@ def bench_primitives(runtime: Runtime, seconds: float) -> list[Row]:
 def bench_service(runtime: Runtime, principal: Principal, seconds: float) -> list[Row]:
     rows = []
     for algorithm in (pki.KeyAlgorithm.EC_P256, pki.KeyAlgorithm.RSA_2048):
-        request = service.IssueRequest(common_name="bench.example.com", key_algorithm=algorithm)
+        request = issuance.IssueRequest(common_name="bench.example.com", key_algorithm=algorithm)
 
-        def once(req: service.IssueRequest = request) -> None:
+        def once(req: issuance.IssueRequest = request) -> None:
             with runtime.db.session_scope() as session:
                 now = runtime.now()
-                signed = service.sign_new(
+                signed = issuance.sign_new(
                     session, runtime.keyring, principal=principal, request=req, now=now
                 )
-                service.record(session, principal=principal, signed=signed, now=now)
+                issuance.record(session, principal=principal, signed=signed, now=now)
 
         rate, lat = timed_loop(seconds, once)
         rows.append(

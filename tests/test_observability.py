@@ -127,6 +127,14 @@ class TestRedaction:
         assert "sk_live_abc" not in text
         assert "eyJhbGci" not in text
 
+    def test_a_card_number_followed_by_more_digits_or_glued_to_a_word_is_masked(self) -> None:
+        # The redactor and the leak scans share one scanner (tessera.kit.card_numbers): a card
+        # number followed by its expiry is found inside the longer run of digits.
+        assert redact_text("card 4111 1111 1111 1111 12/27 ok") == f"card {REDACTED} 12/27 ok"
+        assert redact_text("tok_4111111111111111 and 5555555555554444x") == (
+            f"tok_{REDACTED} and {REDACTED}x"
+        )
+
     def test_non_card_digits_survive(self) -> None:
         text = "order 1234567890123 at 2026-11-23T08:46:33Z id acc_01M843"
         assert redact_text(text) == text

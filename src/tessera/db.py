@@ -14,8 +14,8 @@ Services ``flush()`` and never commit; whoever opened the session commits it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +27,11 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from tessera.errors import Overloaded
 
 WRITE_OPTION = "tessera_write"
+
+SessionScope = Callable[[], AbstractContextManager[Session]]
+"""A unit of work of its own (``Database.session_scope``): the session it yields is committed by
+its owner when the block ends, rolled back when it raises. A service that must end a transaction
+before a slow step (signing) takes one of these, and so never commits itself."""
 
 
 class Database:

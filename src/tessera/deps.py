@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from tessera import rawsql
-from tessera.auth import service as auth_service
 from tessera.crypto.tokens import ExpiredToken, InvalidToken
 from tessera.errors import TesseraError, TokenExpired, Unauthorized
+from tessera.identity.service import resolve_principal
 from tessera.kit import idempotency
 from tessera.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PageParams
 from tessera.observability import bind_user
@@ -160,7 +160,7 @@ async def get_principal(
     except InvalidToken as exc:
         raise Unauthorized("The access token is not valid.") from exc
     with rawsql.read_cursor(runtime.db.engine) as cursor:
-        principal = auth_service.resolve_principal(cursor, claims)
+        principal = resolve_principal(cursor, claims)
     bind_user(principal.id)
     return principal
 
@@ -226,11 +226,18 @@ class Idempotent:
         action: Callable[[], Any],
         *,
         sent_once: frozenset[str] = frozenset(),
+        slow: bool = False,
     ) -> Response:
         """Call ``action`` (which returns a schema) once; replay its answer for repeats.
 
         Top-level fields named in ``sent_once`` (a generated private key) are left out of the
         stored answer: they are never written to the database, and a replay answers without them.
+
+        ``slow``: the action does slow work before it writes (it signs a certificate) and holds
+        no transaction meanwhile. The key is then looked up first, on a read of its own, so that
+        a replay does none of that work, and reserved after the action, in the transaction it
+        wrote in. When another request with the key committed first meanwhile, this one's
+        writes are rolled back and the winner's answer replayed.
         """
         if self._key is None:
             return JSONResponse(jsonable_encoder(action()), status_code=status_code)
@@ -239,21 +246,27 @@ class Idempotent:
             self._request.url.path,
             body.model_dump(mode="json") if body is not None else None,
         )
-        stored = idempotency.reserve(
-            self._session,
-            firm_id=self._principal.firm_id,
-            principal_id=self._principal.id,
-            key=self._key,
-            request_hash=request_hash,
-            now=self._runtime.now(),
-        )
-        if stored is not None:
-            return JSONResponse(
-                stored.body,
-                status_code=stored.status_code,
-                headers={"Idempotent-Replayed": "true"},
-            )
-        payload = jsonable_encoder(action())
+        if slow:
+            with self._runtime.db.session_scope(write=False) as reading:
+                stored = idempotency.peek(
+                    reading,
+                    principal_id=self._principal.id,
+                    key=self._key,
+                    request_hash=request_hash,
+                    now=self._runtime.now(),
+                )
+            if stored is not None:
+                return _replay(stored)
+            payload = jsonable_encoder(action())
+            stored = self._reserve(self._key, request_hash)
+            if stored is not None:
+                self._session.rollback()
+                return _replay(stored)
+        else:
+            stored = self._reserve(self._key, request_hash)
+            if stored is not None:
+                return _replay(stored)
+            payload = jsonable_encoder(action())
         kept = {k: v for k, v in payload.items() if k not in sent_once} if sent_once else payload
         idempotency.complete(
             self._session,
@@ -263,6 +276,22 @@ class Idempotent:
             body=kept,
         )
         return JSONResponse(payload, status_code=status_code)
+
+    def _reserve(self, key: str, request_hash: str) -> idempotency.StoredAnswer | None:
+        return idempotency.reserve(
+            self._session,
+            firm_id=self._principal.firm_id,
+            principal_id=self._principal.id,
+            key=key,
+            request_hash=request_hash,
+            now=self._runtime.now(),
+        )
+
+
+def _replay(stored: idempotency.StoredAnswer) -> Response:
+    return JSONResponse(
+        stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+    )
 
 
 IdempotentDep = Annotated[Idempotent, Depends()]

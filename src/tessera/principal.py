@@ -165,3 +165,9 @@ class Principal:
         if not self.is_platform_admin and firm_id != self.firm_id:
             return False
         return not (self.is_customer and holder_id != self.holder_id)
+
+
+def parse_scopes(text: str) -> frozenset[Scope]:
+    """The known scopes in a space-separated string (unknown ones are dropped)."""
+    known = {s.value: s for s in ALL_SCOPES}
+    return frozenset(known[s] for s in text.split() if s in known)

@@ -10,15 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tessera.auth.throttle import Throttles
 from tessera.config import Settings
 from tessera.crypto.passwords import PasswordHashing
 from tessera.crypto.tokens import AccessTokens
 from tessera.crypto.vault import EnvelopeCipher
 from tessera.db import Database
+from tessera.kit.keyring import KeyRing
+from tessera.kit.throttle import Throttles
 from tessera.models.base import utcnow
 from tessera.observability import Metrics
-from tessera.vault.service import KeyRing
 from tessera.writer import Writer
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tessera.auth.throttle import Throttles
 from tessera.errors import RateLimited
+from tessera.kit.throttle import Throttles
 
 
 def _throttles(redis_url: str) -> Throttles:

@@ -110,7 +110,7 @@ class TestAccessToken:
 
     def test_the_caller_is_resolved_in_one_query(self, api: Api) -> None:
         # Every authenticated request pays for this: the session check rides on the user query.
-        from tessera.auth.service import resolve_principal
+        from tessera.identity.service import resolve_principal
 
         customer = api.customer()
         claims = api.runtime.access_tokens.verify(customer.access_token, now=utcnow())

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from tessera.cards.rules import luhn_valid, month_end
+from tessera.cards.rules import month_end
 from tessera.events import repository as events
+from tessera.kit.card_numbers import luhn_valid
 from tessera.runtime import Runtime
 from tests.support.api import Api, Caller
 from tests.support.firms import Tenant, create_tenant

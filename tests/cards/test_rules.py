@@ -13,25 +13,27 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tessera.cards.rules import (
+    is_month_end,
+    month_end,
+    parse_expiry,
+    validate_cvv,
+    validate_holder_name,
+)
+from tessera.errors import RuleViolation, ValidationFailed
+from tessera.kit.card_numbers import (
     Brand,
     ValidatedCard,
     detect_brand,
     find_card_number_matches,
     find_card_numbers,
     generate_card_number,
-    is_month_end,
     looks_like_card_number,
     luhn_check_digit,
     luhn_valid,
     mask_card_number,
-    month_end,
     normalize_card_number,
-    parse_expiry,
     validate_card_number,
-    validate_cvv,
-    validate_holder_name,
 )
-from tessera.errors import RuleViolation, ValidationFailed
 
 # Published test numbers, one or more per brand (each checked against reference_luhn below).
 KNOWN_CARDS: list[tuple[str, Brand]] = [

@@ -15,7 +15,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection
 
-from tessera.certificates import service
+from tessera.certificates import issuance, service
+from tessera.crypto import pki
 from tessera.db import WRITE_OPTION
 from tessera.errors import NotFound
 from tessera.models import DEFAULT_FIRM_ID, Role
@@ -422,6 +423,33 @@ class TestCreateCertificateIdempotency:
             == 1
         )
 
+    def test_a_replay_generates_no_key_and_signs_nothing(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        customer = api.customer()
+        counts = {"generate_private_key": 0, "issue_certificate": 0}
+        for name in counts:
+            real = getattr(pki, name)
+
+            def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+                counts[_name] += 1
+                return _real(*args, **kwargs)
+
+            monkeypatch.setattr(pki, name, counted)
+        body = {"common_name": "once.example.com"}
+        headers = {"Idempotency-Key": "cert-once"}
+
+        first = customer.post("/v1/certificates", json=body, headers=headers)
+        replays = [customer.post("/v1/certificates", json=body, headers=headers) for _ in range(3)]
+        renewed = customer.post(f"/v1/certificates/{first.json()['id']}/renew", headers=headers)
+
+        assert first.status_code == 201
+        assert all(r.headers["Idempotent-Replayed"] == "true" for r in replays)
+        # One key and one signature for the issuance; the renewal reusing the key is a 409
+        # (another request) found before it signs.
+        assert renewed.json()["error"]["code"] == "idempotency_key_reused"
+        assert counts == {"generate_private_key": 1, "issue_certificate": 1}
+
     def test_same_key_with_another_body_is_409(self, api: Api) -> None:
         customer = api.customer()
         headers = {"Idempotency-Key": "cert-2"}
@@ -439,7 +467,7 @@ class TestIssuanceHoldsNoWriteLockDuringKeyGeneration:
     def test_write_transactions_are_short_next_to_rsa_key_generation(
         self, api: Api, runtime: Any
     ) -> None:
-        """The write transaction must not span key generation (db.py, end_read_transaction)."""
+        """The write transaction must not span key generation (certificates.issuance)."""
         customer = api.customer()
         opened: dict[int, float] = {}
         longest = 0.0
@@ -488,17 +516,17 @@ class TestIssuanceInTwoHalves:
         customer = api.customer()
         principal = _as_principal(customer)
         with runtime.db.session_scope() as session:
-            signed = service.sign_new(
+            signed = issuance.sign_new(
                 session,
                 runtime.keyring,
                 principal=principal,
-                request=service.IssueRequest(common_name="late.example"),
+                request=issuance.IssueRequest(common_name="late.example"),
                 now=runtime.now(),
             )
         assert customer.delete(f"/v1/users/{customer.user_id}").status_code == 204
 
         with pytest.raises(NotFound), runtime.db.session_scope() as session:
-            service.record(session, principal=principal, signed=signed, now=runtime.now())
+            issuance.record(session, principal=principal, signed=signed, now=runtime.now())
 
         assert events_of(runtime, customer.firm_id, "certificate.issued") == []
 
@@ -509,7 +537,7 @@ class TestIssuanceInTwoHalves:
         original = issue(customer)
         principal = _as_principal(customer)
         with runtime.db.session_scope() as session:
-            signed = service.sign_renewal(
+            signed = issuance.sign_renewal(
                 session,
                 runtime.keyring,
                 principal=principal,
@@ -520,7 +548,7 @@ class TestIssuanceInTwoHalves:
         patch(customer, original["id"], status="revoked")
 
         with pytest.raises(service.CertificateRevoked), runtime.db.session_scope() as session:
-            service.record(session, principal=principal, signed=signed, now=runtime.now())
+            issuance.record(session, principal=principal, signed=signed, now=runtime.now())
 
     def test_a_machine_client_creates_firm_owned_certificates(
         self, api: Api, runtime: Runtime
@@ -532,14 +560,14 @@ class TestIssuanceInTwoHalves:
             scopes=frozenset({Scope.CERTIFICATES_WRITE, Scope.CERTIFICATES_READ}),
         )
         with runtime.db.session_scope() as session:
-            signed = service.sign_new(
+            signed = issuance.sign_new(
                 session,
                 runtime.keyring,
                 principal=client,
-                request=service.IssueRequest(common_name="machine.example"),
+                request=issuance.IssueRequest(common_name="machine.example"),
                 now=runtime.now(),
             )
-            view = service.record(session, principal=client, signed=signed, now=runtime.now())
+            view = issuance.record(session, principal=client, signed=signed, now=runtime.now())
 
         assert signed.owner_id is None
         shown = api.staff(Role.FIRM_ADMIN).get(f"/v1/certificates/{view.certificate.id}")

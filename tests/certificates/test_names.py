@@ -10,10 +10,10 @@ import httpx2 as httpx
 import pytest
 
 from tessera import rawsql
-from tessera.auth.service import resolve_principal
-from tessera.certificates import service
+from tessera.certificates import issuance
 from tessera.config import Settings
 from tessera.errors import TesseraError
+from tessera.identity.service import resolve_principal
 from tessera.principal import Principal
 from tessera.runtime import Runtime, build_runtime
 from tests.certificates.conftest import issue, patch
@@ -248,20 +248,20 @@ def _race(settings: Settings, racers: list[Principal], name: str) -> list[str]:
     signed = []
     for rt, principal in zip(runtimes, racers, strict=True):
         with rt.db.session_scope() as session:
-            request = service.IssueRequest(common_name=name)
+            request = issuance.IssueRequest(common_name=name)
             signed.append(
-                service.sign_new(
+                issuance.sign_new(
                     session, rt.keyring, principal=principal, request=request, now=rt.now()
                 )
             )
     barrier = threading.Barrier(len(racers))
     results: list[str] = []
 
-    def record(rt: Runtime, principal: Principal, one: service.SignedCertificate) -> None:
+    def record(rt: Runtime, principal: Principal, one: issuance.SignedCertificate) -> None:
         try:
             barrier.wait(timeout=10)
             with rt.db.session_scope() as session:
-                service.record(session, principal=principal, signed=one, now=rt.now())
+                issuance.record(session, principal=principal, signed=one, now=rt.now())
             results.append("issued")
         except TesseraError as exc:
             results.append(exc.code)

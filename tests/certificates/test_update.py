@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from tessera.certificates import service
+from tessera.certificates import issuance, service
 from tessera.models import Certificate, CertificateStatus, Event, Role
 from tessera.principal import ROLE_SCOPES, Principal
 from tessera.runtime import Runtime
@@ -307,22 +307,22 @@ class TestEventsShareTheTransaction:
     def test_a_rolled_back_issuance_leaves_no_event(self, api: Api, runtime: Runtime) -> None:
         customer = api.customer()
         principal = _principal(customer)
-        request = service.IssueRequest(common_name="rolled-back.example")
+        request = issuance.IssueRequest(common_name="rolled-back.example")
 
         with runtime.db.session_scope() as session:
-            signed = service.sign_new(
+            signed = issuance.sign_new(
                 session, runtime.keyring, principal=principal, request=request, now=runtime.now()
             )
         session = runtime.db.session(write=True)
         try:
-            view = service.record(session, principal=principal, signed=signed, now=runtime.now())
+            view = issuance.record(session, principal=principal, signed=signed, now=runtime.now())
             assert session.get(Certificate, view.certificate.id) is not None
             assert session.query(Event).filter_by(type="certificate.issued").count() == 1
             session.rollback()
         finally:
             session.close()
         with runtime.db.session_scope() as session:
-            committed = service.record(
+            committed = issuance.record(
                 session, principal=principal, signed=signed, now=runtime.now()
             )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tessera.cards.rules import generate_card_number, validate_card_number
 from tessera.config import Settings, decode_master_key
+from tessera.kit.card_numbers import generate_card_number, validate_card_number
 from tessera.models import DEFAULT_FIRM_ID, Role
 from tessera.runtime import Runtime
 from tessera.vault import card_store, rotation

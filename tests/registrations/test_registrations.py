@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tessera.cards.rules import luhn_check_digit, luhn_valid, month_end
+from tessera.cards.rules import month_end
 from tessera.events import repository as events
+from tessera.kit.card_numbers import luhn_check_digit, luhn_valid
 from tessera.kit.idempotency import request_fingerprint
 from tessera.registrations.service import CardSubmission
 from tessera.runtime import Runtime

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tessera.cards.rules import find_card_numbers
+from tessera.kit.card_numbers import find_card_numbers
 from tests.support.api import Caller
 
 # Published test numbers (Luhn-valid), one per brand, with a CVV of the brand's length. The CVVs

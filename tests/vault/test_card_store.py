@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.audit.service import CLI
-from tessera.cards.rules import validate_card_number
 from tessera.crypto.vault import Sealed, VaultError
+from tessera.kit.card_numbers import validate_card_number
 from tessera.models import DEFAULT_FIRM_ID, VaultCard, VaultKey
 from tessera.runtime import Runtime
 from tessera.vault import card_store, rotation
@@ -271,7 +271,7 @@ class TestFirstMasterKey:
         import sqlalchemy as sa
 
         from tessera.crypto.vault import EnvelopeCipher
-        from tessera.vault.service import KeyRing
+        from tessera.kit.keyring import KeyRing
 
         with runtime.db.engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM vault_keys"))

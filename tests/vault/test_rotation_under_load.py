@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import httpx2 as httpx
 import pytest
 
-from tessera.cards.rules import generate_card_number, validate_card_number
 from tessera.config import Settings
+from tessera.kit.card_numbers import generate_card_number, validate_card_number
 from tessera.models import Role
 from tessera.runtime import Runtime
 from tessera.vault import card_store, rotation

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.accounts import service as accounts
-from tessera.accounts.schemas import AccountType
+from tessera.accounts.domain import AccountType
 from tessera.auth import service as auth
 from tessera.events.types import EventType
 from tessera.ledger import service as ledger
-from tessera.ledger.schemas import MovementType
+from tessera.ledger.domain import MovementType
 from tessera.models import Account, Event, LedgerTransaction, Role, Transfer, User
 from tessera.principal import ROLE_SCOPES, Principal
 from tessera.runtime import Runtime

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import (
@@ -16,16 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-
-class AccountType(StrEnum):
-    CHECKING = "checking"
-    SAVINGS = "savings"
-
-
-class AccountStatus(StrEnum):
-    ACTIVE = "active"
-    FROZEN = "frozen"
-    CLOSED = "closed"
+from tessera.accounts.domain import AccountStatus, AccountType
 
 
 class AccountCreate(BaseModel):

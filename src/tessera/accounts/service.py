@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from tessera.accounts import repository
+from tessera.accounts.domain import AccountStatus, AccountType
 from tessera.accounts.repository import AccountView
-from tessera.accounts.schemas import AccountStatus, AccountType
 from tessera.errors import (
     Conflict,
     Forbidden,

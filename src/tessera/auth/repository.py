@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.models import AccountHolder, LoginSession, RefreshToken, User
-from tessera.rawsql import Cursor, Statement
 
 
 def add_user(session: Session, user: User) -> User:
@@ -43,40 +41,6 @@ def get_user_with_holder(
         .where(User.id == user_id)
     ).first()
     return None if row is None else (row[0], row[1])
-
-
-@dataclass(frozen=True, slots=True)
-class PrincipalFacts:
-    """The few columns every authenticated request needs about its user."""
-
-    user_id: str
-    firm_id: str
-    email: str
-    role: str
-    status: str
-    holder_id: str | None
-
-
-_PRINCIPAL_FACTS = Statement.of(
-    "SELECT users.id, users.firm_id, users.email, users.role, users.status, account_holders.id"
-    " FROM users"
-    " JOIN login_sessions ON login_sessions.id = ? AND login_sessions.user_id = users.id"
-    " AND login_sessions.revoked_at IS NULL"
-    " LEFT OUTER JOIN account_holders ON account_holders.user_id = users.id"
-    " WHERE users.id = ?"
-)
-
-
-def principal_facts(cursor: Cursor, user_id: str, session_id: str) -> PrincipalFacts | None:
-    """What authenticating a request needs, as plain columns; None unless the login session
-    ``session_id`` is the user's and has not been revoked.
-
-    This runs on every authenticated request, so it is one indexed statement on the driver's
-    cursor (see ``tessera.rawsql``): no ORM entity, no SQLAlchemy execution, and the session
-    checked in the same query by primary key.
-    """
-    row = cursor.one(_PRINCIPAL_FACTS, (session_id, user_id))
-    return None if row is None else PrincipalFacts(*row)
 
 
 def add_login_session(session: Session, login: LoginSession) -> LoginSession:

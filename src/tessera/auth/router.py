@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 from fastapi import APIRouter, Request, Response, status
 
 from tessera.auth import browser, cookies, service
@@ -17,12 +20,33 @@ from tessera.auth.schemas import (
     TokenPair,
     UserRead,
 )
+from tessera.crypto.passwords import HashingBusy
 from tessera.deps import CurrentPrincipal, RuntimeDep, SessionDep, TransactionalRoute
+from tessera.errors import RateLimited
 from tessera.holders.schemas import HolderRead
 from tessera.models import User
-from tessera.observability import client_ip
+from tessera.observability import Metrics, client_ip
 
 router = APIRouter(tags=["auth"], route_class=TransactionalRoute)
+
+T = TypeVar("T")
+
+
+async def _counted_login(metrics: Metrics, attempt: Awaitable[T]) -> T:
+    """A login attempt, counted by outcome in ``tessera_logins_total``."""
+    try:
+        result = await attempt
+    except HashingBusy:
+        metrics.logins.labels("busy").inc()
+        raise
+    except RateLimited:
+        metrics.logins.labels("throttled").inc()
+        raise
+    except service.LoginFailed:
+        metrics.logins.labels("failure").inc()
+        raise
+    metrics.logins.labels("success").inc()
+    return result
 
 
 def _user_read(user: User) -> UserRead:
@@ -70,13 +94,19 @@ async def login(
     cookie for `/v1/auth/refresh` instead of being in the answer."""
     # async: the password check waits for the hashing pool without holding a worker thread.
     if not cookies.wants_cookie(request):
-        tokens = await service.login(
-            session, runtime, email=body.email, password=body.password, address=client_ip()
+        tokens = await _counted_login(
+            runtime.metrics,
+            service.login(
+                session, runtime, email=body.email, password=body.password, address=client_ip()
+            ),
         )
         return _token_pair(tokens)
     cookies.check_same_site(request, runtime.settings)
-    signed_in = await browser.sign_in(
-        session, runtime, email=body.email, password=body.password, address=client_ip()
+    signed_in = await _counted_login(
+        runtime.metrics,
+        browser.sign_in(
+            session, runtime, email=body.email, password=body.password, address=client_ip()
+        ),
     )
     cookies.set_refresh_cookie(
         response,

@@ -10,16 +10,14 @@ from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.auth import repository
-from tessera.clients.service import resolve_client
 from tessera.crypto.passwords import HashingBusy
-from tessera.crypto.tokens import AccessClaims, hash_secret, new_opaque_secret
+from tessera.crypto.tokens import hash_secret, new_opaque_secret
 from tessera.db import end_read_transaction
 from tessera.errors import (
     Conflict,
     Forbidden,
     InvalidCredentials,
     NotFound,
-    RateLimited,
     Unauthorized,
     ValidationFailed,
 )
@@ -38,7 +36,6 @@ from tessera.models import (
     User,
 )
 from tessera.principal import ROLE_SCOPES, Principal
-from tessera.rawsql import Cursor
 from tessera.runtime import Runtime
 
 
@@ -184,7 +181,7 @@ async def login(
     """Check credentials and start a new login session (a refresh-token family).
 
     The attempt is counted before the password is checked, so a burst cannot pass the limits
-    (429 with Retry-After; see ``auth.throttle``). An unknown email gets the same 401 after the
+    (429 with Retry-After; see ``kit.throttle``). An unknown email gets the same 401 after the
     same work (a dummy hash) and is audited with the email it named, never the password.
     Async so that waiting for the hashing pool holds no thread and no database connection: the
     database steps run on the threadpool around it.
@@ -195,7 +192,6 @@ async def login(
     try:
         correct = await runtime.passwords.verify_async(password_hash, password)
     except HashingBusy:
-        runtime.metrics.logins.labels("busy").inc()
         await anyio.to_thread.run_sync(
             lambda: runtime.throttles.login.unchecked(subject=email, address=address)
         )
@@ -208,11 +204,7 @@ async def login(
 def _reserve_attempt(
     session: Session, runtime: Runtime, email: str, address: str | None
 ) -> User | None:
-    try:
-        runtime.throttles.login.reserve(subject=email, address=address)
-    except RateLimited:
-        runtime.metrics.logins.labels("throttled").inc()
-        raise
+    runtime.throttles.login.reserve(subject=email, address=address)
     user = repository.get_user_by_email(session, email)
     # The hash comes next: it must hold no database connection (nor SQLite's write lock).
     end_read_transaction(session)
@@ -231,7 +223,6 @@ def _finish_login(
     """Record the outcome of a checked password: a login, or an audited failure."""
     now = runtime.now()
     if user is None or not correct:
-        runtime.metrics.logins.labels("failure").inc()
         if user is not None:
             audit.record(
                 session,
@@ -257,7 +248,6 @@ def _finish_login(
             )
         raise LoginFailed()
     runtime.throttles.login.succeeded(subject=email, address=address)
-    runtime.metrics.logins.labels("success").inc()
     family_id = new_id("fam")
     repository.add_login_session(
         session, LoginSession(id=family_id, firm_id=user.firm_id, user_id=user.id, created_at=now)
@@ -312,30 +302,6 @@ def logout(session: Session, runtime: Runtime, *, principal: Principal, refresh_
         families.add(row.family_id)
     for family_id in sorted(families):
         repository.revoke_family(session, family_id, now=runtime.now())
-
-
-def resolve_principal(cursor: Cursor, claims: AccessClaims) -> Principal:
-    """The principal named by a verified access token; 401 if the user or client is gone, or
-    the login session it belongs to has ended (logout, a reused refresh token, erasure)."""
-    if claims.scope is not None:
-        # Only machine-client tokens carry a scope claim (see clients.service).
-        return resolve_client(cursor, claims)
-    if claims.sid is None:
-        raise Unauthorized("The access token is not valid.")
-    facts = repository.principal_facts(cursor, claims.sub, claims.sid)
-    if facts is None or facts.status != "active" or facts.firm_id != claims.firm:
-        raise Unauthorized("The access token is not valid.")
-    role = Role(facts.role)
-    return Principal(
-        kind="user",
-        id=facts.user_id,
-        firm_id=facts.firm_id,
-        role=role,
-        scopes=ROLE_SCOPES[role],
-        holder_id=facts.holder_id,
-        email=facts.email,
-        session_id=claims.sid,
-    )
 
 
 def principal_of_user(session: Session, user: User) -> Principal:

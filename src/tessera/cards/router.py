@@ -8,12 +8,11 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 
 from tessera.cards import service
+from tessera.cards.domain import CardStatus, CardType
 from tessera.cards.schemas import (
     CardCreate,
     CardDeliveryRead,
     CardRead,
-    CardStatus,
-    CardType,
     CardUpdate,
 )
 from tessera.deps import (

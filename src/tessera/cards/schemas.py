@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tessera.cards.rules import Brand
+from tessera.cards.domain import CardStatus, CardType
 from tessera.deliveries.rules import DeliveryEvent
-
-
-class CardType(StrEnum):
-    VIRTUAL = "virtual"
-    PHYSICAL = "physical"
-
-
-class CardStatus(StrEnum):
-    ACTIVE = "active"
-    BLOCKED = "blocked"
-    CLOSED = "closed"
+from tessera.kit.card_numbers import Brand
 
 
 class CardCreate(BaseModel):

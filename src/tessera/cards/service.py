@@ -21,16 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tessera.accounts import repository as accounts
-from tessera.accounts.schemas import AccountStatus
+from tessera.accounts.domain import AccountStatus
 from tessera.audit import service as audit
 from tessera.cards import repository
-from tessera.cards.rules import (
-    generate_card_number,
-    month_end,
-    validate_card_number,
-    validate_holder_name,
-)
-from tessera.cards.schemas import CardStatus, CardType
+from tessera.cards.domain import CardStatus, CardType
+from tessera.cards.rules import month_end, validate_holder_name
 from tessera.deliveries import service as deliveries
 from tessera.deliveries.service import CurrentDelivery
 from tessera.errors import Forbidden, InvalidStatusTransition, NotFound, ValidationFailed
@@ -39,14 +34,15 @@ from tessera.events.types import EventType
 from tessera.firms import service as firms
 from tessera.firms.service import ISSUED_CARD_LENGTH
 from tessera.holders import repository as holders
+from tessera.kit.card_numbers import generate_card_number, validate_card_number
 from tessera.kit.ids import new_id
+from tessera.kit.keyring import KeyRing
 from tessera.kit.pagination import Page, PageParams
 from tessera.ledger.service import AccountInactive
 from tessera.models import Card, Firm, VaultCard
 from tessera.principal import Principal, Scope
 from tessera.vault import card_store
 from tessera.vault import repository as vault
-from tessera.vault.service import KeyRing
 
 VALIDITY_YEARS = 3
 MAX_DRAWS = 8

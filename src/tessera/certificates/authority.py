@@ -43,6 +43,7 @@ from tessera.crypto.vault import Sealed, VaultError
 from tessera.errors import NotFound, Unavailable
 from tessera.firms import repository as firms
 from tessera.kit.ids import new_id
+from tessera.kit.keyring import KeyRing
 from tessera.models import (
     DEFAULT_FIRM_ID,
     AuthorityKind,
@@ -50,7 +51,6 @@ from tessera.models import (
     CertificateAuthority,
     Firm,
 )
-from tessera.vault.service import KeyRing
 
 ORGANIZATION: Final = "Tessera"
 ROOT_VALIDITY_DAYS: Final = 3650

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse, Response
 
-from tessera.certificates import authority, names, service
+from tessera.certificates import authority, issuance, names, service
 from tessera.certificates.schemas import (
     CertificateCreate,
     CertificateCreated,
@@ -103,28 +103,32 @@ def create_certificate(
 ) -> Response:
     """Issue a certificate: sign a CSR, or generate a key pair (its private key is shown once)."""
     now = runtime.now()
-    signed = service.sign_new(
-        session,
-        runtime.keyring,
-        principal=principal,
-        request=service.IssueRequest(
-            common_name=body.common_name,
-            subject_alt_names=body.subject_alt_names,
-            validity_days=body.validity_days,
-            owner_id=body.owner_id,
-            csr_pem=body.csr,
-            key_algorithm=body.key_algorithm,
-            key_passphrase=body.key_passphrase.get_secret_value() if body.key_passphrase else None,
-            labels=body.labels,
-            notify_days_before_expiry=body.notify_days_before_expiry,
-        ),
-        now=now,
+    request = issuance.IssueRequest(
+        common_name=body.common_name,
+        subject_alt_names=body.subject_alt_names,
+        validity_days=body.validity_days,
+        owner_id=body.owner_id,
+        csr_pem=body.csr,
+        key_algorithm=body.key_algorithm,
+        key_passphrase=body.key_passphrase.get_secret_value() if body.key_passphrase else None,
+        labels=body.labels,
+        notify_days_before_expiry=body.notify_days_before_expiry,
     )
     return idempotent.run(
         body,
         status.HTTP_201_CREATED,
-        lambda: _created(service.record(session, principal=principal, signed=signed, now=now)),
+        lambda: _created(
+            issuance.issue_certificate(
+                runtime.db.session_scope,
+                session,
+                runtime.keyring,
+                principal=principal,
+                request=request,
+                now=now,
+            )
+        ),
         sent_once=SENT_ONCE,
+        slow=True,
     )
 
 
@@ -211,19 +215,22 @@ def renew_certificate(
 ) -> Response:
     """Issue a new certificate for the same subject, names and public key."""
     now = runtime.now()
-    signed = service.sign_renewal(
-        session,
-        runtime.keyring,
-        principal=principal,
-        certificate_id=certificate_id,
-        validity_days=body.validity_days if body else None,
-        now=now,
-    )
     return idempotent.run(
         body,
         status.HTTP_201_CREATED,
-        lambda: _created(service.record(session, principal=principal, signed=signed, now=now)),
+        lambda: _created(
+            issuance.renew_certificate(
+                runtime.db.session_scope,
+                session,
+                runtime.keyring,
+                principal=principal,
+                certificate_id=certificate_id,
+                validity_days=body.validity_days if body else None,
+                now=now,
+            )
+        ),
         sent_once=SENT_ONCE,
+        slow=True,
     )
 
 

@@ -117,10 +117,11 @@ def rotate(
 @app.command()
 def status() -> None:
     """Show the master key versions, how many cards each seals, and the latest rotation."""
+    from tessera.kit.keyring import repository as master_keys
     from tessera.vault import repository
 
     with cli_runtime() as runtime, runtime.db.session_scope(write=False) as session:
-        keys = repository.list_keys(session)
+        keys = master_keys.list_keys(session)
         counts = repository.count_cards_by_version(session)
         latest = repository.latest_rotation(session)
         table = Table("version", "status", "created", "cards")

@@ -31,7 +31,7 @@ def grant(
     from tessera.audit.service import CLI
     from tessera.errors import TesseraError
     from tessera.firms import repository as firms
-    from tessera.staff.schemas import StaffRole
+    from tessera.staff.domain import StaffRole
     from tessera.staff.service import set_staff_role
 
     if password is not None and not 8 <= len(password) <= 128:
@@ -44,7 +44,7 @@ def grant(
                     fail(f"no firm has the slug {firm!r} (check --firm)")
                 granted = set_staff_role(
                     session,
-                    runtime,
+                    runtime.passwords,
                     firm=found,
                     email=email,
                     role=StaffRole(role.value),

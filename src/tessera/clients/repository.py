@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.models import ApiClient
-from tessera.rawsql import Cursor, Statement
 
 
 def add(session: Session, client: ApiClient) -> ApiClient:
@@ -21,15 +20,6 @@ def get(session: Session, client_id: str, *, firm_id: str | None = None) -> ApiC
     if firm_id is not None:
         query = query.where(ApiClient.firm_id == firm_id)
     return session.scalar(query)
-
-
-_CLIENT_FACTS = Statement.of("SELECT id, firm_id, status, scopes FROM api_clients WHERE id = ?")
-
-
-def client_facts(cursor: Cursor, client_id: str) -> tuple[str, str, str, str] | None:
-    """``(id, firm_id, status, scopes)`` of a client: authenticating its requests needs no more."""
-    row = cursor.one(_CLIENT_FACTS, (client_id,))
-    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 def page(session: Session, *, firm_id: str, limit: int, offset: int) -> tuple[list[ApiClient], int]:

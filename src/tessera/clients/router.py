@@ -117,7 +117,9 @@ def issue_token(
     """Exchange a client's id and secret for an access token (OAuth 2.0 client credentials)."""
     issued = service.issue_token(
         session,
-        runtime,
+        throttle=runtime.throttles.client_auth,
+        access_tokens=runtime.access_tokens,
+        now=runtime.now(),
         grant_type=grant_type,
         client_id=client_id,
         client_secret=client_secret,

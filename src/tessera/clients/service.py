@@ -1,4 +1,4 @@
-"""Machine clients: creating them, exchanging their credentials for tokens, and resolving them.
+"""Machine clients: creating them and exchanging their credentials for tokens.
 
 The token endpoint follows RFC 6749 (section 4.4, client credentials): a form-encoded body,
 client authentication by HTTP Basic or by ``client_id``/``client_secret`` in the body (one of
@@ -7,7 +7,8 @@ errors use RFC 6749 section 5.2's codes and statuses (400 ``invalid_request``,
 ``unsupported_grant_type``, ``invalid_scope``; 401 ``invalid_client``) inside our usual error
 envelope, so that every error of the API has one shape.
 
-A token carries the granted scopes. On each request the client is looked up again: a disabled
+A token carries the granted scopes. On each request the client is looked up again
+(``tessera.identity``): a disabled
 client's tokens stop working at once, and scopes taken away from it are no longer honoured.
 """
 
@@ -22,15 +23,14 @@ from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.clients import repository
-from tessera.crypto.tokens import AccessClaims, hash_secret, new_opaque_secret, secrets_match
-from tessera.errors import Forbidden, NotFound, TesseraError, Unauthorized
+from tessera.crypto.tokens import AccessTokens, hash_secret, new_opaque_secret, secrets_match
+from tessera.errors import Forbidden, NotFound, TesseraError
 from tessera.firms.service import visible_firm
 from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
+from tessera.kit.throttle import AttemptThrottle
 from tessera.models import ApiClient
-from tessera.principal import ALL_SCOPES, Principal, Scope
-from tessera.rawsql import Cursor
-from tessera.runtime import Runtime
+from tessera.principal import Principal, Scope, parse_scopes
 
 CLIENT_CREDENTIALS = "client_credentials"
 
@@ -72,12 +72,6 @@ class IssuedClientToken:
 def scope_string(scopes: set[Scope] | frozenset[Scope] | list[Scope]) -> str:
     """Scopes as OAuth writes them: space-separated, in a stable order."""
     return " ".join(sorted(s.value for s in scopes))
-
-
-def parse_scopes(text: str) -> frozenset[Scope]:
-    """The known scopes in a space-separated string (unknown ones are dropped)."""
-    known = {s.value: s for s in ALL_SCOPES}
-    return frozenset(known[s] for s in text.split() if s in known)
 
 
 def _firm_for_manager(session: Session, principal: Principal, firm_id: str) -> str:
@@ -188,8 +182,10 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
 
 def issue_token(
     session: Session,
-    runtime: Runtime,
     *,
+    throttle: AttemptThrottle,
+    access_tokens: AccessTokens,
+    now: datetime,
     grant_type: str | None,
     client_id: str | None,
     client_secret: str | None,
@@ -216,7 +212,6 @@ def issue_token(
         client_id, client_secret = basic
     if not client_id or not client_secret:
         raise InvalidClient()
-    throttle = runtime.throttles.client_auth
     throttle.reserve(subject=client_id, address=address)
     client = repository.get(session, client_id)
     if (
@@ -239,11 +234,8 @@ def issue_token(
                 details={"scopes": unknown},
             )
         granted = parse_scopes(scope)
-    now = runtime.now()
     granted_text = scope_string(granted)
-    token = runtime.access_tokens.issue(
-        subject=client.id, firm=client.firm_id, scope=granted_text, now=now
-    )
+    token = access_tokens.issue(subject=client.id, firm=client.firm_id, scope=granted_text, now=now)
     audit.record(
         session,
         firm_id=client.firm_id,
@@ -255,17 +247,5 @@ def issue_token(
         now=now,
     )
     return IssuedClientToken(
-        access_token=token, expires_in=runtime.access_tokens.ttl_seconds, scope=granted_text
+        access_token=token, expires_in=access_tokens.ttl_seconds, scope=granted_text
     )
-
-
-def resolve_client(cursor: Cursor, claims: AccessClaims) -> Principal:
-    """The principal of a client's access token; 401 once the client is disabled or gone."""
-    facts = repository.client_facts(cursor, claims.sub)
-    if facts is None:
-        raise Unauthorized("The access token is not valid.")
-    client_id, firm_id, status, granted = facts
-    if status != "active" or firm_id != claims.firm:
-        raise Unauthorized("The access token is not valid.")
-    scopes = parse_scopes(claims.scope or "") & parse_scopes(granted)
-    return Principal(kind="client", id=client_id, firm_id=firm_id, scopes=scopes)

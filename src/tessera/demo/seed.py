@@ -16,12 +16,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from tessera.accounts import service as accounts
-from tessera.accounts.schemas import AccountType
+from tessera.accounts.domain import AccountType
 from tessera.audit.service import CLI
 from tessera.auth import repository as users
 from tessera.auth import service as auth
 from tessera.cards import service as cards
-from tessera.cards.schemas import CardType
+from tessera.cards.domain import CardType
+from tessera.certificates import issuance
 from tessera.certificates import service as certificates
 from tessera.deliveries import service as deliveries
 from tessera.deliveries.importer import file_digest, import_local_file
@@ -30,14 +31,14 @@ from tessera.firms import repository as firm_rows
 from tessera.firms import service as firms
 from tessera.kit.pagination import PageParams
 from tessera.ledger import service as ledger
-from tessera.ledger.schemas import MovementType
+from tessera.ledger.domain import MovementType
 from tessera.models import DEFAULT_FIRM_ID, Firm, Role, User
 from tessera.principal import Principal
 from tessera.registrations import service as registrations
-from tessera.registrations.schemas import RegistrationStatus
+from tessera.registrations.domain import RegistrationStatus
 from tessera.runtime import Runtime
 from tessera.staff import service as staff
-from tessera.staff.schemas import StaffRole
+from tessera.staff.domain import StaffRole
 from tessera.webhooks import service as webhooks
 
 FIRM_SLUG = "demo-bank"
@@ -173,7 +174,7 @@ def _staff(
     with runtime.db.session_scope() as session:
         granted = staff.set_staff_role(
             session,
-            runtime,
+            runtime.passwords,
             firm=firm,
             email=email,
             role=role,
@@ -387,16 +388,16 @@ def _certificate(runtime: Runtime, firm_admin_id: str, report: SeedReport) -> No
             report.count("certificates", made=False)
             return
         now = runtime.now()
-        signed = certificates.sign_new(
+        signed = issuance.sign_new(
             session,
             runtime.keyring,
             principal=admin,
-            request=certificates.IssueRequest(
+            request=issuance.IssueRequest(
                 common_name=CERTIFICATE_NAME, labels={"environment": "demo"}
             ),
             now=now,
         )
-        certificates.record(session, principal=admin, signed=signed, now=now)
+        issuance.record(session, principal=admin, signed=signed, now=now)
         report.count("certificates", made=True)
 
 

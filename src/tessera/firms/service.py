@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
-from tessera.cards.rules import Brand, detect_brand
 from tessera.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tessera.firms import repository
+from tessera.kit.card_numbers import Brand, detect_brand
 from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
 from tessera.models import DEFAULT_FIRM_ID, Firm, Role

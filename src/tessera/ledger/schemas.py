@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera.ledger.domain import MovementType
 from tessera.models.transaction import TransactionType
 
 MAX_AMOUNT = 10**15  # minor units; keeps every sum far inside a 64-bit integer
-
-
-class MovementType(StrEnum):
-    DEPOSIT = "deposit"
-    WITHDRAWAL = "withdrawal"
 
 
 class TransactionCreate(BaseModel):

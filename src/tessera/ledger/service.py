@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from tessera.accounts import repository as accounts
-from tessera.accounts.schemas import AccountStatus
+from tessera.accounts.domain import AccountStatus
 from tessera.audit import service as audit
 from tessera.errors import (
     Conflict,
@@ -35,8 +35,8 @@ from tessera.kit.ids import new_id
 from tessera.kit.money import validate_currency
 from tessera.kit.pagination import Page, PageParams
 from tessera.ledger import repository
+from tessera.ledger.domain import MovementType
 from tessera.ledger.repository import AccountState, LedgerRow
-from tessera.ledger.schemas import MovementType
 from tessera.models import Account, LedgerTransaction, TransactionType, Transfer
 from tessera.principal import Principal, Scope
 

@@ -20,12 +20,12 @@ from tessera.deps import (
 from tessera.kit.csv_report import render_csv, wants_csv
 from tessera.kit.pagination import PageRead
 from tessera.registrations import service
+from tessera.registrations.domain import RegistrationStatus
 from tessera.registrations.schemas import (
     RegistrationCreate,
     RegistrationDecision,
     RegistrationRead,
     RegistrationRejection,
-    RegistrationStatus,
 )
 from tessera.vault import card_store
 from tessera.vault.schemas import VaultCardRead

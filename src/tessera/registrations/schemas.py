@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera.registrations.domain import RegistrationStatus
 from tessera.vault.schemas import VaultCardRead
-
-
-class RegistrationStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 class RegistrationCreate(BaseModel):
@@ -42,21 +36,6 @@ class RegistrationCreate(BaseModel):
     external_ref: str | None = Field(
         default=None, max_length=255, description="The firm's own reference."
     )
-
-
-class RegistrationIdentity(BaseModel):
-    """What makes two registration requests "the same" for Idempotency-Key replays.
-
-    The card number is replaced by its keyed fingerprint and the CVV left out, so that the
-    stored request hash cannot be brute-forced back to a card number or a CVV.
-    """
-
-    card_fingerprint: str
-    expiry_date: str
-    cvv_given: bool
-    cardholder_name: str
-    holder_id: str | None
-    external_ref: str | None
 
 
 class RegistrationDecision(BaseModel):

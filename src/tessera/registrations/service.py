@@ -18,14 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
-from tessera.cards.rules import (
-    ValidatedCard,
-    normalize_card_number,
-    parse_expiry,
-    validate_card_number,
-    validate_cvv,
-    validate_holder_name,
-)
+from tessera.cards.rules import parse_expiry, validate_cvv, validate_holder_name
 from tessera.errors import (
     Conflict,
     Forbidden,
@@ -38,14 +31,15 @@ from tessera.events.service import record_event
 from tessera.events.types import EventType
 from tessera.firms import repository as firm_repository
 from tessera.holders import repository as holders
+from tessera.kit.card_numbers import ValidatedCard, normalize_card_number, validate_card_number
 from tessera.kit.ids import new_id
+from tessera.kit.keyring import KeyRing
 from tessera.kit.pagination import Page, PageParams
 from tessera.models import CardRegistration, VaultCard
 from tessera.principal import Principal, Scope
 from tessera.registrations import repository
-from tessera.registrations.schemas import RegistrationIdentity, RegistrationStatus
+from tessera.registrations.domain import RegistrationIdentity, RegistrationStatus
 from tessera.vault import card_store
-from tessera.vault.service import KeyRing
 
 
 class CardAlreadyRegistered(Conflict):

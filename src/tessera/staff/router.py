@@ -31,7 +31,7 @@ def grant_staff_role(
     """Grant `firm_admin` or `firm_operator` to a user of the firm (201 when it creates them)."""
     granted = service.grant(
         session,
-        runtime,
+        runtime.passwords,
         principal=principal,
         firm_id=firm_id,
         email=body.email,

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tessera.auth.schemas import Email
 from tessera.models.user import Role
-
-
-class StaffRole(StrEnum):
-    FIRM_ADMIN = "firm_admin"
-    FIRM_OPERATOR = "firm_operator"
+from tessera.staff.domain import StaffRole
 
 
 class StaffGrant(BaseModel):

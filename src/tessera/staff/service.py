@@ -1,6 +1,6 @@
 """Granting and revoking staff roles, from the API (a firm's admins) and from the CLI.
 
-Roles are read from the database on every request (``auth.service.resolve_principal``), so a
+Roles are read from the database on every request (``identity.service.resolve_principal``), so a
 change takes effect on the user's next request, without waiting for their token to expire.
 Every change is audited with the role before and after.
 """
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.auth import repository as users
+from tessera.crypto.passwords import PasswordHashing
 from tessera.db import end_read_transaction
 from tessera.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tessera.firms.service import visible_firm
@@ -21,9 +22,8 @@ from tessera.kit.ids import new_id
 from tessera.kit.pagination import Page, PageParams
 from tessera.models import Firm, Role, User
 from tessera.principal import Principal
-from tessera.runtime import Runtime
 from tessera.staff import repository
-from tessera.staff.schemas import StaffRole
+from tessera.staff.domain import StaffRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ def _change_role(
 
 def set_staff_role(
     session: Session,
-    runtime: Runtime,
+    passwords: PasswordHashing,
     *,
     firm: Firm,
     email: str,
@@ -101,7 +101,7 @@ def set_staff_role(
             )
         # Hash before any write: the write lock is not held across the slow hash.
         end_read_transaction(session)
-        password_hash = runtime.passwords.hash(password)
+        password_hash = passwords.hash(password)
         if users.email_exists(session, email):
             raise _email_taken()
         user = users.add_user(
@@ -155,7 +155,7 @@ def set_staff_role(
 
 def grant(
     session: Session,
-    runtime: Runtime,
+    passwords: PasswordHashing,
     *,
     principal: Principal,
     firm_id: str,
@@ -168,7 +168,7 @@ def grant(
     firm = _firm_for_admin(session, principal, firm_id)
     return set_staff_role(
         session,
-        runtime,
+        passwords,
         firm=firm,
         email=email,
         role=role,

@@ -21,14 +21,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
-from tessera.cards.rules import ValidatedCard, mask_card_number
 from tessera.crypto.vault import Sealed
 from tessera.errors import NotFound
+from tessera.kit.card_numbers import ValidatedCard, mask_card_number
 from tessera.kit.ids import new_id
+from tessera.kit.keyring import KeyRing
 from tessera.models import VaultCard
 from tessera.principal import Principal, Scope
 from tessera.vault import repository
-from tessera.vault.service import KeyRing
 
 SOURCE_REGISTRATION = "registration"
 SOURCE_ISSUED = "issued"

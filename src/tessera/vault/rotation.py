@@ -27,10 +27,11 @@ from tessera.crypto.vault import Sealed, VaultError
 from tessera.db import Database
 from tessera.errors import Conflict
 from tessera.kit.ids import new_id
+from tessera.kit.keyring import KeyRing
+from tessera.kit.keyring import repository as master_keys
 from tessera.models import DEFAULT_FIRM_ID, VaultKeyRotation
 from tessera.vault import repository
 from tessera.vault.card_store import open_number, sealing_context
-from tessera.vault.service import KeyRing
 
 MODES = ("rewrap", "reencrypt")
 DEFAULT_BATCH_SIZE = 500
@@ -130,7 +131,7 @@ def complete_rotation(
     rotation.status = "completed"
     rotation.completed_at = now
     rotation.updated_at = now
-    retired = repository.retire_keys_below(session, rotation.target_version)
+    retired = master_keys.retire_keys_below(session, rotation.target_version)
     session.flush()
     elapsed = max((now - rotation.started_at).total_seconds(), 1e-9)
     audit.record(
@@ -167,7 +168,7 @@ class VaultCheck:
 
 def verify_vault(session: Session, keyring: KeyRing, *, batch_size: int = 1000) -> VaultCheck:
     """Open every vault card; list the tokens of those that do not decrypt to a valid number."""
-    from tessera.cards.rules import luhn_valid
+    from tessera.kit.card_numbers import luhn_valid
 
     count = 0
     by_version: dict[int, int] = {}

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from tessera.cards.rules import Brand
+from tessera.kit.card_numbers import Brand
 
 
 class VaultCardRead(BaseModel):

@@ -16,6 +16,7 @@ from tessera.audit import service as audit
 from tessera.crypto.vault import Sealed
 from tessera.errors import Conflict, NotFound
 from tessera.kit.ids import new_id
+from tessera.kit.keyring import KeyRing
 from tessera.kit.pagination import Page, PageParams
 from tessera.models import (
     DeliveryStatus,
@@ -26,7 +27,6 @@ from tessera.models import (
     WebhookEndpoint,
 )
 from tessera.principal import Principal, Scope
-from tessera.vault.service import KeyRing
 from tessera.webhooks import repository, rules
 from tessera.webhooks.signature import new_secret
 

@@ -1,5 +1,6 @@
-// Client-side card checks, mirroring the service's rules (src/tessera/cards/rules.py) so that a
-// person learns about a typing mistake as they type. The service checks everything again.
+// Client-side card checks, mirroring the service's rules (src/tessera/kit/card_numbers.py and
+// src/tessera/cards/rules.py) so that a person learns about a typing mistake as they type. The
+// service checks everything again.
 //
 // Nothing here logs, stores or echoes a card number: messages never contain digits of the input.
 

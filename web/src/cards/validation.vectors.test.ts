@@ -1,5 +1,6 @@
 // The web validator against the shared test vectors (tests/vectors/cards.json), which the
-// service's suite runs against src/tessera/cards/rules.py too: the two cannot drift apart.
+// service's suite runs against src/tessera/kit/card_numbers.py and src/tessera/cards/rules.py
+// too: the two cannot drift apart.
 
 import { readFileSync } from "node:fs";
 

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tessera import rawsql
 from tessera.errors import Conflict, ValidationFailed
+from tessera.kit.idempotency import repository
 from tessera.kit.ids import new_id
 from tessera.models import IdempotencyKey
 
@@ -54,14 +53,6 @@ def request_fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _find(session: Session, principal_id: str, key: str) -> IdempotencyKey | None:
-    return session.scalar(
-        sa.select(IdempotencyKey).where(
-            IdempotencyKey.principal_id == principal_id, IdempotencyKey.key == key
-        )
-    )
-
-
 def _judge(row: IdempotencyKey, request_hash: str) -> StoredAnswer:
     if row.request_hash != request_hash:
         raise Conflict(
@@ -74,6 +65,22 @@ def _judge(row: IdempotencyKey, request_hash: str) -> StoredAnswer:
             code="idempotency_key_in_use",
         )
     return StoredAnswer(status_code=row.status_code, body=json.loads(row.response_body))
+
+
+def peek(
+    session: Session, *, principal_id: str, key: str, request_hash: str, now: datetime
+) -> StoredAnswer | None:
+    """The answer to replay for ``key``, read without writing anything; None when the request
+    must run (an expired key too: ``reserve`` replaces it).
+
+    For requests that do slow work before they write (signing a certificate): they look first,
+    so that a replay does none of it, and ``reserve`` the key later in the writing transaction.
+    Raises 409 ``idempotency_key_reused`` when the key was used for a different request.
+    """
+    existing = repository.find(session, principal_id, key)
+    if existing is None or existing.created_at <= now - RETENTION:
+        return None
+    return _judge(existing, request_hash)
 
 
 def reserve(
@@ -89,12 +96,11 @@ def reserve(
 
     Raises 409 ``idempotency_key_reused`` when the key was used for a different request.
     """
-    existing = _find(session, principal_id, key)
+    existing = repository.find(session, principal_id, key)
     if existing is not None:
         if existing.created_at > now - RETENTION:
             return _judge(existing, request_hash)
-        session.delete(existing)
-        session.flush()
+        repository.delete(session, existing)
     row = IdempotencyKey(
         id=new_id("idk"),
         firm_id=firm_id,
@@ -104,11 +110,10 @@ def reserve(
         created_at=now,
     )
     try:
-        with session.begin_nested():
-            session.add(row)
+        repository.add_in_savepoint(session, row)
     except IntegrityError:
         # Another request with this key committed while we waited on the unique index.
-        winner = _find(session, principal_id, key)
+        winner = repository.find(session, principal_id, key)
         if winner is None:  # pragma: no cover - the conflicting row cannot vanish under us
             raise
         return _judge(winner, request_hash)
@@ -117,22 +122,13 @@ def reserve(
 
 def complete(session: Session, *, principal_id: str, key: str, status_code: int, body: Any) -> None:
     """Store the answer of a reserved key, in the same transaction as the work."""
-    session.execute(
-        sa.update(IdempotencyKey)
-        .where(IdempotencyKey.principal_id == principal_id, IdempotencyKey.key == key)
-        .values(status_code=status_code, response_body=json.dumps(body, separators=(",", ":")))
+    repository.set_answer(
+        session,
+        principal_id=principal_id,
+        key=key,
+        status_code=status_code,
+        body=json.dumps(body, separators=(",", ":")),
     )
-
-
-_LOOKUP = rawsql.Statement.of(
-    "SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys"
-    " WHERE principal_id = ? AND key = ?"
-)
-_FORGET = rawsql.Statement.of("DELETE FROM idempotency_keys WHERE principal_id = ? AND key = ?")
-_STORE = rawsql.Statement.of(
-    "INSERT INTO idempotency_keys (id, firm_id, principal_id, key, request_hash, status_code,"
-    " response_body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
 
 
 class KeyRaced(Conflict):
@@ -151,13 +147,12 @@ def lookup(
     answer commit together, so a key never exists without its answer there. An expired key is
     forgotten; 409 ``idempotency_key_reused`` when the key came with a different request.
     """
-    cursor = rawsql.cursor(session)
-    row = cursor.one(_LOOKUP, (principal_id, key))
+    row = repository.lookup(session, principal_id=principal_id, key=key)
     if row is None:
         return None
     stored_hash, status_code, body, created_at = row
-    if rawsql.parse_stamp(created_at) <= now - RETENTION:
-        cursor.execute(_FORGET, (principal_id, key))
+    if created_at <= now - RETENTION:
+        repository.forget(session, principal_id=principal_id, key=key)
         return None
     if stored_hash != request_hash:
         raise Conflict(
@@ -185,20 +180,17 @@ def store(
     Two processes racing with one key meet at the unique index: the loser's unit fails with
     ``KeyRaced`` (its savepoint takes its work back) and it replays the winner's answer.
     """
-    cursor = rawsql.cursor(session)
     try:
-        cursor.execute(
-            _STORE,
-            (
-                new_id("idk"),
-                firm_id,
-                principal_id,
-                key,
-                request_hash,
-                status_code,
-                json.dumps(body, separators=(",", ":")),
-                cursor.stamp(now),
-            ),
+        repository.insert_answer(
+            session,
+            row_id=new_id("idk"),
+            firm_id=firm_id,
+            principal_id=principal_id,
+            key=key,
+            request_hash=request_hash,
+            status_code=status_code,
+            body=json.dumps(body, separators=(",", ":")),
+            now=now,
         )
     except IntegrityError as exc:
         raise KeyRaced() from exc
@@ -206,7 +198,4 @@ def store(
 
 def purge_expired(session: Session, *, now: datetime) -> int:
     """Delete keys older than the retention window; returns how many."""
-    result = session.execute(
-        sa.delete(IdempotencyKey).where(IdempotencyKey.created_at <= now - RETENTION)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return repository.purge_before(session, now - RETENTION)

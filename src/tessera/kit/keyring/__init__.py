@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tessera.crypto.vault import EnvelopeCipher, Sealed, VaultError, open_sealed, rewrap, seal
-from tessera.vault import repository
+from tessera.kit.keyring import repository
 
 
 class KeyRing:
