@@ -185,3 +185,24 @@ class TestIntegratorsGuide:
         guide = self._guide()
         assert [s.value for s in Scope if f"| `{s.value}` |" not in guide] == []
         assert [e.value for e in EventType if f"`{e.value}`" not in guide] == []
+
+
+class TestTheBenchTableInTheReadme:
+    """The README quotes the latest `make bench` table, as `make bench` wrote it."""
+
+    def test_the_readme_shows_the_latest_results(self) -> None:
+        from bench.load import README, RESULTS, quote_in_readme
+
+        readme = README.read_text()
+        assert quote_in_readme(readme, RESULTS.read_text()) == readme
+
+    def test_quoting_replaces_what_was_there(self) -> None:
+        from bench.load import QUOTE_END, QUOTE_START, quote_in_readme
+
+        readme = f"intro\n{QUOTE_START}\nold table\n{QUOTE_END}\nrest\n"
+        results = "# title\n\nwhen\n\n## Embedded\n\n| a |\n"
+        quoted = quote_in_readme(readme, results)
+        assert (
+            quoted
+            == f"intro\n{QUOTE_START}\nwhen\n\n### Embedded\n\n| a |\n{QUOTE_END}\nrest\n"
+        )
