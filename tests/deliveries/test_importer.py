@@ -227,3 +227,54 @@ class TestMemory:
         large = peak_for(16_000, 100_000)
         # Eight times the rows, about the same memory: batches, not the file, are held.
         assert large < small * 1.5, (small, large)
+
+
+class TestDuplicateOf:
+    """``duplicate_of`` names the earliest completed import of the same bytes, by creation time."""
+
+    def add_completed(self, runtime: Runtime, import_id: str, created_at_minute: int) -> None:
+        created = runtime.now().replace(microsecond=0) + timedelta(minutes=created_at_minute)
+        with runtime.db.session_scope() as session:
+            session.add(
+                DeliveryImport(
+                    id=import_id,
+                    firm_id=DEFAULT_FIRM_ID,
+                    partner=None,
+                    kind="pickup",
+                    source="api",
+                    source_path=None,
+                    file_name="same - Pickup.csv",
+                    file_hash="ab" * 32,
+                    file_size=10,
+                    phone_region="AE",
+                    timezone="Asia/Dubai",
+                    status="completed",
+                    rows_total=0,
+                    rows_imported=0,
+                    rows_duplicate=0,
+                    rows_rejected=0,
+                    resume_line=1,
+                    created_by=None,
+                    created_at=created,
+                    completed_at=created,
+                )
+            )
+
+    def duplicate_of(self, runtime: Runtime, import_id: str) -> str | None:
+        with runtime.db.session_scope(write=False) as session:
+            return service.report_of(session, job_of(runtime, import_id)).duplicate_of
+
+    def test_ids_that_sort_against_creation_order_do_not_matter(self, runtime: Runtime) -> None:
+        # The first import has the id that sorts last, the re-imports ids that sort earlier.
+        self.add_completed(runtime, "dim_ZZZZ", 0)
+        self.add_completed(runtime, "dim_AAAA", 1)
+        self.add_completed(runtime, "dim_MMMM", 2)
+        assert self.duplicate_of(runtime, "dim_ZZZZ") is None
+        assert self.duplicate_of(runtime, "dim_AAAA") == "dim_ZZZZ"
+        assert self.duplicate_of(runtime, "dim_MMMM") == "dim_ZZZZ"
+
+    def test_two_imports_made_in_the_same_instant_are_ordered_by_id(self, runtime: Runtime) -> None:
+        self.add_completed(runtime, "dim_BBBB", 0)
+        self.add_completed(runtime, "dim_CCCC", 0)
+        assert self.duplicate_of(runtime, "dim_BBBB") is None
+        assert self.duplicate_of(runtime, "dim_CCCC") == "dim_BBBB"

@@ -162,19 +162,29 @@ def unarchived_watch_imports(
     )
 
 
-def latest_completed_with_hash(
-    session: Session, *, firm_id: str, file_hash: str, before: str
+def first_completed_with_hash(
+    session: Session, *, firm_id: str, file_hash: str, created_at: datetime, import_id: str
 ) -> str | None:
-    """The id of the latest completed import of the same bytes, other than ``before``."""
+    """The id of the earliest completed import of the same bytes made before this one.
+
+    "Before" is creation order (then id, for two made in the same instant), never id order
+    alone: ids are random after their time prefix, and a file's first import must not be
+    reported as a duplicate of its own re-import.
+    """
+    earlier = sa.or_(
+        DeliveryImport.created_at < created_at,
+        sa.and_(DeliveryImport.created_at == created_at, DeliveryImport.id < import_id),
+    )
     return session.scalar(
         sa.select(DeliveryImport.id)
         .where(
             DeliveryImport.firm_id == firm_id,
             DeliveryImport.file_hash == file_hash,
             DeliveryImport.status == "completed",
-            DeliveryImport.id != before,
+            DeliveryImport.id != import_id,
+            earlier,
         )
-        .order_by(DeliveryImport.created_at.desc(), DeliveryImport.id.desc())
+        .order_by(DeliveryImport.created_at, DeliveryImport.id)
         .limit(1)
     )
 

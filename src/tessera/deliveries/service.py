@@ -472,8 +472,12 @@ def report_of(session: Session, job: DeliveryImport) -> ImportReport:
     return ImportReport(
         job=job,
         errors=repository.first_rejections(session, job.id, limit=REPORT_ERROR_LIMIT),
-        duplicate_of=repository.latest_completed_with_hash(
-            session, firm_id=job.firm_id, file_hash=job.file_hash, before=job.id
+        duplicate_of=repository.first_completed_with_hash(
+            session,
+            firm_id=job.firm_id,
+            file_hash=job.file_hash,
+            created_at=job.created_at,
+            import_id=job.id,
         )
         if job.status == "completed"
         else None,
