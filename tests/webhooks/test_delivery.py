@@ -10,6 +10,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+import httpx
 import sqlalchemy as sa
 
 from tessera.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -19,8 +20,10 @@ from tessera.webhooks.dispatch import (
     claim_endpoint,
     fan_out_events,
     record_attempt,
+    send_claim,
 )
 from tessera.webhooks.transport import Outcome
+from tests.conftest import LogView
 from tests.support.api import Api, Caller
 from tests.support.postgres import free_port
 from tests.webhooks.conftest import (
@@ -561,3 +564,59 @@ class TestDeletedWhileDelivering:
         assert not recorded.keep_going
         with runtime.db.session_scope(write=False) as session:
             assert session.scalar(sa.select(sa.func.count()).select_from(WebhookDelivery)) == 0
+
+
+class TestUnexpectedFailures:
+    """An attempt that fails in a way nothing expected is a failed attempt with its backoff."""
+
+    def break_url(self, runtime: Runtime, endpoint_id: str, url: str) -> None:
+        # As stored before the URL rules refused such URLs, or written by hand.
+        with runtime.db.session_scope() as session:
+            session.execute(
+                sa.update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).values(url=url)
+            )
+
+    def test_a_stored_url_the_client_cannot_use_is_retried_with_backoff(
+        self, api: Api, admin: Caller, receiver: Receiver, clock: MovableClock, logs: LogView
+    ) -> None:
+        endpoint = create_endpoint(admin, receiver.url())
+        self.break_url(api.runtime, endpoint["id"], "http://256.1.1.1/hook")
+        api.customer().open_account()
+
+        deliver_due(api.runtime)  # returns: nothing is due until the retry
+        assert WebhookSender().run(api.runtime) == 0  # the job keeps running, nothing to send
+
+        (delivery,) = deliveries(admin, endpoint["id"])
+        (attempt,) = delivery["attempts"]
+        assert attempt["outcome"] == "failed"
+        assert attempt["error"].startswith("the URL cannot be used")
+        assert attempt["next_retry_at"] is not None
+        assert delivery["status"] == "pending"
+        assert parse_time(delivery["next_attempt_at"]) > parse_time(attempt["started_at"])
+        assert not [r for r in logs.records() if r.get("level") == "error"]
+        clock.advance(60)
+        deliver_due(api.runtime)
+        with clock.at_real_time():
+            assert deliveries(admin, endpoint["id"])[0]["attempt_count"] == 2
+
+    def test_any_exception_in_the_transport_is_a_recorded_attempt(
+        self, api: Api, admin: Caller, receiver: Receiver
+    ) -> None:
+        endpoint = create_endpoint(admin, receiver.url())
+        api.customer().open_account()
+        fan_out_events(api.runtime)
+        claim = claim_endpoint(api.runtime)
+        assert claim is not None
+
+        def explode(request: httpx.Request) -> httpx.Response:
+            raise RuntimeError("a bug below the client")
+
+        with httpx.Client(transport=httpx.MockTransport(explode)) as client:
+            assert send_claim(api.runtime, client, claim, stop=threading.Event()) == 1
+
+        (delivery,) = deliveries(admin, endpoint["id"])
+        (attempt,) = delivery["attempts"]
+        assert attempt["error"] == "the attempt failed unexpectedly (RuntimeError)"
+        assert attempt["next_retry_at"] is not None
+        assert delivery["status"] == "pending"
+        assert receiver.received == []

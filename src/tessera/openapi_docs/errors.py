@@ -51,6 +51,7 @@ from tessera.errors import (
 from tessera.firms.service import SlugTaken
 from tessera.ledger.service import AccountInactive
 from tessera.registrations.service import CardAlreadyRegistered
+from tessera.webhooks.rules import InvalidIpLiteral
 from tessera.webhooks.service import EndpointLimitReached, NoMatchingEndpoint
 
 
@@ -104,6 +105,10 @@ _ALL: Final = (
     _of(UnsupportedMediaType, "The body is not of a media type this operation accepts."),
     _of(ValidationFailed, "A field is not valid (`details.fields` names each)."),
     _of(RuleViolation, "A rule that the request alone breaks."),
+    _of(
+        InvalidIpLiteral,
+        "The URL's host is an IP address in another form than a.b.c.d (0177.0.0.1).",
+    ),
     _code(422, "same_account", "The source and the destination are the same account."),
     _code(422, "currency_mismatch", "The account holds another currency."),
     _code(422, "invalid_card_number", "Not a card number (Luhn check, length for the brand)."),
@@ -246,7 +251,7 @@ OPERATION_ERRORS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
         "invalid_scope",
         "invalid_client",
     ),
-    ("post", "/v1/webhook-endpoints"): ("endpoint_limit_reached",),
+    ("post", "/v1/webhook-endpoints"): ("endpoint_limit_reached", "invalid_ip_literal"),
     ("get", "/v1/webhook-endpoints"): (),
     ("get", "/v1/webhook-endpoints/{endpoint_id}"): (),
     ("delete", "/v1/webhook-endpoints/{endpoint_id}"): (),

@@ -307,12 +307,23 @@ def send_claim(
             if stop.is_set():
                 break
             started_at = runtime.now()
-            outcome = transport.post(
-                client,
-                claim.url,
-                body=delivery.body,
-                headers=_headers(claim, delivery, int(started_at.timestamp())),
-            )
+            try:
+                outcome = transport.post(
+                    client,
+                    claim.url,
+                    body=delivery.body,
+                    headers=_headers(claim, delivery, int(started_at.timestamp())),
+                )
+            except Exception as exc:
+                # A bug or a stored value nothing expected: a failed attempt with its backoff,
+                # not an exception that ends the job and brings the delivery straight back.
+                log.warning(
+                    "webhook_attempt_crashed",
+                    delivery_id=delivery.id,
+                    endpoint_id=claim.endpoint_id,
+                    error_type=type(exc).__name__,
+                )
+                outcome = transport.unexpected_failure(exc)
             attempts += 1
             recorded = record_attempt(runtime, claim, delivery, outcome, started_at=started_at)
             if not recorded.keep_going:

@@ -128,6 +128,8 @@ class FailureKind(StrEnum):
     CONNECT = "connect_error"
     ADDRESS_NOT_ALLOWED = "address_not_allowed"
     PROTOCOL = "protocol_error"
+    INVALID_URL = "invalid_url"
+    UNEXPECTED = "unexpected_error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,16 +158,9 @@ def post(client: httpx.Client, url: str, *, body: bytes, headers: dict[str, str]
         with client.stream("POST", url, content=body, headers=headers) as response:
             _drain(response)
             status = response.status_code
-    except httpx.TimeoutException as exc:
-        return _failed(started, FailureKind.TIMEOUT, _timeout_message(exc))
-    except httpx.ConnectError as exc:
-        if isinstance(exc.__cause__, AddressNotAllowed):
-            return _failed(
-                started, FailureKind.ADDRESS_NOT_ALLOWED, f"refused by the SSRF guard: {exc}"
-            )
-        return _failed(started, FailureKind.CONNECT, f"connection failed: {exc}")
-    except httpx.TransportError as exc:
-        return _failed(started, FailureKind.PROTOCOL, f"{type(exc).__name__}: {exc}")
+    except (httpx.TransportError, httpx.InvalidURL) as exc:
+        kind, message = _failure_of(exc)
+        return _failed(started, kind, message)
     duration = _elapsed_ms(started)
     if 200 <= status < 300:
         return Outcome(status_code=status, duration_ms=duration)
@@ -174,6 +169,29 @@ def post(client: httpx.Client, url: str, *, body: bytes, headers: dict[str, str]
         duration_ms=duration,
         failure=FailureKind.HTTP_STATUS,
         error=f"the receiver answered {status}",
+    )
+
+
+def _failure_of(exc: httpx.TransportError | httpx.InvalidURL) -> tuple[FailureKind, str]:
+    if isinstance(exc, httpx.InvalidURL):
+        # Stored before the URL rules refused it (or written to the database by hand).
+        return FailureKind.INVALID_URL, f"the URL cannot be used: {exc}"
+    if isinstance(exc, httpx.TimeoutException):
+        return FailureKind.TIMEOUT, _timeout_message(exc)
+    if isinstance(exc, httpx.ConnectError):
+        if isinstance(exc.__cause__, AddressNotAllowed):
+            return FailureKind.ADDRESS_NOT_ALLOWED, f"refused by the SSRF guard: {exc}"
+        return FailureKind.CONNECT, f"connection failed: {exc}"
+    return FailureKind.PROTOCOL, f"{type(exc).__name__}: {exc}"
+
+
+def unexpected_failure(exc: Exception) -> Outcome:
+    """An attempt that failed on our side: recorded and retried like any other failure."""
+    return Outcome(
+        status_code=None,
+        duration_ms=0,
+        failure=FailureKind.UNEXPECTED,
+        error=f"the attempt failed unexpectedly ({type(exc).__name__})"[:MAX_ERROR_LENGTH],
     )
 
 

@@ -10506,7 +10506,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_ip_literal`: The URL's host is an IP address in another form than a.b.c.d (0177.0.0.1). */
             422: {
                 headers: {
                     [name: string]: unknown;
