@@ -79,6 +79,34 @@ class TestStatement:
         assert rows[1]["balance_after"] == "1000"
         assert rows[1]["description"].startswith("'=")
 
+    def test_csv_defuses_formulas_behind_whitespace_and_in_full_width(self, api: Api) -> None:
+        customer = api.customer()
+        account = customer.open_account()
+        customer.deposit(account, 1_000)
+        descriptions = [" =1+1", "\u00a0+1", "\u3000-1", "\uff1dHYPERLINK(x)", "\uff20SUM(A1)"]
+        for description in descriptions:
+            response = customer.post(
+                "/v1/transactions",
+                json={
+                    "account_id": account,
+                    "type": "withdrawal",
+                    "amount": 1,
+                    "currency": "USD",
+                    "description": description,
+                },
+            )
+            assert response.status_code == 201, response.text
+        text = customer.get(f"/v1/statements/{account}", headers={"Accept": "text/csv"}).text
+        rows = list(csv.DictReader(io.StringIO(text)))
+        written = [r["description"] for r in rows if r["type"] == "withdrawal"]
+        stored = [
+            t["description"]
+            for t in customer.get(f"/v1/statements/{account}").json()["transactions"]
+            if t["type"] == "withdrawal"
+        ]
+        assert written == ["'" + d for d in stored]
+        assert text.startswith('"id","created_at"')
+
     def test_another_customers_statement_is_not_found(self, api: Api) -> None:
         alice, bob = api.customer(), api.customer()
         account = alice.open_account()
