@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,10 @@ from tessera.audit.service import CLI
 from tessera.config import Settings
 from tessera.deliveries import importer, service
 from tessera.deliveries.service import NewImport, ReadingRules
-from tessera.deliveries.watch import FolderLocked, Watcher
+from tessera.deliveries.watch import FolderLocked, UnsafeFolder, Watcher
 from tessera.models import DEFAULT_FIRM_ID, CardDeliveryEvent, DeliveryImport
 from tessera.runtime import Runtime
+from tests.conftest import LogView
 from tests.deliveries.conftest import SAMPLE_NAMES, SAMPLES, BreaksAfter, csv_bytes
 
 STATUS_CHANGED = "card_delivery.status_changed"
@@ -227,3 +230,133 @@ class TestWatcherRestarts:
         assert watcher.scan_once() == 0
         watcher.release()
         assert all(job.archived_at is not None for job in imports(runtime))
+
+
+SECRET_LINE = "c2VjcmV0LW1hc3Rlci1rZXktdGhhdC1tdXN0LW5vdC1sZWFr"
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    """A file outside the folder that whoever writes to the folder must not reach."""
+    var = tmp_path / "var"
+    var.mkdir()
+    key = var / "master.key"
+    key.write_text(SECRET_LINE + "\n")
+    return key
+
+
+def everything_written(inbox: Path) -> str:
+    """The text of every report and file the watcher left in the folder, for searching."""
+    return "".join(
+        p.read_text(errors="replace")
+        for p in inbox.rglob("*")
+        if p.is_file() and not p.is_symlink()
+    )
+
+
+class TestWatcherNeverFollowsLinks:
+    def test_a_symlink_to_a_secret_is_left_alone_and_its_target_neither_moved_nor_read(
+        self, runtime: Runtime, inbox: Path, secret: Path, logs: LogView
+    ) -> None:
+        link = inbox / "steal - Pickup.csv"
+        link.symlink_to(secret)
+
+        watcher = watcher_for(runtime, inbox)
+        assert watcher.scan_once(force=True) == 0
+        watcher.scan_once(force=True)
+        watcher.release()
+
+        assert secret.read_text() == SECRET_LINE + "\n"
+        assert link.is_symlink()
+        assert link.resolve() == secret
+        assert imports(runtime) == []
+        assert SECRET_LINE not in everything_written(inbox)
+        skipped = [r for r in logs.records() if r.get("event") == "delivery_watch_skipped"]
+        assert [(r["file"], r["reason"]) for r in skipped] == [(link.name, "symlink")]
+
+    def test_a_symlink_to_a_courier_file_elsewhere_is_not_imported(
+        self, runtime: Runtime, inbox: Path, tmp_path: Path
+    ) -> None:
+        elsewhere = tmp_path / SAMPLE_NAMES["pickup"]
+        shutil.copy(SAMPLES / SAMPLE_NAMES["pickup"], elsewhere)
+        (inbox / elsewhere.name).symlink_to(elsewhere)
+        watcher = watcher_for(runtime, inbox)
+        watcher.scan_once(force=True)
+        watcher.release()
+        assert elsewhere.read_bytes() == (SAMPLES / SAMPLE_NAMES["pickup"]).read_bytes()
+        assert stored_events(runtime) == 0
+
+    def test_a_hard_link_to_a_secret_is_left_alone(
+        self, runtime: Runtime, inbox: Path, secret: Path
+    ) -> None:
+        hard = inbox / "hard - Pickup.csv"
+        os.link(secret, hard)
+        watcher = watcher_for(runtime, inbox)
+        assert watcher.scan_once(force=True) == 0
+        watcher.release()
+        assert secret.read_text() == SECRET_LINE + "\n"
+        assert hard.exists()
+        assert imports(runtime) == []
+        assert SECRET_LINE not in "".join(
+            p.read_text() for p in inbox.rglob("*.json") if p.is_file()
+        )
+
+    def test_directories_and_fifos_with_csv_names_are_left_alone(
+        self, runtime: Runtime, inbox: Path
+    ) -> None:
+        (inbox / "folder - Pickup.csv").mkdir()
+        os.mkfifo(inbox / "pipe - Pickup.csv")
+        shutil.copy(SAMPLES / SAMPLE_NAMES["pickup"], inbox / SAMPLE_NAMES["pickup"])
+        watcher = watcher_for(runtime, inbox)
+        assert watcher.scan_once(force=True) == 1  # the real file; a FIFO would block a reader
+        watcher.release()
+        assert (inbox / "folder - Pickup.csv").is_dir()
+        assert stat.S_ISFIFO((inbox / "pipe - Pickup.csv").lstat().st_mode)
+
+    def test_a_processed_folder_that_is_a_link_is_refused(
+        self, runtime: Runtime, inbox: Path, tmp_path: Path
+    ) -> None:
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        (inbox / "processed").symlink_to(elsewhere)
+        watcher = Watcher(runtime, inbox, firm_id=DEFAULT_FIRM_ID, settle_seconds=0)
+        with pytest.raises(UnsafeFolder):
+            watcher.acquire()
+        assert list(elsewhere.iterdir()) == []
+
+    def test_a_link_planted_where_a_report_is_written_is_not_followed(
+        self, runtime: Runtime, inbox: Path, secret: Path
+    ) -> None:
+        name = SAMPLE_NAMES["pickup"]
+        (inbox / "processed").mkdir()
+        (inbox / "processed" / f"{name}.report.json.tmp").symlink_to(secret)
+        shutil.copy(SAMPLES / name, inbox / name)
+        watcher = watcher_for(runtime, inbox)
+        watcher.scan_once(force=True)
+        watcher.release()
+        assert secret.read_text() == SECRET_LINE + "\n"
+        report = json.loads((inbox / "processed" / f"{name}.report.json").read_text())
+        assert report["status"] == "completed"
+
+    def test_the_lock_file_is_not_followed(
+        self, runtime: Runtime, inbox: Path, secret: Path
+    ) -> None:
+        (inbox / ".tessera-watch.lock").symlink_to(secret)
+        watcher = Watcher(runtime, inbox, firm_id=DEFAULT_FIRM_ID, settle_seconds=0)
+        with pytest.raises(UnsafeFolder):
+            watcher.acquire()
+        assert secret.read_text() == SECRET_LINE + "\n"
+
+    def test_a_file_swapped_for_a_link_after_the_scan_is_not_read(
+        self, runtime: Runtime, inbox: Path, secret: Path
+    ) -> None:
+        path = inbox / "swap - Pickup.csv"
+        path.write_bytes(csv_bytes("1,ZYW4242,585949014,12-11-2023 10:00,"))
+        watcher = watcher_for(runtime, inbox)
+        (found,) = watcher.pending_files()
+        path.unlink()
+        path.symlink_to(secret)
+        assert watcher.process(found) is None
+        watcher.release()
+        assert secret.read_text() == SECRET_LINE + "\n"
+        assert imports(runtime) == []

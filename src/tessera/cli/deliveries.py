@@ -235,7 +235,7 @@ def watch(
     once: Annotated[bool, typer.Option(help="Process what is there, then exit.")] = False,
 ) -> None:
     """Import new files as they arrive; move each to processed/ or failed/ with its report."""
-    from tessera.deliveries.watch import FolderLocked, Watcher
+    from tessera.deliveries.watch import FolderLocked, UnsafeFolder, Watcher
 
     if not folder.is_dir():
         fail(f"{folder} is not a folder", 2)
@@ -253,7 +253,7 @@ def watch(
         )
         try:
             watcher.acquire()
-        except FolderLocked as exc:
+        except (FolderLocked, UnsafeFolder) as exc:
             fail(str(exc))
 
         def _stop(signum: int, _frame: object) -> None:

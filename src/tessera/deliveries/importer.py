@@ -440,14 +440,20 @@ def import_local_file(
     source: str = "cli",
     actor: Actor = CLI,
     progress: ProgressCallback | None = None,
+    read_from: Path | None = None,
 ) -> LocalImport:
     """Import a file from disk, resuming an abandoned import of the same content if there is one.
 
     The watcher (``source="watch"``) matches on the file's path too, and resumes its own
     imports at once (it holds the folder's lock, so any import of it in progress is a dead one's).
+    It also passes ``read_from``, a path that reaches the very file it checked and opened
+    (``/proc/<pid>/fd/<n>``), so that the bytes read are that file's whatever is renamed into
+    ``path`` meanwhile; ``path`` then only names the file, in the import and its report.
     """
-    path = path.resolve()
-    with path.open("rb") as stream:
+    if read_from is None:
+        path = path.resolve()
+    source_file = read_from or path
+    with source_file.open("rb") as stream:
         digest, size = file_digest(stream)
     now = runtime.now()
     watching = source == "watch"
@@ -475,14 +481,14 @@ def import_local_file(
         run_import(
             runtime,
             import_id=resumed_id,
-            open_stream=lambda: path.open("rb"),
-            path=path,
+            open_stream=lambda: source_file.open("rb"),
+            path=source_file,
             progress=progress,
         )
         return LocalImport(path, report(runtime, resumed_id), None, resumed=True)
 
     try:
-        with path.open("rb") as stream:
+        with source_file.open("rb") as stream:
             file_kind = detect_file_kind(stream, file_name=path.name, kind=kind, rules=rules)
     except DeliveryFileError as exc:
         return LocalImport(path, None, service.file_error(exc))
@@ -504,8 +510,8 @@ def import_local_file(
     run_import(
         runtime,
         import_id=import_id,
-        open_stream=lambda: path.open("rb"),
-        path=path,
+        open_stream=lambda: source_file.open("rb"),
+        path=source_file,
         progress=progress,
     )
     return LocalImport(path, report(runtime, import_id), None)

@@ -19,16 +19,33 @@ cut short, it is resumed from its last committed batch. A crash between 3 and 4 
 start-up (the import's file is gone from the folder) and only the mark is written. A file whose
 header was refused leaves no trace in the database and is simply refused again. One watcher per
 folder: it holds an exclusive lock on ``.tessera-watch.lock`` in the folder while it runs.
+
+Whoever can write to the folder must not be able to make the watcher read, move or overwrite a
+file elsewhere (``var/master.key``), so the watcher never follows a link:
+
+- it takes only **regular files with one link** that sit in the folder itself (``lstat``).
+  Symbolic links, directories, FIFOs, sockets and devices are left where they are and logged
+  once (``delivery_watch_skipped``); so is a file with more than one hard link, since a hard
+  link into the folder is indistinguishable from the file it links to (couriers' files arrive
+  by a copy or a rename, which leave one link);
+- it opens the file once, with ``O_NOFOLLOW``, checks again on the open descriptor that it is
+  the file it looked at, and reads only through that descriptor (``/proc/<pid>/fd/<n>``), so a
+  file swapped in after the check is never read;
+- ``processed/`` and ``failed/`` must be real directories, not links, and a report is written
+  to a new file (``O_EXCL | O_NOFOLLOW``) before it is renamed into place. Renames move names,
+  never what a link points to.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
+import stat
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,6 +65,52 @@ _ERROR_PAGE = 1_000
 
 class FolderLocked(RuntimeError):
     """Another watcher is running on the folder."""
+
+
+class UnsafeFolder(RuntimeError):
+    """``processed/`` or ``failed/`` (or the lock file) is a link or not what it should be."""
+
+
+class NotARegularFile(OSError):
+    """The name in the folder is not (or no longer) a regular file with one link."""
+
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def _skip_reason(info: os.stat_result) -> str | None:
+    """Why an entry of the folder is not a file the watcher may take (None: it may)."""
+    if stat.S_ISLNK(info.st_mode):
+        return "symlink"
+    if not stat.S_ISREG(info.st_mode):
+        return "not_a_regular_file"
+    if info.st_nlink != 1:
+        return "hard_link"
+    return None
+
+
+@contextlib.contextmanager
+def pinned(path: Path, expected: os.stat_result) -> Iterator[Path]:
+    """Open ``path`` without following links and yield a path that reads that open file only.
+
+    ``NotARegularFile`` when the name is a link, or no longer the file ``expected`` describes.
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:  # ELOOP: a symbolic link was put there meanwhile
+        raise NotARegularFile(f"{path.name} cannot be opened as a regular file") from exc
+    try:
+        opened = os.fstat(fd)
+        if _skip_reason(opened) is not None or (opened.st_dev, opened.st_ino) != (
+            expected.st_dev,
+            expected.st_ino,
+        ):
+            raise NotARegularFile(f"{path.name} changed before it could be read")
+        # The pid's own entry rather than /proc/self: the child process that parses large
+        # files reads it too.
+        yield Path(f"/proc/{os.getpid()}/fd/{fd}")
+    finally:
+        os.close(fd)
 
 
 class Watcher:
@@ -74,16 +137,27 @@ class Watcher:
         self.settle_seconds = settle_seconds
         self.on_result = on_result
         self._seen: dict[Path, tuple[int, int]] = {}
+        self._skipped: set[tuple[str, int, int]] = set()
         self._stop = threading.Event()
         self._lock: IO[str] | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     def acquire(self) -> None:
-        """Take the folder's lock; ``FolderLocked`` if another watcher holds it."""
+        """Take the folder's lock; ``FolderLocked`` if another watcher holds it, ``UnsafeFolder``
+        if ``processed/``, ``failed/`` or the lock file is a link."""
         if self._lock is not None:
             return
-        handle = (self.folder / LOCK_NAME).open("a", encoding="utf-8")
+        self._check_archive_folders()
+        try:
+            fd = os.open(
+                self.folder / LOCK_NAME,
+                os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC,
+                0o600,
+            )
+        except OSError as exc:
+            raise UnsafeFolder(f"{LOCK_NAME} in {self.folder} is not a plain file") from exc
+        handle = os.fdopen(fd, "a", encoding="utf-8")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -121,7 +195,7 @@ class Watcher:
             for job in repository.unarchived_watch_imports(
                 session, firm_id=self.firm_id, folder_prefix=prefix
             ):
-                if job.source_path and not Path(job.source_path).exists():
+                if job.source_path and not os.path.lexists(job.source_path):
                     service.mark_archived(session, job=job, now=self.runtime.now())
                     marked += 1
         return marked
@@ -129,12 +203,29 @@ class Watcher:
     # --- one pass -------------------------------------------------------------------------------
 
     def pending_files(self) -> list[Path]:
-        """The CSV files waiting in the folder, oldest name first."""
-        return sorted(
-            path
-            for path in self.folder.iterdir()
-            if path.is_file() and path.suffix.lower() == ".csv" and not path.name.startswith(".")
-        )
+        """The CSV files waiting in the folder, oldest name first: regular files with one link
+        only; anything else with a CSV name is logged once and left alone."""
+        found: list[Path] = []
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                if not entry.name.lower().endswith(".csv") or entry.name.startswith("."):
+                    continue
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                reason = _skip_reason(info)
+                if reason is None:
+                    found.append(self.folder / entry.name)
+                else:
+                    self._skip(entry.name, info, reason)
+        return sorted(found)
+
+    def _skip(self, name: str, info: os.stat_result, reason: str) -> None:
+        key = (name, info.st_dev, info.st_ino)
+        if key not in self._skipped:
+            self._skipped.add(key)
+            log.warning("delivery_watch_skipped", file=name, reason=reason)
 
     def scan_once(self, *, force: bool = False) -> int:
         """Process every settled file in the folder; returns how many were processed."""
@@ -146,26 +237,52 @@ class Watcher:
                 break
             if not force and not self._settled(path):
                 continue
-            self.process(path)
-            done += 1
+            if self.process(path) is not None:
+                done += 1
         return done
 
     def _settled(self, path: Path) -> bool:
         try:
-            stat = path.stat()
+            info = path.lstat()
         except FileNotFoundError:
             return False
-        key = (stat.st_size, stat.st_mtime_ns)
+        key = (info.st_size, info.st_mtime_ns)
         previous = self._seen.get(path)
         self._seen[path] = key
-        if time.time() - stat.st_mtime >= self.settle_seconds:
+        if time.time() - info.st_mtime >= self.settle_seconds:
             return True
         return previous == key
 
-    def process(self, path: Path) -> Path:
-        """Import (or resume, or recognise) one file, then archive it; returns where it went."""
-        path = path.resolve()
-        with path.open("rb") as stream:
+    def process(self, path: Path) -> Path | None:
+        """Import (or resume, or recognise) one file, then archive it; returns where it went.
+
+        None when the name is not a regular file of the folder (any more): it is left alone.
+        """
+        # Never resolve the file's own name: that would follow a link out of the folder.
+        path = self.folder / path.name
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            return None
+        reason = _skip_reason(info)
+        if reason is not None:
+            self._skip(path.name, info, reason)
+            return None
+        self._check_archive_folders()
+        try:
+            with pinned(path, info) as source:
+                result, digest = self._import(path, source)
+                destination = self._archive(result, digest)
+        except NotARegularFile:
+            log.warning("delivery_watch_skipped", file=path.name, reason="changed")
+            return None
+        self._seen.pop(path, None)
+        if self.on_result is not None:
+            self.on_result(result, destination)
+        return destination
+
+    def _import(self, path: Path, source: Path) -> tuple[LocalImport, str]:
+        with source.open("rb") as stream:
             digest, _ = file_digest(stream)
         with self.runtime.db.session_scope(write=False) as session:
             done = repository.find_unarchived_watch_import(
@@ -178,32 +295,34 @@ class Watcher:
             )
         if finished is not None:
             log.info("delivery_watch_recognised", import_id=finished.job.id)
-            result = LocalImport(path, finished, None)
-        else:
-            result = import_local_file(
-                self.runtime,
-                path,
-                firm_id=self.firm_id,
-                partner=self.partner,
-                kind=self.kind,
-                source="watch",
-                actor=CLI,
-            )
-        destination = self._archive(result, digest)
-        self._seen.pop(path, None)
-        if self.on_result is not None:
-            self.on_result(result, destination)
-        return destination
+            return LocalImport(path, finished, None), digest
+        result = import_local_file(
+            self.runtime,
+            path,
+            firm_id=self.firm_id,
+            partner=self.partner,
+            kind=self.kind,
+            source="watch",
+            actor=CLI,
+            read_from=source,
+        )
+        return result, digest
+
+    def _check_archive_folders(self) -> None:
+        for folder in (self.processed, self.failed):
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir(mode=0o700)
+            if not stat.S_ISDIR(folder.lstat().st_mode):
+                raise UnsafeFolder(f"{folder} is not a directory (a link?); remove it")
 
     # --- archiving ------------------------------------------------------------------------------
 
     def _archive(self, result: LocalImport, digest: str) -> Path:
         imported = result.report is not None and result.report.job.status == "completed"
         folder = self.processed if imported else self.failed
-        folder.mkdir(exist_ok=True)
         path = result.path
         destination = folder / path.name
-        if destination.exists():
+        if os.path.lexists(destination):
             # An earlier file of the same name: tell them apart by import id (or content).
             tag = result.report.job.id if result.report is not None else digest[:12]
             destination = folder / f"{path.stem}.{tag}{path.suffix}"
@@ -220,7 +339,13 @@ class Watcher:
 
     def _write_report(self, report_path: Path, result: LocalImport) -> None:
         temporary = report_path.with_name(report_path.name + ".tmp")
-        with temporary.open("w", encoding="utf-8") as out:
+        # A new file, never one found there (a link planted at the name would be followed).
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        fd = os.open(
+            temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644
+        )
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
             if result.report is None:
                 error = result.error
                 body: dict[str, Any] = {
