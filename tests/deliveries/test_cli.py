@@ -193,7 +193,8 @@ class TestImportSummary:
         bad.write_bytes(
             b"ID,Card ID,User Mobile,Timestamp\r\n"
             b"1,ZYW1001,585949014,12-11-2023 11:59 PM\r\n"
-            b"2,ZYW1002,9.71535E+11,12-11-2023 11:59 PM\r\n"
+            b"2,ZYW1002,585949014,31-02-2023 11:59 PM\r\n"
+            b"3,ZYW1003,9.71535E+11,12-11-2023 11:59 PM\r\n"
         )
         return bad
 
@@ -213,8 +214,9 @@ class TestImportSummary:
         for name in SAMPLE_NAMES.values():
             assert name in words
         assert "  line 3: " in result.stdout
+        assert "  line 4 (imported, warning): " in result.stdout
         total = next(line for line in lines if line.strip().startswith("total"))
-        assert total.split()[1:] == ["10", "9", "0", "1"]
+        assert total.split()[1:] == ["11", "10", "0", "1", "1"]
 
     def test_strict_fails_when_rows_were_rejected(self, database_url: str, tmp_path: Path) -> None:
         bad = self._with_rejections(tmp_path)

@@ -244,7 +244,7 @@ class TestBrokenRows:
     ) -> None:
         content = csv_bytes(
             "1,ZYW1001,585949014,12-11-2023 10:00,",
-            "2,ZYW1002,9.71535E+11,12-11-2023 10:00,",
+            "2,ZYW 1002,585949014,12-11-2023 10:00,",
             "3,ZYW1003,585949014,31-02-2023 10:00,",
             "4,ZYW1004,585949014,12-11-2023 10:00,",
         )
@@ -253,10 +253,10 @@ class TestBrokenRows:
         report = response.json()
         assert (report["rows_total"], report["rows_imported"], report["rows_rejected"]) == (4, 2, 2)
         assert [e["row"] for e in report["errors"]] == [3, 4]
-        assert "scientific notation" in report["errors"][0]["message"]
+        assert "without spaces" in report["errors"][0]["message"]
         assert "does not exist" in report["errors"][1]["message"]
         assert card_status(staff, card_id="ZYW1004")["status"] == "picked_up"
-        assert staff.get("/v1/card-status", params={"card_id": "ZYW1002"}).status_code == 404
+        assert staff.get("/v1/card-status", params={"card_id": "ZYW1003"}).status_code == 404
 
     def test_every_rejected_line_is_kept_beyond_the_first_hundred(self, staff: Caller) -> None:
         lines = [f"{i},ZYW{i:04d},585949014,not a time," for i in range(150)]
@@ -268,6 +268,51 @@ class TestBrokenRows:
         ).json()
         assert page["total"] == 150
         assert [e["row"] for e in page["items"]] == list(range(102, 152))
+
+
+class TestBadPhones:
+    """A row whose phone is not a valid number still records the card's event (with a warning)."""
+
+    def upload_with_bad_phones(self, staff: Caller) -> dict[str, Any]:
+        content = csv_bytes(
+            "1,ZYW1001,585949014,12-11-2023 10:00,",
+            "2,TEST_ZYW1234,9.71535E+11,12-11-2023 10:00,",
+            "3,ZYW1003,12,12-11-2023 11:00,",
+        )
+        response = upload(staff, content, "pickup.csv")
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def test_the_event_is_imported_and_the_phone_kept_with_a_warning(self, staff: Caller) -> None:
+        report = self.upload_with_bad_phones(staff)
+        assert (report["rows_total"], report["rows_imported"], report["rows_rejected"]) == (3, 3, 0)
+        assert report["rows_warned"] == 2
+        assert [w["row"] for w in report["warnings"]] == [3, 4]
+        assert "scientific notation" in report["warnings"][0]["message"]
+        assert report["errors"] == []
+        page = staff.get(f"/v1/deliveries/imports/{report['id']}/warnings").json()
+        assert page["total"] == 2
+        assert page["items"] == report["warnings"]
+        again = staff.get(f"/v1/deliveries/imports/{report['id']}").json()
+        assert (again["rows_warned"], again["warnings"]) == (2, report["warnings"])
+
+    def test_the_card_is_found_by_its_id_not_by_the_bad_phone(self, staff: Caller) -> None:
+        self.upload_with_bad_phones(staff)
+        found = card_status(staff, card_id="TEST_ZYW1234")
+        assert (found["status"], found["phone"]) == ("picked_up", "9.71535E+11")
+        assert card_status(staff, card_id="test_zyw1234")["card_id"] == "TEST_ZYW1234"
+        legacy = staff.get("/get_card_status", params={"card_id": "TEST_ZYW1234"})
+        assert legacy.status_code == 200, legacy.text
+        assert legacy.json()["user_phone"] == "9.71535E+11"
+        # The bad phone is not a phone to look up by; the good one finds only its own card.
+        assert staff.get("/v1/card-status", params={"phone": "9.71535E+11"}).status_code == 422
+        assert staff.get("/v1/card-status", params={"phone": "12"}).status_code == 422
+        assert card_status(staff, phone="585949014")["card_id"] == "ZYW1001"
+
+    def test_other_ids_are_refused_only_for_spaces_or_length(self, staff: Caller) -> None:
+        response = staff.get("/v1/card-status", params={"card_id": "ZYW 1"})
+        assert response.status_code == 422
+        assert staff.get("/v1/card-status", params={"card_id": "A/1"}).status_code == 404
 
 
 class TestRefusedFiles:

@@ -345,15 +345,50 @@ class TestRows:
         rows = parse(
             f"{HEADER}\r\n"
             "A1,ZYW1,0585949014,13-11-2023 14:00,ok\r\n"
-            "A2,ZYW2,9.71535E+11,13-11-2023 14:00,ok\r\n"
+            "A2,ZYW2,0585949014,13-13-2023 14:00,ok\r\n"
             "A3,ZYW3,0534534534,13-11-2023 15:00,ok\r\n"
         )
         assert [type(row) for row in rows] == [ParsedRow, RowError, ParsedRow]
         error = rows[1]
         assert isinstance(error, RowError)
         assert error.row == 3
-        assert "scientific notation" in error.message
+        assert "does not exist" in error.message
         assert [row.row for row in rows] == [2, 3, 4]
+
+    @pytest.mark.parametrize(
+        ("phone", "reason"),
+        [
+            ("9.71535E+11", "scientific notation"),
+            ("12", "not a valid number"),
+            ("", "phone number is empty"),
+            ("call the office", "may only hold digits"),
+        ],
+    )
+    def test_a_bad_phone_keeps_the_event_with_the_phone_as_written_and_a_warning(
+        self, phone: str, reason: str
+    ) -> None:
+        rows = parse(
+            f"{HEADER}\r\n"
+            f"A1,ZYW1, {phone} ,13-11-2023 14:00,ok\r\n"
+            "A2,ZYW2,0585949014,13-11-2023 14:00,ok\r\n"
+        )
+        first, second = rows
+        assert isinstance(first, ParsedRow)
+        assert (first.card_id, first.phone) == ("ZYW1", phone)
+        assert first.warning is not None
+        assert reason in first.warning
+        assert first.warning.endswith("The event was imported with the phone as written.")
+        assert isinstance(second, ParsedRow)
+        assert (second.phone, second.warning) == ("+971585949014", None)
+
+    @pytest.mark.parametrize(
+        "card_id",
+        ["TEST_ZYW1234", "Z", "A/12.3", "ZYW#1", "\u041a\u0410\u0420\u0422\u0410-1", "X" * 64],
+    )
+    def test_a_card_id_is_any_printable_text_without_spaces(self, card_id: str) -> None:
+        [row] = parse(f"Card ID,Phone,Timestamp\r\n{card_id},0585949014,13-11-2023 14:00")
+        assert isinstance(row, ParsedRow)
+        assert row.card_id == card_id.upper()
 
     def test_line_numbers_count_lines_inside_quoted_fields(self) -> None:
         rows = parse(
@@ -402,9 +437,10 @@ class TestRows:
         ("cells", "reason"),
         [
             (",0585949014,13-11-2023 14:00", "card id is empty"),
-            ("ZY,0585949014,13-11-2023 14:00", "3 to 64 letters"),
-            ("ZYW 1,0585949014,13-11-2023 14:00", "3 to 64 letters"),
-            ("ZYW1,,13-11-2023 14:00", "phone number is empty"),
+            ("ZYW 1,0585949014,13-11-2023 14:00", "printable characters without spaces"),
+            ("ZYW\u00a01,0585949014,13-11-2023 14:00", "printable characters without spaces"),
+            ("ZYW\u200b1,0585949014,13-11-2023 14:00", "printable characters without spaces"),
+            ("X" * 65 + ",0585949014,13-11-2023 14:00", "1 to 64"),
             ("ZYW1,0585949014,", "timestamp is empty"),
             ("ZYW1,0585949014,11/13/2023 2:00 PM", "does not exist"),
             ("ZYW1,0585949014,yesterday", "not in a known format"),

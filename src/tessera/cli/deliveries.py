@@ -185,15 +185,21 @@ def summary_table(results: list[LocalImport], *, firm: FirmName | None = None) -
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("file", overflow="fold", ratio=1)
     table.add_column("status", no_wrap=True)
-    for column in ("rows", "imported", "duplicate", "rejected"):
+    for column in ("rows", "imported", "duplicate", "rejected", "warned"):
         table.add_column(column, justify="right", no_wrap=True)
-    totals = [0, 0, 0, 0]
+    totals = [0, 0, 0, 0, 0]
     for result in results:
         if result.report is None:
-            table.add_row(result.path.name, "[red]refused[/]", "", "", "", "")
+            table.add_row(result.path.name, "[red]refused[/]", "", "", "", "", "")
             continue
         job = result.report.job
-        counts = [job.rows_total, job.rows_imported, job.rows_duplicate, job.rows_rejected]
+        counts = [
+            job.rows_total,
+            job.rows_imported,
+            job.rows_duplicate,
+            job.rows_rejected,
+            job.rows_warned,
+        ]
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
         colour = "green" if job.status == "completed" else "red"
         table.add_row(job.file_name, f"[{colour}]{job.status}[/]", *(f"{c:,}" for c in counts))
@@ -219,6 +225,13 @@ def problem_lines(results: list[LocalImport]) -> list[str]:
         hidden = job.rows_rejected - min(len(result.report.errors), SHOWN_REJECTIONS)
         if hidden > 0:
             lines.append(f"  and {hidden:,} more: GET /v1/deliveries/imports/{job.id}/errors")
+        for row, message in result.report.warnings[:SHOWN_REJECTIONS]:
+            lines.append(f"  line {row} (imported, warning): {message}")
+        hidden = job.rows_warned - min(len(result.report.warnings), SHOWN_REJECTIONS)
+        if hidden > 0:
+            lines.append(
+                f"  and {hidden:,} more warnings: GET /v1/deliveries/imports/{job.id}/warnings"
+            )
     return lines
 
 
@@ -275,8 +288,8 @@ def _print_result(result: LocalImport, destination: Path) -> None:
         job = result.report.job
         out.print(
             f"{job.file_name}: {job.status}, {job.rows_imported:,} imported, "
-            f"{job.rows_duplicate:,} duplicate, {job.rows_rejected:,} rejected "
-            f"-> {destination}",
+            f"{job.rows_duplicate:,} duplicate, {job.rows_rejected:,} rejected, "
+            f"{job.rows_warned:,} warned -> {destination}",
         )
     else:
         message = result.error.message if result.error else "refused"

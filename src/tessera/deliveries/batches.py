@@ -9,6 +9,7 @@ stored statuses (``service.apply_batch``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -50,6 +51,8 @@ class PreparedBatch:
     lines: int  # data lines read: parsed, repeated and rejected
     last_line: int
     sqlite_times: bool
+    # Lines read (and stored, unless repeated) with a warning: (line, message).
+    warnings: list[tuple[int, str]] = dataclasses.field(default_factory=list)
 
 
 def sqlite_time_of_iso(iso: str) -> str:
@@ -81,8 +84,11 @@ def prepare_batch(
 ) -> PreparedBatch:
     """Shape a batch of parsed rows for ``service.apply_batch``."""
     distinct: dict[str, ParsedRow] = {}
+    warnings: list[tuple[int, str]] = []
     for row in parsed:
         distinct.setdefault(row.natural_key, row)
+        if row.warning is not None:
+            warnings.append((row.row, row.warning[:500]))
     events: list[tuple[Any, ...]] = []
     by_card: dict[str, list[ParsedRow]] = {}
     for row in distinct.values():
@@ -113,6 +119,7 @@ def prepare_batch(
         lines=len(parsed) + len(rejected),
         last_line=last_line,
         sqlite_times=sqlite_times,
+        warnings=warnings,
     )
 
 
@@ -202,9 +209,9 @@ def first_status_json(card_id: str, phone: str, summary: StatusSummary, import_i
     """``json.dumps(status_change(card_id, phone, summary, None, import_id))``, faster.
 
     Built by hand because it runs for every new card of an import (half a million times for a
-    file of a million rows). Every value is already known to need no JSON escaping: card ids
-    match ``[A-Z0-9-]``, phones are E.164, statuses and import ids are ours; anything else falls
-    back to ``json.dumps``.
+    file of a million rows). Card ids and phones of only ``[A-Za-z0-9_+.:-]`` need no JSON
+    escaping (most are: ``ZYW8827``, E.164), and statuses and import ids are ours; anything else
+    (a card id with a quote, a phone kept as written) falls back to ``json.dumps``.
     """
     if not (_SAFE.fullmatch(card_id) and _SAFE.fullmatch(phone) and _SAFE.fullmatch(import_id)):
         return json.dumps(status_change(card_id, phone, summary, None, import_id))

@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from tessera.deliveries.rules import DeliveryEvent
+from tessera.deliveries.rules import DeliveryEvent, is_card_id
 from tessera.kit.phone import InvalidPhone, normalize_phone
 
 if TYPE_CHECKING:
@@ -128,6 +128,9 @@ class ParsedRow:
     leaves out ``record_id``: partners number rows per file (the samples reuse ``A073`` and
     ``A982`` for different events of different files) and renumber on re-export. It leaves out the
     phone and comment too, so a re-sent file with a corrected phone or comment is the same event.
+
+    ``phone`` is E.164, or, when the file's phone is not a valid number, the phone as written
+    (trimmed): the event still counts, and ``warning`` says what was wrong with the phone.
     """
 
     row: int
@@ -140,6 +143,7 @@ class ParsedRow:
     natural_key: str
     # ``occurred_at.isoformat()``, made once for the key and reused to store the instant.
     occurred_at_iso: str
+    warning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +209,9 @@ _KIND_IN_FILENAME: tuple[tuple[DeliveryKind, re.Pattern[str]], ...] = (
     (DeliveryKind.RETURNED, re.compile(r"\breturn(?:s|ed)?\b")),
 )
 
-_CARD_ID = re.compile(r"[A-Z0-9-]{3,64}", re.ASCII)
+# A phone that is not a valid number is kept as written, up to this length (the column's).
+MAX_RAW_PHONE = 64
+_KEPT_AS_WRITTEN = " The event was imported with the phone as written."
 # Bytes that are not UTF-8 arrive as lone surrogates (errors="surrogateescape").
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _FILENAME_SEPARATORS = re.compile(r"[\W_]+")
@@ -387,24 +393,30 @@ class _RowReader:
 
     def parse(self, row: int, cells: list[str]) -> ParsedRow | RowError:
         """Read the cells of line ``row``; every problem of the line is named in its error."""
-        problems: list[str] = []
         card_id = cells[self._card].strip().upper()
+        card_problem = None
         if not card_id:
-            problems.append("The card id is empty.")
-        elif _CARD_ID.fullmatch(card_id) is None:
-            problems.append("The card id must be 3 to 64 letters, digits or dashes.")
-        phone = ""
+            card_problem = "The card id is empty."
+        elif not is_card_id(card_id):
+            card_problem = "The card id must be 1 to 64 printable characters without spaces."
+        phone_problem = None
+        raw_phone = cells[self._phone]
         try:
-            phone = normalize_phone(cells[self._phone], region=self._region)
+            phone = normalize_phone(raw_phone, region=self._region)
         except InvalidPhone as exc:
-            problems.append(str(exc))
+            # One bad contact number must not lose a card's event: keep the phone as written.
+            phone = raw_phone.strip()[:MAX_RAW_PHONE]
+            phone_problem = str(exc)
         occurred_at = None
+        time_problem = None
         try:
             occurred_at = self._read_time(cells[self._time].strip())
         except ValueError as exc:
-            problems.append(str(exc))
-        if problems or occurred_at is None:
-            return RowError(row, " ".join(problems))
+            time_problem = str(exc)
+        if card_problem is not None or occurred_at is None:
+            problems = (card_problem, phone_problem, time_problem)
+            return RowError(row, " ".join(p for p in problems if p is not None))
+        warning = None if phone_problem is None else phone_problem + _KEPT_AS_WRITTEN
 
         record_id = "" if self._record is None else cells[self._record].strip()
         comment = None if self._comment is None else cells[self._comment].strip() or None
@@ -420,6 +432,7 @@ class _RowReader:
             comment=comment,
             natural_key=_natural_key(event, card_id, iso),
             occurred_at_iso=iso,
+            warning=warning,
         )
 
 
@@ -434,7 +447,8 @@ class _Layout:
 
 
 def _natural_key(event: str, card_id: str, occurred_at_utc_iso: str) -> str:
-    # "|" cannot occur in an event name, a card id or an ISO instant, so the parts stay apart.
+    # "|" cannot occur in an event name or an ISO instant, so the parts stay apart even when
+    # the card id between them holds one.
     return hashlib.sha256(f"{event}|{card_id}|{occurred_at_utc_iso}".encode()).hexdigest()
 
 

@@ -45,12 +45,13 @@ def to_wire(batch: PreparedBatch) -> tuple[Any, ...]:
         batch.lines,
         batch.last_line,
         batch.sqlite_times,
+        batch.warnings,
     )
 
 
 def from_wire(wire: tuple[Any, ...]) -> PreparedBatch:
     """The batch ``to_wire`` sent."""
-    events, cards, rejected, lines, last_line, sqlite_times = wire
+    events, cards, rejected, lines, last_line, sqlite_times, warnings = wire
     new = tuple.__new__  # what ``_make`` does, without a call per field
     return PreparedBatch(
         events=events,
@@ -62,6 +63,7 @@ def from_wire(wire: tuple[Any, ...]) -> PreparedBatch:
         lines=lines,
         last_line=last_line,
         sqlite_times=sqlite_times,
+        warnings=warnings,
     )
 
 

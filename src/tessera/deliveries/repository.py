@@ -22,12 +22,14 @@ from tessera.models import (
     DeliveryImport,
     DeliveryImportChunk,
     DeliveryImportRejection,
+    DeliveryImportWarning,
     DeliveryPartner,
 )
 
 _EVENTS = cast(sa.Table, CardDeliveryEvent.__table__)
 _STATUSES = cast(sa.Table, CardDeliveryStatus.__table__)
 _REJECTIONS = cast(sa.Table, DeliveryImportRejection.__table__)
+_WARNINGS = cast(sa.Table, DeliveryImportWarning.__table__)
 _CHUNKS = cast(sa.Table, DeliveryImportChunk.__table__)
 _IMPORTS = cast(sa.Table, DeliveryImport.__table__)
 # Stay under SQLite's limit of 32,766 bound parameters per statement.
@@ -246,6 +248,7 @@ def add_progress(
     imported: int,
     duplicate: int,
     rejected: int,
+    warned: int = 0,
     resume_line: int,
     now: datetime,
 ) -> None:
@@ -259,6 +262,7 @@ def add_progress(
             rows_imported=table.c.rows_imported + imported,
             rows_duplicate=table.c.rows_duplicate + duplicate,
             rows_rejected=table.c.rows_rejected + rejected,
+            rows_warned=table.c.rows_warned + warned,
             resume_line=resume_line,
             heartbeat_at=now,
         )
@@ -271,29 +275,40 @@ def add_rejections(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(sa.insert(_REJECTIONS), rows)
 
 
+def add_warnings(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the warnings of imported lines (``firm_id``, ``import_id``, ``row``, ``message``)."""
+    if rows:
+        session.execute(sa.insert(_WARNINGS), rows)
+
+
 def first_rejections(session: Session, import_id: str, *, limit: int) -> list[tuple[int, str]]:
     """The first ``limit`` rejected lines of an import, by line number."""
-    return [
-        (row, message)
-        for row, message in session.execute(
-            sa.select(_REJECTIONS.c.row, _REJECTIONS.c.message)
-            .where(_REJECTIONS.c.import_id == import_id)
-            .order_by(_REJECTIONS.c.row, _REJECTIONS.c.id)
-            .limit(limit)
-        )
-    ]
+    return page_rejections(session, import_id, limit=limit, offset=0)
 
 
 def page_rejections(
     session: Session, import_id: str, *, limit: int, offset: int
 ) -> list[tuple[int, str]]:
     """A page of an import's rejected lines, by line number."""
+    return _page_lines(session, _REJECTIONS, import_id, limit=limit, offset=offset)
+
+
+def page_warnings(
+    session: Session, import_id: str, *, limit: int, offset: int
+) -> list[tuple[int, str]]:
+    """A page of the warnings of an import's lines, by line number."""
+    return _page_lines(session, _WARNINGS, import_id, limit=limit, offset=offset)
+
+
+def _page_lines(
+    session: Session, table: sa.Table, import_id: str, *, limit: int, offset: int
+) -> list[tuple[int, str]]:
     return [
         (row, message)
         for row, message in session.execute(
-            sa.select(_REJECTIONS.c.row, _REJECTIONS.c.message)
-            .where(_REJECTIONS.c.import_id == import_id)
-            .order_by(_REJECTIONS.c.row, _REJECTIONS.c.id)
+            sa.select(table.c.row, table.c.message)
+            .where(table.c.import_id == import_id)
+            .order_by(table.c.row, table.c.id)
             .limit(limit)
             .offset(offset)
         )
@@ -336,7 +351,7 @@ def delete_chunks(session: Session, import_id: str) -> None:
 
 _PG_BATCH_TABLE = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS delivery_events_batch ("
-    "firm_id varchar(40), card_id varchar(64), phone varchar(16), event varchar(24), "
+    "firm_id varchar(40), card_id varchar(64), phone varchar(64), event varchar(24), "
     "occurred_at timestamptz, comment varchar(500), record_id varchar(64), "
     'import_id varchar(40), "row" integer) ON COMMIT DELETE ROWS'
 )
@@ -533,7 +548,7 @@ def write_statuses(
 
 _PG_STATUS_BATCH = (
     "CREATE TEMPORARY TABLE IF NOT EXISTS card_delivery_statuses_batch ("
-    "card_id varchar(64), phone varchar(16), status varchar(24), status_at timestamptz, "
+    "card_id varchar(64), phone varchar(64), status varchar(24), status_at timestamptz, "
     "delivery_attempts integer, latest_event varchar(24), latest_at timestamptz, "
     "updated_at timestamptz, is_new boolean) ON COMMIT DELETE ROWS"
 )

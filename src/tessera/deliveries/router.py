@@ -15,6 +15,7 @@ from tessera.deliveries.schemas import (
     CardStatusRead,
     ImportErrorRead,
     ImportRead,
+    ImportWarningRead,
 )
 from tessera.deps import (
     CurrentPrincipal,
@@ -117,6 +118,21 @@ def list_import_errors(
     )
     return PageRead[ImportErrorRead].of(
         result, lambda error: ImportErrorRead(row=error[0], message=error[1])
+    )
+
+
+@router.get(
+    "/v1/deliveries/imports/{import_id}/warnings", response_model=PageRead[ImportWarningRead]
+)
+def list_import_warnings(
+    import_id: str, session: SessionDep, principal: CurrentPrincipal, page: PageDep
+) -> PageRead[ImportWarningRead]:
+    """Every line imported with a warning, by line number (the report shows the first 100)."""
+    result = service.list_import_warnings(
+        session, principal=principal, import_id=import_id, page=page
+    )
+    return PageRead[ImportWarningRead].of(
+        result, lambda warning: ImportWarningRead(row=warning[0], message=warning[1])
     )
 
 

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+MAX_CARD_ID = 64
+
 __all__ = [
     "FINAL_EVENTS",
     "CardStatus",
@@ -33,6 +35,7 @@ __all__ = [
     "advance_status",
     "compat_status_label",
     "fold_status",
+    "is_card_id",
     "merge_summaries",
     "summarize",
 ]
@@ -253,3 +256,13 @@ def _order(event: StatusEvent) -> tuple[datetime, int, bool, str, str]:
         comment or "",
         event.source,
     )
+
+
+def is_card_id(value: str) -> bool:
+    """Whether ``value`` (trimmed and upper-cased) is a courier card id: 1 to 64 printable
+    characters, none of them whitespace (``ZYW8827``, ``TEST_ZYW1234``, ``A/12.3``).
+
+    Every whitespace character but the space is unprintable, so ``isprintable`` and the space
+    are the whole check (and cheap: it runs for every row of an import).
+    """
+    return 0 < len(value) <= MAX_CARD_ID and value.isprintable() and " " not in value

@@ -36,8 +36,16 @@ class ImportErrorRead(BaseModel):
     message: str
 
 
+class ImportWarningRead(BaseModel):
+    """A line imported with a warning (a phone kept as written): its number and why."""
+
+    row: int
+    message: str
+
+
 class ImportRead(BaseModel):
-    """An import report. ``errors`` holds the first 100 rejected lines; all are kept."""
+    """An import report. ``errors`` holds the first 100 rejected lines, ``warnings`` the first
+    100 lines imported with a warning; all are kept."""
 
     id: str
     kind: DeliveryKind
@@ -53,7 +61,9 @@ class ImportRead(BaseModel):
     rows_imported: int
     rows_duplicate: int
     rows_rejected: int
+    rows_warned: int
     errors: list[ImportErrorRead]
+    warnings: list[ImportWarningRead]
     failure: str | None
     duplicate_of: str | None
     created_at: datetime
@@ -77,7 +87,11 @@ class ImportRead(BaseModel):
             rows_imported=job.rows_imported,
             rows_duplicate=job.rows_duplicate,
             rows_rejected=job.rows_rejected,
+            rows_warned=job.rows_warned,
             errors=[ImportErrorRead(row=row, message=message) for row, message in report.errors],
+            warnings=[
+                ImportWarningRead(row=row, message=message) for row, message in report.warnings
+            ],
             failure=job.failure,
             duplicate_of=report.duplicate_of,
             created_at=job.created_at,

@@ -19,6 +19,7 @@ How an import stays correct when it is cut short or repeated:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ from tessera.deliveries.rules import (
     StatusSummary,
     compat_status_label,
     fold_status,
+    is_card_id,
     merge_summaries,
 )
 from tessera.errors import Forbidden, NotFound, RuleViolation, TesseraError, ValidationFailed
@@ -66,7 +68,6 @@ from tessera.principal import Principal, Scope
 
 REPORT_ERROR_LIMIT = 100
 _PARTNER_NAME = re.compile(r"[a-z0-9][a-z0-9 ._-]{0,63}", re.ASCII)
-_CARD_ID = re.compile(r"[A-Z0-9-]{3,64}", re.ASCII)
 
 
 # --- errors a whole file can have -------------------------------------------------------------
@@ -253,6 +254,7 @@ def create_import(
             rows_imported=0,
             rows_duplicate=0,
             rows_rejected=0,
+            rows_warned=0,
             resume_line=1,
             created_by=new.created_by,
             created_at=now,
@@ -311,6 +313,13 @@ def apply_batch(
             for row, message in batch.rejected
         ],
     )
+    repository.add_warnings(
+        session,
+        [
+            {"firm_id": firm_id, "import_id": job.id, "row": row, "message": message}
+            for row, message in batch.warnings
+        ],
+    )
     rejected = len(batch.rejected)
     outcome = BatchOutcome(
         total=batch.lines,
@@ -326,6 +335,7 @@ def apply_batch(
         imported=outcome.imported,
         duplicate=outcome.duplicate,
         rejected=outcome.rejected,
+        warned=len(batch.warnings),
         resume_line=batch.last_line,
         now=now,
     )
@@ -460,11 +470,13 @@ def import_event_data(job: DeliveryImport) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    """An import with its first rejected lines and, for a repeated file, the earlier import."""
+    """An import with its first rejected lines, its first warnings and, for a repeated file,
+    the earlier import."""
 
     job: DeliveryImport
     errors: list[tuple[int, str]]
     duplicate_of: str | None
+    warnings: list[tuple[int, str]] = dataclasses.field(default_factory=list)
 
 
 def report_of(session: Session, job: DeliveryImport) -> ImportReport:
@@ -472,6 +484,7 @@ def report_of(session: Session, job: DeliveryImport) -> ImportReport:
     return ImportReport(
         job=job,
         errors=repository.first_rejections(session, job.id, limit=REPORT_ERROR_LIMIT),
+        warnings=repository.page_warnings(session, job.id, limit=REPORT_ERROR_LIMIT, offset=0),
         duplicate_of=repository.first_completed_with_hash(
             session,
             firm_id=job.firm_id,
@@ -525,6 +538,18 @@ def list_import_errors(
     return Page(items=items, total=job.rows_rejected, limit=page.limit, offset=page.offset)
 
 
+def list_import_warnings(
+    session: Session, *, principal: Principal, import_id: str, page: PageParams
+) -> Page[tuple[int, str]]:
+    """Every line of an import imported with a warning, by line number, a page at a time."""
+    _require_staff_reader(principal)
+    job = repository.get_import(session, import_id, firm_id=principal.visible_firm())
+    if job is None:
+        raise NotFound("Import not found.")
+    items = repository.page_warnings(session, job.id, limit=page.limit, offset=page.offset)
+    return Page(items=items, total=job.rows_warned, limit=page.limit, offset=page.offset)
+
+
 # --- card status ----------------------------------------------------------------------------------
 
 
@@ -574,7 +599,7 @@ def current_deliveries(
     One query for a whole page of issued cards. The caller has checked visibility.
     """
     wanted = {ref: ref.strip().upper() for ref in references}
-    wanted = {ref: card_id for ref, card_id in wanted.items() if _CARD_ID.fullmatch(card_id)}
+    wanted = {ref: card_id for ref, card_id in wanted.items() if is_card_id(card_id)}
     if not wanted:
         return {}
     rows = repository.statuses_for(session, firm_id=firm_id, card_ids=set(wanted.values()))
@@ -598,7 +623,7 @@ def delivery_for_reference(
     The caller has already checked that the card is visible to its principal.
     """
     card_id = reference.strip().upper()
-    if not _CARD_ID.fullmatch(card_id):
+    if not is_card_id(card_id):
         return None
     return _delivery_of(session, firm_id=firm_id, card_id=card_id)
 
@@ -693,13 +718,23 @@ def legacy_card_status(
         session, principal=principal, card_id=card_id, phone=user_phone, phone_field="user_phone"
     )
     view = max(views, key=lambda v: (v.delivery.status_at, v.card_id))
-    number = phonenumbers.parse(view.phone, None)
     return LegacyCardStatus(
         card_id=view.card_id,
-        user_phone=str(phonenumbers.national_significant_number(number)),
+        user_phone=_national_number(view.phone),
         status=compat_status_label(view.delivery.status),
         last_updated=view.delivery.status_at,
     )
+
+
+def _national_number(phone: str) -> str:
+    # A phone the courier's file got wrong is kept as written, and shown so.
+    if not phone.startswith("+"):
+        return phone
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return str(phonenumbers.national_significant_number(number))
 
 
 def _lookup_keys(
@@ -720,8 +755,10 @@ def _lookup_keys(
             ],
             message="Give a card id or a phone number.",
         )
-    if card is not None and not _CARD_ID.fullmatch(card):
-        raise ValidationFailed.single("card_id", "A card id is 3 to 64 letters, digits or dashes.")
+    if card is not None and not is_card_id(card):
+        raise ValidationFailed.single(
+            "card_id", "A card id is 1 to 64 printable characters without spaces."
+        )
     normalized = None
     if raw_phone is not None:
         region = firms.get_firm(session, principal.firm_id).phone_region

@@ -19,6 +19,7 @@ from tessera.models.certificate_name import CertificateName
 from tessera.models.delivery_import import DeliveryImport
 from tessera.models.delivery_import_chunk import DeliveryImportChunk
 from tessera.models.delivery_import_rejection import DeliveryImportRejection
+from tessera.models.delivery_import_warning import DeliveryImportWarning
 from tessera.models.delivery_partner import DeliveryPartner
 from tessera.models.event import Event
 from tessera.models.firm import DEFAULT_FIRM_ID, DEFAULT_FIRM_SLUG, Firm
@@ -58,6 +59,7 @@ __all__ = [
     "DeliveryImport",
     "DeliveryImportChunk",
     "DeliveryImportRejection",
+    "DeliveryImportWarning",
     "DeliveryPartner",
     "DeliveryStatus",
     "DeliveryTrigger",

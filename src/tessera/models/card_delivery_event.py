@@ -21,7 +21,8 @@ class CardDeliveryEvent(Base):
         sa.String(ID_LENGTH), sa.ForeignKey("firms.id", ondelete="RESTRICT")
     )
     card_id: Mapped[str] = mapped_column(sa.String(64))
-    phone: Mapped[str] = mapped_column(sa.String(16))
+    # E.164, or as the file wrote it when it is not a valid number (see parsing.ParsedRow).
+    phone: Mapped[str] = mapped_column(sa.String(64))
     event: Mapped[str] = mapped_column(sa.String(24))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     comment: Mapped[str | None] = mapped_column(sa.String(500))

@@ -17,8 +17,9 @@ class CardDeliveryStatus(Base):
         sa.String(ID_LENGTH), sa.ForeignKey("firms.id", ondelete="RESTRICT"), primary_key=True
     )
     card_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    # The phone of the card's latest event (a corrected phone in a later file wins).
-    phone: Mapped[str] = mapped_column(sa.String(16))
+    # The phone of the card's latest event (a corrected phone in a later file wins): E.164,
+    # or as the file wrote it when it is not a valid number (see parsing.ParsedRow).
+    phone: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(24))
     status_at: Mapped[datetime] = mapped_column(UTCDateTime())
     delivery_attempts: Mapped[int] = mapped_column(sa.Integer)

@@ -34,6 +34,8 @@ class DeliveryImport(Base):
     rows_imported: Mapped[int] = mapped_column(sa.Integer, default=0)
     rows_duplicate: Mapped[int] = mapped_column(sa.Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Lines imported with a warning (a phone that is not a valid number, kept as written).
+    rows_warned: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     # The last physical line whose rows are committed: a resumed import starts after it.
     resume_line: Mapped[int] = mapped_column(sa.Integer, default=1)
     failure: Mapped[str | None] = mapped_column(sa.String(500))

@@ -213,6 +213,7 @@ OPERATION_ERRORS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("get", "/v1/deliveries/imports"): (),
     ("get", "/v1/deliveries/imports/{import_id}"): (),
     ("get", "/v1/deliveries/imports/{import_id}/errors"): (),
+    ("get", "/v1/deliveries/imports/{import_id}/warnings"): (),
     ("get", "/v1/card-status"): (),
     ("post", "/v1/certificates"): (
         *_CSR,

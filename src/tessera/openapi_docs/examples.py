@@ -209,6 +209,9 @@ EXAMPLES: Final[dict[tuple[str, str], OperationExample]] = {
     ("get", "/v1/deliveries/imports/{import_id}/errors"): OperationExample(
         response=o.page(*o.IMPORT_ERRORS)
     ),
+    ("get", "/v1/deliveries/imports/{import_id}/warnings"): OperationExample(
+        response=o.page(*o.IMPORT_WARNINGS)
+    ),
     ("get", "/v1/card-status"): OperationExample(response=o.CARD_STATUS),
     ("post", "/v1/certificates"): OperationExample(
         request=CERT_REQUEST, response={**o.CERTIFICATE, "private_key_pem": None}

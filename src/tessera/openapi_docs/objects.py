@@ -103,9 +103,12 @@ STATEMENT: Final = {
     ],
 }
 STATEMENT_CSV: Final = (
-    "id,created_at,type,amount,amount_decimal,currency,balance_after,description\r\n"
-    "txn_01JD5X5A1B3C5D7E9F1G3H5J7K,2026-11-23T08:46:33Z,deposit,10000,100.00,USD,10000,Salary\r\n"
-    "txn_01JD5X5B2C4D6E8F0G2H4J6K8M,2026-11-23T08:47:02Z,transfer_out,2500,25.00,USD,7500,Rent\r\n"
+    '"id","created_at","type","amount","amount_decimal","currency","balance_after",'
+    '"description","counterparty_account_id"\r\n'
+    '"txn_01JD5X5A1B3C5D7E9F1G3H5J7K","2026-11-23T08:46:33Z","deposit","10000","100.00","USD",'
+    '"10000","Salary",""\r\n'
+    '"txn_01JD5X5B2C4D6E8F0G2H4J6K8M","2026-11-23T08:47:02Z","transfer_out","2500","25.00",'
+    '"USD","7500","Rent","acc_01JD5X4N3P5Q7R9S1T3V5W7X9Y"\r\n'
 )
 CARD: Final = {
     "id": CARD_ID,
@@ -147,16 +150,23 @@ REGISTRATION: Final = {
 }
 APPROVED: Final = {**REGISTRATION, "status": "approved", "decided_at": LATER}
 REGISTRATIONS_CSV: Final = (
-    "id,status,brand,masked_number,expiry,cardholder_name,holder_id,external_ref,reason,"
-    "created_at,decided_at\r\n"
-    f"{REGISTRATION_ID},pending,visa,411111******1111,2029-12-31,Ada Lovelace,{HOLDER_ID},"
-    "crm-7731,,2026-11-23T08:46:33Z,\r\n"
+    '"id","status","brand","masked_number","expiry","cardholder_name","holder_id",'
+    '"external_ref","reason","created_at","decided_at"\r\n'
+    f'"{REGISTRATION_ID}","pending","visa","411111******1111","2029-12-31","Ada Lovelace",'
+    f'"{HOLDER_ID}","crm-7731","","2026-11-23T08:46:33Z",""\r\n'
 )
 IMPORT_ERRORS: Final[list[dict[str, Any]]] = [
     {
         "row": 3,
         "message": "The phone number was turned into scientific notation (like 9.7E+11) by "
         "a spreadsheet and has lost digits; export the column as text.",
+    }
+]
+IMPORT_WARNINGS: Final[list[dict[str, Any]]] = [
+    {
+        "row": 2,
+        "message": "The phone number is not a valid number, neither in region AE nor with a "
+        "country code. The event was imported with the phone as written.",
     }
 ]
 IMPORT: Final = {
@@ -174,7 +184,9 @@ IMPORT: Final = {
     "rows_imported": 2,
     "rows_duplicate": 0,
     "rows_rejected": 1,
+    "rows_warned": 1,
     "errors": IMPORT_ERRORS,
+    "warnings": IMPORT_WARNINGS,
     "failure": None,
     "duplicate_of": None,
     "created_at": NOW,

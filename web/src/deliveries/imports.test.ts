@@ -20,10 +20,12 @@ function report(overrides: Partial<DeliveryImport> = {}): DeliveryImport {
     rows_imported: 1,
     rows_duplicate: 0,
     rows_rejected: 2,
+    rows_warned: 0,
     errors: [
-      { row: 3, message: "bad phone" },
+      { row: 3, message: "bad card id" },
       { row: 4, message: "bad time" },
     ],
+    warnings: [],
     failure: null,
     duplicate_of: null,
     created_at: "2026-11-23T08:00:00Z",
