@@ -311,7 +311,7 @@ class Watcher:
     def _check_archive_folders(self) -> None:
         for folder in (self.processed, self.failed):
             with contextlib.suppress(FileExistsError):
-                folder.mkdir(mode=0o700)
+                folder.mkdir()
             if not stat.S_ISDIR(folder.lstat().st_mode):
                 raise UnsafeFolder(f"{folder} is not a directory (a link?); remove it")
 
@@ -343,7 +343,7 @@ class Watcher:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         fd = os.open(
-            temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644
+            temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666
         )
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             if result.report is None:
