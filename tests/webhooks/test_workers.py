@@ -108,7 +108,7 @@ def counting_receiver() -> Iterator[CountingReceiver]:
 def record_events(runtime: Runtime, count: int) -> list[str]:
     """``count`` outbox events of the default firm, written in one transaction."""
     with runtime.db.session_scope() as session:
-        events = [
+        return [
             record_event(
                 session,
                 firm_id=DEFAULT_FIRM_ID,
@@ -118,7 +118,6 @@ def record_events(runtime: Runtime, count: int) -> list[str]:
             )
             for n in range(count)
         ]
-        return [e.id for e in events]
 
 
 def delivery_counts(runtime: Runtime) -> dict[str, int]:
