@@ -76,7 +76,7 @@ class CreditCardStored(BaseModel):
 
 def _renamed(error: ValidationFailed) -> ValidationFailed:
     fields = [
-        FieldError(_FIELD_NAMES.get(f["field"], f["field"]), f["message"])
+        FieldError(_FIELD_NAMES.get(f["field"], f["field"]), f["message"], f["rule"])
         for f in error.details.get("fields", [])
     ]
     return ValidationFailed(fields, message=error.message)

@@ -105,12 +105,13 @@ def _visible_account(session: Session, principal: Principal, account_id: str) ->
         holder_id=principal.visible_holder(),
     )
     if account is None or (principal.is_customer and principal.holder_id is None):
-        raise NotFound("Account not found.", details={"account_id": account_id})
+        raise _not_found("account_id")
     return account
 
 
-def _not_found(account_id: str) -> NotFound:
-    return NotFound("Account not found.", details={"account_id": account_id})
+def _not_found(field: str) -> NotFound:
+    # Names the field, never the id given: the id is the client's input (it could be anything).
+    return NotFound("Account not found.", details={"field": field})
 
 
 def _require_active(account: AccountState) -> None:
@@ -161,7 +162,7 @@ def post_movement(
     code = validate_currency(currency)
     seen = repository.account_states(session, [account_id], lock=False).get(account_id)
     if seen is None or not principal.can_see(firm_id=seen.firm_id, holder_id=seen.holder_id):
-        raise _not_found(account_id)
+        raise _not_found("account_id")
     account = repository.account_states(session, [account_id], lock=True)[account_id]
     if account.currency != code:
         raise _currency_mismatch(account, code)
@@ -239,11 +240,11 @@ def _authorise(
     principal.require(Scope.ACCOUNTS_WRITE)
     source = seen.get(request.from_account_id)
     if source is None or not principal.can_see(firm_id=source.firm_id, holder_id=source.holder_id):
-        raise _not_found(request.from_account_id)
+        raise _not_found("from_account_id")
     # The destination may belong to another holder, but never to another firm.
     target = seen.get(request.to_account_id)
     if target is None or target.firm_id != source.firm_id:
-        raise _not_found(request.to_account_id)
+        raise _not_found("to_account_id")
     return source, target, code
 
 
