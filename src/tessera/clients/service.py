@@ -69,7 +69,7 @@ class IssuedClientToken:
     scope: str
 
 
-ALL_SCOPE_NAMES = frozenset(s.value for s in ALL_SCOPES)
+ALL_SCOPE_NAMES = frozenset(s.value for s in Scope)
 
 
 def scope_string(scopes: set[Scope] | frozenset[Scope] | list[Scope]) -> str:

@@ -19,8 +19,8 @@ from typing import Annotated
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-# The one place this module reaches the card scanner (it moves to the kit later).
-from tessera.cards.rules import find_card_numbers
+# The one card-number scanner, the same the log redaction uses.
+from tessera.kit.card_numbers import find_card_numbers
 
 CONTROL_CHARACTER = "control_character"
 CARD_NUMBER_IN_TEXT = "card_number_in_text"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from tessera.errors import (
 )
 from tessera.events.service import record_event
 from tessera.events.types import EventType
+from tessera.kit.days import day_bounds
 from tessera.kit.ids import new_id
 from tessera.kit.money import validate_currency
 from tessera.kit.pagination import Page, PageParams
@@ -447,8 +448,7 @@ def build_statement(
     if start is not None and end is not None and start > end:
         raise ValidationFailed.single("from", "Must not be after `to`.")
     account = _visible_account(session, principal, account_id)
-    lower = datetime.combine(start, time.min, tzinfo=UTC) if start else None
-    upper = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC) if end else None
+    lower, upper = day_bounds(start, end)
     rows = repository.in_period(session, account.id, start=lower, end=upper)
     if lower is None:
         opening = 0
