@@ -1829,7 +1829,7 @@ export interface components {
             card_number: string;
             /**
              * Cvv
-             * @description Checked, never stored or logged.
+             * @description A string of digits, or a JSON integer as the source document's clients send it (`cvv INTEGER`); checked, never stored or logged. An integer has no leading zeros: 7 is one digit and so not a valid code, send `"007"` as a string.
              */
             cvv?: string | null;
         };
@@ -3332,7 +3332,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3451,7 +3451,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3569,7 +3569,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3686,7 +3686,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4003,7 +4003,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4563,7 +4563,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4802,7 +4802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5067,7 +5067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `currency_mismatch`: The account holds another currency. */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `currency_mismatch`: The account holds another currency. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5218,7 +5218,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `same_account`: The source and the destination are the same account. `currency_mismatch`: The account holds another currency. */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `same_account`: The source and the destination are the same account. `currency_mismatch`: The account holds another currency. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5738,7 +5738,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5999,7 +5999,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6299,7 +6299,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6554,7 +6554,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6704,7 +6704,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7208,7 +7208,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `unrecognised_header`: The header lacks a column (`details` names the expected). `undetermined_kind`: Neither the form, the file name nor the header gives the kind. `empty_file`: The file is empty. `unreadable_file`: The file is not UTF-8 CSV text. */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `unrecognised_header`: The header lacks a column (`details` names the expected). `undetermined_kind`: Neither the form, the file name nor the header gives the kind. `empty_file`: The file is empty. `unreadable_file`: The file is not UTF-8 CSV text. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7863,7 +7863,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_csr`: The CSR is not a PEM-encoded certificate signing request. `csr_signature_invalid`: The CSR is not signed by its own key. `csr_requests_ca`: The CSR asks for a CA certificate. `weak_key`: The key is too weak (RSA under 2048 bits, other curves). `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `invalid_csr`: The CSR is not a PEM-encoded certificate signing request. `csr_signature_invalid`: The CSR is not signed by its own key. `csr_requests_ca`: The CSR asks for a CA certificate. `weak_key`: The key is too weak (RSA under 2048 bits, other curves). `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8143,7 +8143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8312,7 +8312,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8823,7 +8823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9057,7 +9057,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9330,7 +9330,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9674,7 +9674,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9887,7 +9887,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10155,7 +10155,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10506,7 +10506,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10829,7 +10829,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11346,7 +11346,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11815,7 +11815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12055,7 +12055,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
