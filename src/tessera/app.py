@@ -38,6 +38,7 @@ from tessera.http import (
     SecurityHeadersMiddleware,
     error_response,
 )
+from tessera.kit.field_errors import worded
 from tessera.kit.text import CARD_NUMBER_IN_TEXT, CARD_NUMBER_MESSAGE
 from tessera.observability import (
     RequestContextMiddleware,
@@ -48,7 +49,6 @@ from tessera.openapi import install_openapi
 from tessera.overload import AdmissionControl
 from tessera.routers import ROUTERS
 from tessera.runtime import Runtime, build_runtime
-from tessera.validation import worded
 from tessera.web import docs_page, web_response
 
 log = get_logger(__name__)
