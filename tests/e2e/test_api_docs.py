@@ -34,7 +34,7 @@ class TestApiDocs:
 
         # Operations of the document, rendered and expandable.
         operation = page.locator(".opblock").filter(has_text="/v1/accounts").first
-        expect(operation).to_be_visible()
+        expect(operation).to_be_visible(timeout=30_000)  # a large document on a busy machine
         expect(page.locator(".opblock")).not_to_have_count(0)
         operation.locator(".opblock-summary").first.click()
         expect(page.get_by_role("button", name="Try it out").first).to_be_visible()
