@@ -19,6 +19,6 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   cp package-lock.json "$stamp"
 fi
 
-if [ ! -f dist/index.html ] || [ -n "$(find src index.html package-lock.json vite.config.* -newer dist/index.html 2>/dev/null | head -1)" ]; then
+if [ ! -f dist/index.html ] || [ -n "$(find src public index.html package-lock.json vite.config.* -newer dist/index.html 2>/dev/null | head -1)" ]; then
   npm run build --silent
 fi

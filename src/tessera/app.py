@@ -6,7 +6,6 @@ import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
@@ -25,7 +24,6 @@ import tessera
 from tessera import startup
 from tessera.config import Settings, get_settings
 from tessera.errors import (
-    FieldError,
     MalformedRequest,
     Overloaded,
     TesseraError,
@@ -33,7 +31,15 @@ from tessera.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from tessera.http import BodyLimitMiddleware, ErrorEnvelopeMiddleware, error_response
+from tessera.http import (
+    BodyLimitMiddleware,
+    ControlCharacterGuard,
+    ErrorEnvelopeMiddleware,
+    SecurityHeadersMiddleware,
+    error_response,
+)
+from tessera.kit.field_errors import worded
+from tessera.kit.text import CARD_NUMBER_IN_TEXT, CARD_NUMBER_MESSAGE
 from tessera.observability import (
     RequestContextMiddleware,
     configure_logging,
@@ -43,7 +49,7 @@ from tessera.openapi import install_openapi
 from tessera.overload import AdmissionControl
 from tessera.routers import ROUTERS
 from tessera.runtime import Runtime, build_runtime
-from tessera.web import web_response
+from tessera.web import docs_page, web_response
 
 log = get_logger(__name__)
 
@@ -61,13 +67,6 @@ _HTTP_CODES = {
 }
 
 
-def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
-        parts = parts[1:]
-    return ".".join(parts) or "body"
-
-
 async def _on_tessera_error(request: Request, exc: TesseraError) -> Response:
     if isinstance(exc, Unavailable):
         # Expected under overload or a failover: one short line, no traceback to render.
@@ -83,7 +82,12 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
         return error_response(request, MalformedRequest("The request body is not valid JSON."))
     if any(e.get("type") == "model_attributes_type" for e in errors) and _is_non_json_body(request):
         return error_response(request, UnsupportedMediaType("Send the body as application/json."))
-    fields = [FieldError(_field_name(tuple(e.get("loc", ()))), str(e.get("msg"))) for e in errors]
+    fields = worded(errors)
+    if any(f["rule"] == CARD_NUMBER_IN_TEXT for f in fields):
+        return error_response(
+            request,
+            ValidationFailed(fields, message=CARD_NUMBER_MESSAGE, code=CARD_NUMBER_IN_TEXT),
+        )
     return error_response(request, ValidationFailed(fields))
 
 
@@ -195,7 +199,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         summary="Card and banking platform for partner firms.",
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # our own /docs below: Swagger UI from this service, not a CDN
         redoc_url=None,
     )
     app.state.runtime = runtime
@@ -211,12 +215,18 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.include_router(router)
     install_openapi(app)
 
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return docs_page()
+
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
         return Response(metrics_text(runtime), media_type=CONTENT_TYPE_LATEST)
 
     # Added innermost first: the body limit sits inside the error envelope, which sits inside
-    # the request context (so even a 500 carries its request id and gets an access line).
+    # the request context (so even a 500 carries its request id and gets an access line). The
+    # security headers go on every answer, a 503 of the admission control's included.
+    app.add_middleware(ControlCharacterGuard)
     app.add_middleware(
         BodyLimitMiddleware,
         default_limit=settings.max_body_bytes,
@@ -244,6 +254,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         limit=settings.max_concurrency,
         deadline=settings.overload_deadline_seconds,
     )
+    app.add_middleware(SecurityHeadersMiddleware, served_over_tls=settings.served_over_tls)
     app.add_middleware(
         RequestContextMiddleware,
         metrics=runtime.metrics,

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # The web app's refresh cookies are Secure; browsers keep them on http://127.0.0.1 and
     # http://localhost too. False only for plain http on another address (see auth/cookies.py).
     refresh_cookie_secure: bool = True
+    # Every client reaches the service over https (TLS ends at a proxy that is not in
+    # TRUSTED_PROXIES, so the request scheme cannot tell): send HSTS on every answer.
+    served_over_tls: bool = False
     jwt_issuer: str = "tessera"
 
     # argon2id parameters; the defaults are argon2-cffi's RFC 9106 "low memory" profile.

@@ -20,7 +20,7 @@ The tree::
     │   └── InsufficientFunds        409 insufficient_funds
     ├── PayloadTooLarge           413 payload_too_large
     ├── UnsupportedMediaType      415 unsupported_media_type
-    ├── ValidationFailed          422 validation_error (details.fields)
+    ├── ValidationFailed          422 validation_error (details.fields); card_number_in_text
     ├── RuleViolation             422 (a rule code that needs only the request)
     ├── RateLimited               429 rate_limited (Retry-After)
     └── Unavailable               503 unavailable (Retry-After)
@@ -136,10 +136,14 @@ class UnsupportedMediaType(TesseraError):
 
 
 class FieldError(dict[str, str]):
-    """One ``{field, message}`` entry of a validation error."""
+    """One ``{field, message, rule}`` entry of a validation error.
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(field=field, message=message)
+    ``field`` is the dotted path of the field, ``message`` a sentence for a person that never
+    quotes the value given, ``rule`` a stable snake_case name of the rule it broke.
+    """
+
+    def __init__(self, field: str, message: str, rule: str = "invalid") -> None:
+        super().__init__(field=field, message=message, rule=rule)
 
 
 class ValidationFailed(TesseraError):
@@ -147,13 +151,23 @@ class ValidationFailed(TesseraError):
     default_code = "validation_error"
     default_message = "The request is not valid."
 
-    def __init__(self, fields: Sequence[Mapping[str, str]], message: str | None = None) -> None:
-        super().__init__(message, details={"fields": [dict(f) for f in fields]})
+    def __init__(
+        self,
+        fields: Sequence[Mapping[str, str]],
+        message: str | None = None,
+        *,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            code=code,
+            details={"fields": [{"rule": "invalid", **dict(f)} for f in fields]},
+        )
 
     @classmethod
-    def single(cls, field: str, message: str) -> ValidationFailed:
+    def single(cls, field: str, message: str, *, rule: str = "invalid") -> ValidationFailed:
         """A validation error about one field."""
-        return cls([FieldError(field, message)], message=message)
+        return cls([FieldError(field, message, rule)], message=message)
 
 
 class RuleViolation(TesseraError):

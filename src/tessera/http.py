@@ -1,14 +1,18 @@
-"""HTTP plumbing under every route: the error envelope, the 500 guard and body size limits."""
+"""HTTP plumbing under every route: the error envelope, the 500 guard, body size limits, the
+security headers of every answer and the guard against control characters in paths and queries."""
 
 from __future__ import annotations
 
 import json
+import re
+from urllib.parse import parse_qsl
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tessera.errors import PayloadTooLarge, TesseraError
+from tessera.errors import FieldError, PayloadTooLarge, TesseraError, ValidationFailed
+from tessera.kit.text import CONTROL_CHARACTER, CONTROL_CHARACTER_MESSAGE, has_control_character
 from tessera.observability import current_request_id, get_logger
 
 log = get_logger(__name__)
@@ -157,4 +161,109 @@ def _content_length(scope: Scope) -> int | None:
                 return int(value)
             except ValueError:
                 return None
+    return None
+
+
+# The web app and /docs load only this origin's scripts and styles (no inline script: the web
+# build has none and /docs starts Swagger UI from a file); nobody may frame a page, so staff
+# actions (approve, reveal, transfer) cannot be clickjacked.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+HSTS_VALUE = "max-age=31536000; includeSubDomains"
+
+
+class SecurityHeadersMiddleware:
+    """Add the security headers to every HTTP answer; HSTS only when it travels over TLS.
+
+    The header lists are built once: per response this costs one list concatenation. TLS means
+    the request's scheme is https (a trusted proxy's ``X-Forwarded-Proto`` counts, so this sits
+    inside the request context middleware) or ``served_over_tls`` says every client uses it.
+    """
+
+    def __init__(self, app: ASGIApp, *, served_over_tls: bool = False) -> None:
+        self.app = app
+        self.served_over_tls = served_over_tls
+        self.headers: list[tuple[bytes, bytes]] = [
+            (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+            (b"x-frame-options", b"DENY"),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+        ]
+        self.tls_headers = [*self.headers, (b"strict-transport-security", HSTS_VALUE.encode())]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        tls = self.served_over_tls or scope.get("scheme") == "https"
+        extra = self.tls_headers if tls else self.headers
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class ControlCharacterGuard:
+    """Refuse a path or query string holding a control character (``%00``...) with 422.
+
+    Bodies are checked by the schemas' text types (``tessera.kit.text``); the path and the query
+    are checked here once for every route, so that no id or filter carries a NUL to the
+    database. The answer names the query parameter (or ``path``), never the value.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            field = _field_with_control_character(scope)
+            if field is not None:
+                error = ValidationFailed(
+                    [FieldError(field, CONTROL_CHARACTER_MESSAGE, CONTROL_CHARACTER)]
+                )
+                body = json.dumps(envelope(error, current_request_id())).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": error.status,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+_RAW_CONTROL_OR_ESCAPE = re.compile(rb"[\x00-\x1f\x7f%]")
+
+
+def _field_with_control_character(scope: Scope) -> str | None:
+    if has_control_character(scope.get("path", "")):
+        return "path"
+    raw: bytes = scope.get("query_string", b"")
+    if not raw or _RAW_CONTROL_OR_ESCAPE.search(raw) is None:
+        return None
+    for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        if has_control_character(key):
+            return "query"
+        if has_control_character(value):
+            return key
     return None

@@ -26,6 +26,27 @@ _NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <p>The API is documented at <a href="/docs">/docs</a>.</p></main></body></html>"""
 
 
+_DOCS = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tessera API</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/swagger-ui/init.js"></script></body></html>"""
+
+_DOCS_NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Tessera API</title></head><body><main><h1>Tessera API</h1>
+<p>The interactive documentation comes with the web build: run <code>make web</code>.</p>
+<p>The OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</p></main></body></html>"""
+
+
+def docs_page(dist: Path | None = None) -> HTMLResponse:
+    """``/docs``: Swagger UI from the web build (swagger-ui-dist), with no inline script."""
+    root = dist or web_dist_dir()
+    built = (root / "swagger-ui" / "swagger-ui-bundle.js").is_file()
+    return HTMLResponse(_DOCS if built else _DOCS_NOT_BUILT, headers={"Cache-Control": "no-cache"})
+
+
 def web_response(request: Request, dist: Path | None = None) -> Response | None:
     """The web app's answer for an unmatched GET, or None when it is not the web app's path."""
     if request.method not in ("GET", "HEAD"):

@@ -52,7 +52,7 @@ class TestSignup:
         response = client.post("/v1/auth/signup", json=_body(dob="2999-01-01"))
         assert response.status_code == 422
         assert response.json()["error"]["details"]["fields"] == [
-            {"field": "dob", "message": "Date of birth must be in the past."}
+            {"field": "dob", "message": "Date of birth must be in the past.", "rule": "past_date"}
         ]
 
     def test_bad_email_and_phone_are_refused(self, client: TestClient) -> None:

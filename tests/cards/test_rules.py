@@ -13,6 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tessera.cards.rules import (
+    MAX_EXPIRY_YEARS_AHEAD,
     is_month_end,
     month_end,
     parse_expiry,
@@ -494,7 +495,7 @@ class TestParseExpiry:
             ("2028-02-29", date(2028, 2, 29)),
             ("2028-02-01", date(2028, 2, 29)),
             ("02/27", date(2027, 2, 28)),
-            ("02/2100", date(2100, 2, 28)),
+            ("02/2044", date(2044, 2, 29)),
         ],
     )
     def test_formats(self, raw: str, expected: date) -> None:
@@ -559,6 +560,23 @@ class TestParseExpiry:
         assert entry["field"] == "expiry_date"
         assert "MM/YY" in entry["message"]
 
+    @pytest.mark.parametrize("raw", ["12/9999", "9999-12-31", "01/2047"])
+    def test_a_year_more_than_twenty_ahead_is_refused_before_any_date_overflows(
+        self, raw: str
+    ) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            parse_expiry(raw, today=date(2026, 12, 4))
+        assert caught.value.details["fields"] == [
+            {
+                "field": "expiry_date",
+                "message": "The expiry date is too far in the future.",
+                "rule": "too_far_ahead",
+            }
+        ]
+        assert parse_expiry("12/2046", today=date(2026, 12, 4)) == date(2046, 12, 31)
+        # 2100 is not a leap year (a century not divisible by 400).
+        assert parse_expiry("02/2100", today=date(2099, 1, 1)) == date(2100, 2, 28)
+
     @given(
         year=st.integers(2000, 2999),
         month=st.integers(1, 12),
@@ -572,7 +590,7 @@ class TestParseExpiry:
             year = 2000 + year % 100
         day = min(day, month_end(year, month).day)
         raw = style.format(m=month, y=year, y2=year % 100, d=day)
-        parsed = parse_expiry(raw, today=date(2000, 1, 1))
+        parsed = parse_expiry(raw, today=date(year, 1, 1))
         assert (parsed.year, parsed.month) == (year, month)
         assert is_month_end(parsed)
 
@@ -585,7 +603,10 @@ class TestParseExpiry:
         self, year: int, month: int, today: date
     ) -> None:
         raw = f"{month:02d}/{year}"
-        if (year, month) < (today.year, today.month):
+        if year > today.year + MAX_EXPIRY_YEARS_AHEAD:
+            with pytest.raises(ValidationFailed, match="too far"):
+                parse_expiry(raw, today=today)
+        elif (year, month) < (today.year, today.month):
             with pytest.raises(RuleViolation, match="expired"):
                 parse_expiry(raw, today=today)
         else:

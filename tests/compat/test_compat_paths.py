@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import LogView
 from tests.support.api import Api
 from tests.support.cards import AMEX, CVV, MASTERCARD, VISA, card_data_in, register
@@ -142,3 +144,61 @@ class TestRegistrationSystemPaths:
         response = tenant.admin.get("/status/creg_nope")
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+
+class TestCreditCardCvvAsANumber:
+    """The seed's clients send ``cvv`` as a JSON number (its ``cvv INTEGER`` column)."""
+
+    def test_an_integer_cvv_is_accepted_never_stored_logged_nor_echoed(
+        self, api: Api, logs: LogView
+    ) -> None:
+        tenant = create_tenant(api)
+        for number, cvv in ((VISA, 737), (AMEX, 7373)):
+            response = tenant.admin.post(
+                "/api/v1/credit-card",
+                json={
+                    "exp_date": "2029-05-10",
+                    "holder_name": "Ada Lovelace",
+                    "card_number": number,
+                    "cvv": cvv,
+                },
+            )
+            assert response.status_code == 201, response.text
+            assert str(cvv) not in response.text
+        assert card_data_in("\n".join(logs.lines), numbers=(VISA, AMEX), cvvs=("737", "7373")) == []
+
+    @pytest.mark.parametrize(
+        ("number", "cvv"),
+        [(VISA, 7), (VISA, 42), (VISA, 7373), (AMEX, 737), (VISA, -737), (VISA, 10**12)],
+    )
+    def test_an_integer_of_the_wrong_length_is_invalid_cvv(
+        self, api: Api, number: str, cvv: int
+    ) -> None:
+        tenant = create_tenant(api)
+        response = tenant.admin.post(
+            "/api/v1/credit-card",
+            json={
+                "exp_date": "2029-05-10",
+                "holder_name": "Ada Lovelace",
+                "card_number": number,
+                "cvv": cvv,
+            },
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] in {"invalid_cvv", "validation_error"}
+        assert card_data_in(response.text, cvvs=(str(abs(cvv)),)) == []
+
+    @pytest.mark.parametrize("cvv", [True, 737.0, [737]])
+    def test_other_json_types_stay_refused(self, api: Api, cvv: object) -> None:
+        tenant = create_tenant(api)
+        response = tenant.admin.post(
+            "/api/v1/credit-card",
+            json={
+                "exp_date": "2029-05-10",
+                "holder_name": "Ada Lovelace",
+                "card_number": VISA,
+                "cvv": cvv,
+            },
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["details"]["fields"][0]["field"] == "cvv"

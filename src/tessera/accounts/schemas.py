@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from tessera.accounts.domain import AccountStatus, AccountType
+from tessera.kit.text import FreeText, PlainText
 
 
 class AccountCreate(BaseModel):
@@ -24,13 +25,15 @@ class AccountCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: AccountType
-    currency: str = Field(min_length=3, max_length=3, examples=["USD"])
-    holder_id: str | None = Field(
+    currency: PlainText = Field(min_length=3, max_length=3, examples=["USD"])
+    holder_id: PlainText | None = Field(
         default=None, description="Staff only; a customer's account is always their own."
     )
 
 
-AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+AccountName = Annotated[
+    FreeText, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
+]
 
 
 def short_number(account_id: str) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from tessera.holders.schemas import HolderRead
+from tessera.kit.text import FreeText, PlainText
 from tessera.models.user import Role
 
 
@@ -16,7 +17,7 @@ def _lower(value: str) -> str:
 
 
 Email = Annotated[EmailStr, AfterValidator(_lower)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[FreeText, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
 class SignupRequest(BaseModel):
@@ -29,8 +30,8 @@ class SignupRequest(BaseModel):
     first_name: Name
     last_name: Name
     dob: date = Field(description="Date of birth; must be in the past.")
-    phone: str | None = Field(default=None, max_length=32)
-    firm: str | None = Field(default=None, max_length=63, description="Firm slug.")
+    phone: PlainText | None = Field(default=None, max_length=32)
+    firm: PlainText | None = Field(default=None, max_length=63, description="Firm slug.")
 
 
 class UserRead(BaseModel):
@@ -57,7 +58,7 @@ class LoginRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=1, max_length=320)
+    email: PlainText = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
 
 
@@ -89,7 +90,7 @@ class BrowserRenewal(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    user_id: str | None = Field(default=None, max_length=40)
+    user_id: PlainText | None = Field(default=None, max_length=40)
 
 
 class BrowserSessions(BaseModel):
@@ -107,7 +108,7 @@ class RefreshRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: str = Field(min_length=1, max_length=512)
+    refresh_token: PlainText = Field(min_length=1, max_length=512)
 
 
 class MeResponse(BaseModel):

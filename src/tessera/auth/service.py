@@ -76,7 +76,7 @@ def signup(
     """Create a customer and their holder profile; 409 ``email_taken`` if the email is in use."""
     now = runtime.now()
     if dob >= now.date():
-        raise ValidationFailed.single("dob", "Date of birth must be in the past.")
+        raise ValidationFailed.single("dob", "Date of birth must be in the past.", rule="past_date")
     firm = firms.firm_for_signup(session, firm_slug)
     normalised_phone = None
     if phone:

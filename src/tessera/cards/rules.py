@@ -20,6 +20,8 @@ from tessera.kit.card_numbers import Brand
 
 HOLDER_NAME_MIN_LENGTH = 3
 HOLDER_NAME_MAX_LENGTH = 100
+# Cards are issued for three to five years; twenty is far beyond any real card.
+MAX_EXPIRY_YEARS_AHEAD = 20
 
 # ``[0-9]`` rather than ``\d``: ``\d`` also matches Arabic-Indic, fullwidth and other digits,
 # which ``int()`` would happily accept and no card network issues.
@@ -69,6 +71,12 @@ def parse_expiry(raw: str, *, today: date) -> date:
         raise _malformed_expiry()
     if not 1 <= month <= 12 or year < MINYEAR:
         raise _malformed_expiry()
+    if year > today.year + MAX_EXPIRY_YEARS_AHEAD:
+        # No card is issued for that long; past year 9998 the database's month-end check
+        # (a day later) would not even have a date to compute.
+        raise ValidationFailed.single(
+            "expiry_date", "The expiry date is too far in the future.", rule="too_far_ahead"
+        )
     expiry = month_end(year, month)
     if expiry < today:
         raise RuleViolation("The card has expired.", code="card_expired")

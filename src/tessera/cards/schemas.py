@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tessera.cards.domain import CardStatus, CardType
 from tessera.deliveries.rules import DeliveryEvent
 from tessera.kit.card_numbers import Brand
+from tessera.kit.text import FreeText, PlainText
 
 
 class CardCreate(BaseModel):
@@ -16,9 +17,9 @@ class CardCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    account_id: str = Field(min_length=1, max_length=40)
+    account_id: PlainText = Field(min_length=1, max_length=40)
     type: CardType
-    cardholder_name: str | None = Field(
+    cardholder_name: FreeText | None = Field(
         default=None,
         max_length=200,
         description="Printed on the card; the account holder's name when absent.",

@@ -143,7 +143,7 @@ def issue_card(
         session, account_id, firm_id=principal.visible_firm(), holder_id=principal.visible_holder()
     )
     if account is None or (principal.is_customer and principal.holder_id is None):
-        raise NotFound("Account not found.", details={"account_id": account_id})
+        raise NotFound("Account not found.", details={"field": "account_id"})
     if account.status != AccountStatus.ACTIVE.value:
         raise AccountInactive(details={"account_id": account.id, "status": account.status})
     name = _cardholder_name(session, account.holder_id, cardholder_name)

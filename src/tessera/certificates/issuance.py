@@ -99,7 +99,7 @@ def _owner_for_new(
         return principal.firm_id, principal.id if principal.kind == "user" else None
     owner = repository.get_active_user(session, owner_id, firm_id=principal.visible_firm())
     if owner is None:
-        raise NotFound("Owner not found.", details={"owner_id": owner_id})
+        raise NotFound("Owner not found.", details={"field": "owner_id"})
     return owner.firm_id, owner.id
 
 
@@ -348,7 +348,7 @@ def record(
         signed.owner_id is not None
         and repository.get_active_user(session, signed.owner_id, firm_id=signed.firm_id) is None
     ):
-        raise NotFound("Owner not found.", details={"owner_id": signed.owner_id})
+        raise NotFound("Owner not found.", details={"field": "owner_id"})
     if signed.renewal_of_id is not None:
         renewed = repository.lock(session, signed.renewal_of_id)
         if renewed.status == CertificateStatus.REVOKED.value:

@@ -34,6 +34,7 @@ from tessera.crypto.pki import (
     KeyAlgorithm,
     RevocationReason,
 )
+from tessera.kit.text import FreeText, PlainText, TextBlock
 from tessera.models.certificate import CertificateStatus
 
 ValidityDays = Annotated[
@@ -43,7 +44,7 @@ ValidityDays = Annotated[
 LabelKey = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_LABEL_KEY_LENGTH, pattern=LABEL_KEY_PATTERN)
 ]
-LabelValue = Annotated[str, StringConstraints(max_length=MAX_LABEL_VALUE_LENGTH)]
+LabelValue = Annotated[FreeText, StringConstraints(max_length=MAX_LABEL_VALUE_LENGTH)]
 Labels = Annotated[
     dict[LabelKey, LabelValue],
     Field(
@@ -69,16 +70,16 @@ class CertificateCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    common_name: str = Field(
+    common_name: PlainText = Field(
         min_length=1, max_length=MAX_COMMON_NAME_LENGTH, examples=["client.example.com"]
     )
-    owner_id: str | None = Field(
+    owner_id: PlainText | None = Field(
         default=None,
         max_length=40,
         description="A user of the firm (staff only; a customer always owns what they create, "
         "and staff own what they create unless they name someone).",
     )
-    subject_alt_names: list[Annotated[str, StringConstraints(max_length=255)]] = Field(
+    subject_alt_names: list[Annotated[PlainText, StringConstraints(max_length=255)]] = Field(
         default_factory=list,
         max_length=MAX_SUBJECT_ALT_NAMES,
         description="DNS names, IP addresses, email addresses or URIs. When empty and the common "
@@ -86,7 +87,7 @@ class CertificateCreate(BaseModel):
         examples=[["client.example.com", "10.0.0.7"]],
     )
     validity_days: ValidityDays = DEFAULT_VALIDITY_DAYS
-    csr: str | None = Field(
+    csr: TextBlock | None = Field(
         default=None,
         max_length=MAX_CSR_PEM_BYTES,
         description="A PEM certificate signing request. Only its public key is used: the "
@@ -189,7 +190,7 @@ class DomainCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    domain: str = Field(
+    domain: PlainText = Field(
         min_length=1,
         max_length=253,
         description="Two labels or more, no wildcard; no other firm is certified for a name "

@@ -17,6 +17,7 @@ from tessera.clients.schemas import (
 )
 from tessera.deps import CurrentPrincipal, PageDep, RuntimeDep, SessionDep, TransactionalRoute
 from tessera.kit.pagination import PageRead
+from tessera.kit.text import PlainText
 from tessera.models import ApiClient
 from tessera.observability import client_ip
 from tessera.principal import Scope
@@ -106,10 +107,12 @@ def disable_client(
 def issue_token(
     session: SessionDep,
     runtime: RuntimeDep,
-    grant_type: Annotated[str | None, Form(description="Must be client_credentials.")] = None,
-    client_id: Annotated[str | None, Form()] = None,
-    client_secret: Annotated[str | None, Form()] = None,
-    scope: Annotated[str | None, Form(description="Space-separated; narrows the scopes.")] = None,
+    grant_type: Annotated[PlainText | None, Form(description="Must be client_credentials.")] = None,
+    client_id: Annotated[PlainText | None, Form()] = None,
+    client_secret: Annotated[PlainText | None, Form()] = None,
+    scope: Annotated[
+        PlainText | None, Form(description="Space-separated; narrows the scopes.")
+    ] = None,
     authorization: Annotated[
         str | None, Header(description="HTTP Basic client authentication (instead of the body).")
     ] = None,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from tessera.kit.text import FreeText
 from tessera.principal import Scope
 
 
@@ -27,7 +28,9 @@ class ClientCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[
+        FreeText, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ]
     scopes: Annotated[list[Scope], Field(min_length=1), AfterValidator(_distinct)]
 
 

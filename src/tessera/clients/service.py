@@ -69,6 +69,9 @@ class IssuedClientToken:
     scope: str
 
 
+ALL_SCOPE_NAMES = frozenset(s.value for s in Scope)
+
+
 def scope_string(scopes: set[Scope] | frozenset[Scope] | list[Scope]) -> str:
     """Scopes as OAuth writes them: space-separated, in a stable order."""
     return " ".join(sorted(s.value for s in scopes))
@@ -231,7 +234,8 @@ def issue_token(
             raise OAuthError(
                 "The requested scope is unknown or beyond the client's scopes.",
                 code="invalid_scope",
-                details={"scopes": unknown},
+                # Only names of real scopes: anything else the client sent is not repeated.
+                details={"scopes": [s for s in unknown if s in ALL_SCOPE_NAMES]},
             )
         granted = parse_scopes(scope)
     granted_text = scope_string(granted)

@@ -16,7 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, status
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from tessera.deps import (
     CardsReader,
@@ -29,6 +29,7 @@ from tessera.deps import (
 )
 from tessera.errors import FieldError, ValidationFailed
 from tessera.kit.pagination import PageRead
+from tessera.kit.text import FreeText, PlainText
 from tessera.registrations import service
 from tessera.vault import card_store
 
@@ -39,6 +40,17 @@ STORED_MESSAGE = "Credit card stored successfully"
 _FIELD_NAMES = {"expiry_date": "exp_date", "cardholder_name": "holder_name"}
 
 
+def _cvv_as_text(value: object) -> object:
+    """The digits of an integer CVV (the seed's clients send a JSON number); others unchanged.
+
+    No zero-padding: an integer cannot say how many leading zeros it lost, so 7 is the
+    one-digit code "7" (refused as ``invalid_cvv``), never "007". Booleans stay refused.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 class CreditCardCreate(BaseModel):
     """A card to store, in the source document's fields."""
 
@@ -47,10 +59,14 @@ class CreditCardCreate(BaseModel):
     exp_date: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = Field(
         description="YYYY-MM-DD; stored as the last day of its month.", examples=["2027-05-10"]
     )
-    holder_name: str = Field(max_length=200, description="At least 3 characters.")
-    card_number: str = Field(min_length=1, max_length=64)
-    cvv: str | None = Field(
-        default=None, max_length=8, description="Checked, never stored or logged."
+    holder_name: FreeText = Field(max_length=200, description="At least 3 characters.")
+    card_number: PlainText = Field(min_length=1, max_length=64)
+    cvv: Annotated[PlainText | None, BeforeValidator(_cvv_as_text)] = Field(
+        default=None,
+        max_length=8,
+        description="A string of digits, or a JSON integer as the source document's clients "
+        "send it (`cvv INTEGER`); checked, never stored or logged. An integer has no leading "
+        'zeros: 7 is one digit and so not a valid code, send `"007"` as a string.',
     )
 
 
@@ -76,7 +92,7 @@ class CreditCardStored(BaseModel):
 
 def _renamed(error: ValidationFailed) -> ValidationFailed:
     fields = [
-        FieldError(_FIELD_NAMES.get(f["field"], f["field"]), f["message"])
+        FieldError(_FIELD_NAMES.get(f["field"], f["field"]), f["message"], f["rule"])
         for f in error.details.get("fields", [])
     ]
     return ValidationFailed(fields, message=error.message)

@@ -15,6 +15,7 @@ from tessera.deps import (
     SessionDep,
     TransactionalRoute,
 )
+from tessera.kit.text import FreeText, PlainText
 from tessera.registrations import service
 
 router = APIRouter(tags=["compat"], route_class=TransactionalRoute)
@@ -25,10 +26,10 @@ class RegisterRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    card_number: str = Field(min_length=1, max_length=64)
-    expiry_date: str = Field(min_length=1, max_length=32, examples=["12/27"])
-    cvv: str = Field(max_length=8, description="Checked, never stored or logged.")
-    cardholder_name: str = Field(max_length=200)
+    card_number: PlainText = Field(min_length=1, max_length=64)
+    expiry_date: PlainText = Field(min_length=1, max_length=32, examples=["12/27"])
+    cvv: PlainText = Field(max_length=8, description="Checked, never stored or logged.")
+    cardholder_name: FreeText = Field(max_length=200)
 
 
 class RegistrationStatusRead(BaseModel):

@@ -27,6 +27,7 @@ from tessera.deps import (
 )
 from tessera.errors import UnsupportedMediaType
 from tessera.kit.pagination import PageRead
+from tessera.kit.text import PlainText
 from tessera.principal import Principal, Scope
 
 router = APIRouter(tags=["deliveries"], route_class=TransactionalRoute)
@@ -65,7 +66,7 @@ def create_import(
     principal: Annotated[Principal, Depends(require_scope(Scope.DELIVERIES_WRITE))],
     _multipart: Annotated[None, Depends(require_multipart)],
     partner: Annotated[
-        str | None,
+        PlainText | None,
         Form(
             max_length=64,
             description="The courier partner; its phone region and time zone apply "

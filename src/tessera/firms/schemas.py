@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tessera.kit.text import FreeText
+
 Slug = Annotated[
     str,
     StringConstraints(
@@ -14,7 +16,9 @@ Slug = Annotated[
     ),
 ]
 Bin = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,8}$")]
-FirmName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FirmName = Annotated[
+    FreeText, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
 
 
 class FirmCreate(BaseModel):

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera.kit.text import FreeText, PlainText
 from tessera.ledger.domain import MovementType
 from tessera.models.transaction import TransactionType
 
@@ -17,13 +18,13 @@ class TransactionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    account_id: str = Field(min_length=1, max_length=40)
+    account_id: PlainText = Field(min_length=1, max_length=40)
     type: MovementType
     amount: int = Field(
         strict=True, gt=0, le=MAX_AMOUNT, description="Minor units (1050 = 10.50 USD)."
     )
-    currency: str = Field(min_length=3, max_length=3)
-    description: str | None = Field(default=None, max_length=500)
+    currency: PlainText = Field(min_length=3, max_length=3)
+    description: FreeText | None = Field(default=None, max_length=500)
 
 
 class TransactionRead(BaseModel):
@@ -46,11 +47,11 @@ class TransferCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    from_account_id: str = Field(min_length=1, max_length=40)
-    to_account_id: str = Field(min_length=1, max_length=40)
+    from_account_id: PlainText = Field(min_length=1, max_length=40)
+    to_account_id: PlainText = Field(min_length=1, max_length=40)
     amount: int = Field(strict=True, gt=0, le=MAX_AMOUNT, description="Minor units.")
-    currency: str = Field(min_length=3, max_length=3)
-    description: str | None = Field(default=None, max_length=500)
+    currency: PlainText = Field(min_length=3, max_length=3)
+    description: FreeText | None = Field(default=None, max_length=500)
 
 
 class TransferRead(BaseModel):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from tessera.errors import (
 )
 from tessera.events.service import record_event
 from tessera.events.types import EventType
+from tessera.kit.days import day_bounds
 from tessera.kit.ids import new_id
 from tessera.kit.money import validate_currency
 from tessera.kit.pagination import Page, PageParams
@@ -105,12 +106,13 @@ def _visible_account(session: Session, principal: Principal, account_id: str) ->
         holder_id=principal.visible_holder(),
     )
     if account is None or (principal.is_customer and principal.holder_id is None):
-        raise NotFound("Account not found.", details={"account_id": account_id})
+        raise _not_found("account_id")
     return account
 
 
-def _not_found(account_id: str) -> NotFound:
-    return NotFound("Account not found.", details={"account_id": account_id})
+def _not_found(field: str) -> NotFound:
+    # Names the field, never the id given: the id is the client's input (it could be anything).
+    return NotFound("Account not found.", details={"field": field})
 
 
 def _require_active(account: AccountState) -> None:
@@ -161,7 +163,7 @@ def post_movement(
     code = validate_currency(currency)
     seen = repository.account_states(session, [account_id], lock=False).get(account_id)
     if seen is None or not principal.can_see(firm_id=seen.firm_id, holder_id=seen.holder_id):
-        raise _not_found(account_id)
+        raise _not_found("account_id")
     account = repository.account_states(session, [account_id], lock=True)[account_id]
     if account.currency != code:
         raise _currency_mismatch(account, code)
@@ -239,11 +241,11 @@ def _authorise(
     principal.require(Scope.ACCOUNTS_WRITE)
     source = seen.get(request.from_account_id)
     if source is None or not principal.can_see(firm_id=source.firm_id, holder_id=source.holder_id):
-        raise _not_found(request.from_account_id)
+        raise _not_found("from_account_id")
     # The destination may belong to another holder, but never to another firm.
     target = seen.get(request.to_account_id)
     if target is None or target.firm_id != source.firm_id:
-        raise _not_found(request.to_account_id)
+        raise _not_found("to_account_id")
     return source, target, code
 
 
@@ -446,8 +448,7 @@ def build_statement(
     if start is not None and end is not None and start > end:
         raise ValidationFailed.single("from", "Must not be after `to`.")
     account = _visible_account(session, principal, account_id)
-    lower = datetime.combine(start, time.min, tzinfo=UTC) if start else None
-    upper = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC) if end else None
+    lower, upper = day_bounds(start, end)
     rows = repository.in_period(session, account.id, start=lower, end=upper)
     if lower is None:
         opening = 0

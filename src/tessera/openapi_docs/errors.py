@@ -104,6 +104,11 @@ _ALL: Final = (
     _of(PayloadTooLarge, "The body is larger than the limit (MAX_BODY_BYTES, MAX_UPLOAD_BYTES)."),
     _of(UnsupportedMediaType, "The body is not of a media type this operation accepts."),
     _of(ValidationFailed, "A field is not valid (`details.fields` names each)."),
+    _code(
+        422,
+        "card_number_in_text",
+        "A free-text field holds a card number (`details.fields` names it).",
+    ),
     _of(RuleViolation, "A rule that the request alone breaks."),
     _of(
         InvalidIpLiteral,
@@ -146,7 +151,12 @@ EVERY_OPERATION: Final = (
     "internal_error",
 )
 AUTHENTICATED: Final = ("token_expired", "not_found")
-WITH_BODY: Final = ("malformed_request", "payload_too_large", "unsupported_media_type")
+WITH_BODY: Final = (
+    "malformed_request",
+    "payload_too_large",
+    "unsupported_media_type",
+    "card_number_in_text",
+)
 WITH_IDEMPOTENCY_KEY: Final = ("idempotency_key_reused", "idempotency_key_in_use")
 WITH_PATH_ID: Final = ("not_found",)
 PUBLIC_OPERATIONS: Final = {

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera.kit.text import FreeText, FreeTextBlock, PlainText
 from tessera.registrations.domain import RegistrationStatus
 from tessera.vault.schemas import VaultCardRead
 
@@ -15,25 +16,25 @@ class RegistrationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    card_number: str = Field(
+    card_number: PlainText = Field(
         min_length=1, max_length=64, description="Digits; spaces and dashes are allowed."
     )
-    expiry_date: str = Field(
+    expiry_date: PlainText = Field(
         min_length=1,
         max_length=32,
         description="MM/YY, MM/YYYY or YYYY-MM-DD; stored as the last day of its month.",
         examples=["12/27"],
     )
-    cvv: str | None = Field(
+    cvv: PlainText | None = Field(
         default=None,
         max_length=8,
         description="3 digits (4 for American Express); checked, never stored or logged.",
     )
-    cardholder_name: str = Field(max_length=200, description="At least 3 characters.")
-    holder_id: str | None = Field(
+    cardholder_name: FreeText = Field(max_length=200, description="At least 3 characters.")
+    holder_id: PlainText | None = Field(
         default=None, max_length=40, description="Staff only: the account holder it belongs to."
     )
-    external_ref: str | None = Field(
+    external_ref: PlainText | None = Field(
         default=None, max_length=255, description="The firm's own reference."
     )
 
@@ -43,7 +44,7 @@ class RegistrationDecision(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(default=None, max_length=500)
+    reason: FreeTextBlock | None = Field(default=None, max_length=500)
 
 
 class RegistrationRejection(BaseModel):
@@ -51,7 +52,7 @@ class RegistrationRejection(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: FreeTextBlock = Field(min_length=1, max_length=500)
 
 
 class RegistrationRead(BaseModel):

@@ -12,7 +12,7 @@ Firms that auto-approve get ``approved`` at once (decided by the system, and aud
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ from tessera.events.types import EventType
 from tessera.firms import repository as firm_repository
 from tessera.holders import repository as holders
 from tessera.kit.card_numbers import ValidatedCard, normalize_card_number, validate_card_number
+from tessera.kit.days import day_bounds
 from tessera.kit.ids import new_id
 from tessera.kit.keyring import KeyRing
 from tessera.kit.pagination import Page, PageParams
@@ -302,13 +303,7 @@ class RegistrationFilter:
         """``created_at`` from the start of ``start`` up to the end of ``end``."""
         if self.start is not None and self.end is not None and self.end < self.start:
             raise ValidationFailed.single("to", "The end date must not be before the start date.")
-        low = datetime.combine(self.start, time.min, tzinfo=UTC) if self.start else None
-        high = (
-            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
-            if self.end
-            else None
-        )
-        return low, high
+        return day_bounds(self.start, self.end)
 
 
 def list_registrations(

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tessera.events.types import EventType
+from tessera.kit.text import FreeText, PlainText
 from tessera.models import DeliveryStatus, DeliveryTrigger, Event
 
 
@@ -28,19 +29,19 @@ class WebhookEndpointCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(
+    url: PlainText = Field(
         min_length=1,
         max_length=2048,
         description="An http(s) URL that accepts POST requests.",
         examples=["https://example.com/tessera/webhooks"],
     )
-    events: list[str] = Field(
+    events: list[PlainText] = Field(
         min_length=1,
         max_length=64,
         description='Event types to receive, or ["*"] for every type.',
         examples=[["account.created", "transfer.completed"]],
     )
-    description: str | None = Field(default=None, max_length=200)
+    description: FreeText | None = Field(default=None, max_length=200)
 
 
 class WebhookEndpointRead(BaseModel):
@@ -118,7 +119,7 @@ class RedeliveryCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    endpoint_id: str | None = Field(default=None, max_length=40)
+    endpoint_id: PlainText | None = Field(default=None, max_length=40)
 
 
 class RedeliveryRead(BaseModel):

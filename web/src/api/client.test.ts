@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { envelope, TestServer } from "../testing/httpServer";
 import { ApiClient, type Authenticator } from "./client";
-import { ApiError } from "./errors";
+import { ApiError, describeFieldProblem } from "./errors";
 
 let server: TestServer;
 let client: ApiClient;
@@ -125,6 +125,22 @@ describe("ApiClient errors", () => {
       { field: "dob", message: "Must be in the past." },
       { field: "email", message: "Not an email address." },
     ]);
+  });
+
+  it("keeps each field's rule and words a problem shown away from its field", async () => {
+    server.answer(() => ({
+      status: 422,
+      body: envelope("validation_error", "The request is not valid.", {
+        fields: [{ field: "holder_id", message: "Must be at most 40 characters.", rule: "max_length" }],
+      }),
+    }));
+    const error = await caught(client.json({ method: "POST", path: "/v1/accounts", auth: false }));
+    expect(error.fields).toEqual([{ field: "holder_id", message: "Must be at most 40 characters.", rule: "max_length" }]);
+    const [problem] = error.fields;
+    expect(problem && describeFieldProblem(problem)).toBe("Holder id: Must be at most 40 characters.");
+    expect(describeFieldProblem({ field: "body", message: "Give either `csr` or `key_algorithm`." })).toBe(
+      "Give either `csr` or `key_algorithm`.",
+    );
   });
 
   it("keeps rule codes and details", async () => {

@@ -4,8 +4,21 @@
 import { duration } from "../ui/plural";
 
 export interface FieldProblem {
+  /** The field's dotted path (`labels.env`, `events.0`), a query parameter's name or `path`. */
   field: string;
+  /** A sentence for people ("Must be at least 8 characters."); it never repeats the value. */
   message: string;
+  /** A stable name of the rule (`min_length`, `required`...); absent from older answers. */
+  rule?: string;
+}
+
+/** A field problem shown away from its field: the sentence, led by the field's name. */
+export function describeFieldProblem(problem: FieldProblem): string {
+  if (problem.field === "body" || problem.field === "") {
+    return problem.message;
+  }
+  const words = problem.field.replace(/[._]+/g, " ").trim();
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}: ${problem.message}`;
 }
 
 export interface ApiErrorInit {
@@ -44,8 +57,11 @@ export class ApiError extends Error {
       if (typeof entry !== "object" || entry === null) {
         return [];
       }
-      const { field, message } = entry as Record<string, unknown>;
-      return typeof field === "string" && typeof message === "string" ? [{ field, message }] : [];
+      const { field, message, rule } = entry as Record<string, unknown>;
+      if (typeof field !== "string" || typeof message !== "string") {
+        return [];
+      }
+      return typeof rule === "string" ? [{ field, message, rule }] : [{ field, message }];
     });
   }
 }

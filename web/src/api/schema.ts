@@ -578,26 +578,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/deliveries/imports/{import_id}/warnings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Import Warnings
-         * @description Every line imported with a warning, by line number (the report shows the first 100).
-         */
-        get: operations["list_import_warnings_v1_deliveries_imports__import_id__warnings_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/card-status": {
         parameters: {
             query?: never;
@@ -1849,7 +1829,7 @@ export interface components {
             card_number: string;
             /**
              * Cvv
-             * @description Checked, never stored or logged.
+             * @description A string of digits, or a JSON integer as the source document's clients send it (`cvv INTEGER`); checked, never stored or logged. An integer has no leading zeros: 7 is one digit and so not a valid code, send `"007"` as a string.
              */
             cvv?: string | null;
         };
@@ -2122,8 +2102,7 @@ export interface components {
         };
         /**
          * ImportRead
-         * @description An import report. ``errors`` holds the first 100 rejected lines, ``warnings`` the first
-         *     100 lines imported with a warning; all are kept.
+         * @description An import report. ``errors`` holds the first 100 rejected lines; all are kept.
          */
         ImportRead: {
             /** Id */
@@ -2151,12 +2130,8 @@ export interface components {
             rows_duplicate: number;
             /** Rows Rejected */
             rows_rejected: number;
-            /** Rows Warned */
-            rows_warned: number;
             /** Errors */
             errors: components["schemas"]["ImportErrorRead"][];
-            /** Warnings */
-            warnings: components["schemas"]["ImportWarningRead"][];
             /** Failure */
             failure: string | null;
             /** Duplicate Of */
@@ -2181,16 +2156,6 @@ export interface components {
          * @enum {string}
          */
         ImportStatus: "queued" | "processing" | "completed" | "failed";
-        /**
-         * ImportWarningRead
-         * @description A line imported with a warning (a phone kept as written): its number and why.
-         */
-        ImportWarningRead: {
-            /** Row */
-            row: number;
-            /** Message */
-            message: string;
-        };
         /**
          * KeyAlgorithm
          * @description The key types Tessera generates for end-entity certificates.
@@ -2394,17 +2359,6 @@ export interface components {
         PageRead_ImportRead_: {
             /** Items */
             items: components["schemas"]["ImportRead"][];
-            /** Total */
-            total: number;
-            /** Limit */
-            limit: number;
-            /** Offset */
-            offset: number;
-        };
-        /** PageRead[ImportWarningRead] */
-        PageRead_ImportWarningRead_: {
-            /** Items */
-            items: components["schemas"]["ImportWarningRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -3207,7 +3161,6 @@ export type ImportErrorRead = components['schemas']['ImportErrorRead'];
 export type ImportRead = components['schemas']['ImportRead'];
 export type ImportSource = components['schemas']['ImportSource'];
 export type ImportStatus = components['schemas']['ImportStatus'];
-export type ImportWarningRead = components['schemas']['ImportWarningRead'];
 export type KeyAlgorithm = components['schemas']['KeyAlgorithm'];
 export type LegacyCardStatusRead = components['schemas']['LegacyCardStatusRead'];
 export type LoginRequest = components['schemas']['LoginRequest'];
@@ -3226,7 +3179,6 @@ export type PageReadFirmRead = components['schemas']['PageRead_FirmRead_'];
 export type PageReadHolderRead = components['schemas']['PageRead_HolderRead_'];
 export type PageReadImportErrorRead = components['schemas']['PageRead_ImportErrorRead_'];
 export type PageReadImportRead = components['schemas']['PageRead_ImportRead_'];
-export type PageReadImportWarningRead = components['schemas']['PageRead_ImportWarningRead_'];
 export type PageReadRegistrationRead = components['schemas']['PageRead_RegistrationRead_'];
 export type PageReadStaffRead = components['schemas']['PageRead_StaffRead_'];
 export type PageReadTransactionRead = components['schemas']['PageRead_TransactionRead_'];
@@ -3380,7 +3332,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3499,7 +3451,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3617,7 +3569,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3734,7 +3686,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4051,7 +4003,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4611,7 +4563,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4850,7 +4802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5115,7 +5067,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `currency_mismatch`: The account holds another currency. */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `currency_mismatch`: The account holds another currency. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5266,7 +5218,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `same_account`: The source and the destination are the same account. `currency_mismatch`: The account holds another currency. */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `same_account`: The source and the destination are the same account. `currency_mismatch`: The account holds another currency. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5471,9 +5423,9 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["StatementRead"];
                     /**
-                     * @example "id","created_at","type","amount","amount_decimal","currency","balance_after","description","counterparty_account_id"
-                     *     "txn_01JD5X5A1B3C5D7E9F1G3H5J7K","2026-11-23T08:46:33Z","deposit","10000","100.00","USD","10000","Salary",""
-                     *     "txn_01JD5X5B2C4D6E8F0G2H4J6K8M","2026-11-23T08:47:02Z","transfer_out","2500","25.00","USD","7500","Rent","acc_01JD5X4N3P5Q7R9S1T3V5W7X9Y"
+                     * @example id,created_at,type,amount,amount_decimal,currency,balance_after,description
+                     *     txn_01JD5X5A1B3C5D7E9F1G3H5J7K,2026-11-23T08:46:33Z,deposit,10000,100.00,USD,10000,Salary
+                     *     txn_01JD5X5B2C4D6E8F0G2H4J6K8M,2026-11-23T08:47:02Z,transfer_out,2500,25.00,USD,7500,Rent
                      */
                     "text/csv": unknown;
                 };
@@ -5786,7 +5738,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6047,7 +5999,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6157,8 +6109,8 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["PageRead_RegistrationRead_"];
                     /**
-                     * @example "id","status","brand","masked_number","expiry","cardholder_name","holder_id","external_ref","reason","created_at","decided_at"
-                     *     "creg_01JD5X6A1B3C5D7E9F1G3H5J7K","pending","visa","411111******1111","2029-12-31","Ada Lovelace","ah_01JD5X3K8RB2C4D6E8F0G2H4J6","crm-7731","","2026-11-23T08:46:33Z",""
+                     * @example id,status,brand,masked_number,expiry,cardholder_name,holder_id,external_ref,reason,created_at,decided_at
+                     *     creg_01JD5X6A1B3C5D7E9F1G3H5J7K,pending,visa,411111******1111,2029-12-31,Ada Lovelace,ah_01JD5X3K8RB2C4D6E8F0G2H4J6,crm-7731,,2026-11-23T08:46:33Z,
                      */
                     "text/csv": unknown;
                 };
@@ -6347,7 +6299,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6602,7 +6554,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6752,7 +6704,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7024,17 +6976,10 @@ export interface operations {
                      *           "rows_imported": 2,
                      *           "rows_duplicate": 0,
                      *           "rows_rejected": 1,
-                     *           "rows_warned": 1,
                      *           "errors": [
                      *             {
                      *               "row": 3,
                      *               "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
-                     *             }
-                     *           ],
-                     *           "warnings": [
-                     *             {
-                     *               "row": 2,
-                     *               "message": "The phone number is not a valid number, neither in region AE nor with a country code. The event was imported with the phone as written."
                      *             }
                      *           ],
                      *           "failure": null,
@@ -7157,17 +7102,10 @@ export interface operations {
                      *       "rows_imported": 2,
                      *       "rows_duplicate": 0,
                      *       "rows_rejected": 1,
-                     *       "rows_warned": 1,
                      *       "errors": [
                      *         {
                      *           "row": 3,
                      *           "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
-                     *         }
-                     *       ],
-                     *       "warnings": [
-                     *         {
-                     *           "row": 2,
-                     *           "message": "The phone number is not a valid number, neither in region AE nor with a country code. The event was imported with the phone as written."
                      *         }
                      *       ],
                      *       "failure": null,
@@ -7201,17 +7139,10 @@ export interface operations {
                      *       "rows_imported": 2,
                      *       "rows_duplicate": 0,
                      *       "rows_rejected": 1,
-                     *       "rows_warned": 1,
                      *       "errors": [
                      *         {
                      *           "row": 3,
                      *           "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
-                     *         }
-                     *       ],
-                     *       "warnings": [
-                     *         {
-                     *           "row": 2,
-                     *           "message": "The phone number is not a valid number, neither in region AE nor with a country code. The event was imported with the phone as written."
                      *         }
                      *       ],
                      *       "failure": null,
@@ -7277,7 +7208,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `unrecognised_header`: The header lacks a column (`details` names the expected). `undetermined_kind`: Neither the form, the file name nor the header gives the kind. `empty_file`: The file is empty. `unreadable_file`: The file is not UTF-8 CSV text. */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `unrecognised_header`: The header lacks a column (`details` names the expected). `undetermined_kind`: Neither the form, the file name nor the header gives the kind. `empty_file`: The file is empty. `unreadable_file`: The file is not UTF-8 CSV text. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7349,17 +7280,10 @@ export interface operations {
                      *       "rows_imported": 2,
                      *       "rows_duplicate": 0,
                      *       "rows_rejected": 1,
-                     *       "rows_warned": 1,
                      *       "errors": [
                      *         {
                      *           "row": 3,
                      *           "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
-                     *         }
-                     *       ],
-                     *       "warnings": [
-                     *         {
-                     *           "row": 2,
-                     *           "message": "The phone number is not a valid number, neither in region AE nor with a country code. The event was imported with the phone as written."
                      *         }
                      *       ],
                      *       "failure": null,
@@ -7479,116 +7403,6 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["PageRead_ImportErrorRead_"];
-                };
-            };
-            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-        };
-    };
-    list_import_warnings_v1_deliveries_imports__import_id__warnings_get: {
-        parameters: {
-            query?: {
-                /**
-                 * @description Page size.
-                 * @example 50
-                 */
-                limit?: number;
-                /**
-                 * @description Items to skip.
-                 * @example 0
-                 */
-                offset?: number;
-            };
-            header?: never;
-            path: {
-                /** @example dim_01JD5X7C2D4E6F8G0H2J4K6M8N */
-                import_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "items": [
-                     *         {
-                     *           "row": 2,
-                     *           "message": "The phone number is not a valid number, neither in region AE nor with a country code. The event was imported with the phone as written."
-                     *         }
-                     *       ],
-                     *       "total": 1,
-                     *       "limit": 50,
-                     *       "offset": 0
-                     *     }
-                     */
-                    "application/json": components["schemas"]["PageRead_ImportWarningRead_"];
                 };
             };
             /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
@@ -8049,7 +7863,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_csr`: The CSR is not a PEM-encoded certificate signing request. `csr_signature_invalid`: The CSR is not signed by its own key. `csr_requests_ca`: The CSR asks for a CA certificate. `weak_key`: The key is too weak (RSA under 2048 bits, other curves). `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `invalid_csr`: The CSR is not a PEM-encoded certificate signing request. `csr_signature_invalid`: The CSR is not signed by its own key. `csr_requests_ca`: The CSR asks for a CA certificate. `weak_key`: The key is too weak (RSA under 2048 bits, other curves). `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8329,7 +8143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8498,7 +8312,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `ip_san_not_allowed`: IP address names need the firm's `allow_ip_sans` (a platform admin's). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9009,7 +8823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9243,7 +9057,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9516,7 +9330,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9860,7 +9674,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10073,7 +9887,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10341,7 +10155,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -10692,7 +10506,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_ip_literal`: The URL's host is an IP address in another form than a.b.c.d (0177.0.0.1). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11015,7 +10829,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11532,7 +11346,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12001,7 +11815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -12241,7 +12055,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `invalid_card_number`: Not a card number (Luhn check, length for the brand). `card_expired`: The card's expiry is in the past. `invalid_cvv`: The CVV has the wrong length (3 digits, 4 for Amex). */
             422: {
                 headers: {
                     [name: string]: unknown;

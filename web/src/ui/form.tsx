@@ -5,7 +5,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
-import { ApiError, describeError } from "../api/errors";
+import { ApiError, describeError, describeFieldProblem } from "../api/errors";
 
 export type FieldErrors<K extends string> = Partial<Record<K, string>>;
 
@@ -61,7 +61,7 @@ export function useFormErrors<K extends string>(
           if (mapped !== undefined) {
             next[mapped] ??= problem.message;
           } else {
-            loose.push(problem.message);
+            loose.push(describeFieldProblem(problem));
           }
         }
       } else if (error instanceof ApiError && mapping.codes?.[error.code] !== undefined) {
