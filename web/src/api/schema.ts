@@ -578,6 +578,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/deliveries/imports/{import_id}/warnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Import Warnings
+         * @description Every line imported with a warning, by line number (the report shows the first 100).
+         */
+        get: operations["list_import_warnings_v1_deliveries_imports__import_id__warnings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/card-status": {
         parameters: {
             query?: never;
@@ -2102,7 +2122,8 @@ export interface components {
         };
         /**
          * ImportRead
-         * @description An import report. ``errors`` holds the first 100 rejected lines; all are kept.
+         * @description An import report. ``errors`` holds the first 100 rejected lines, ``warnings`` the first
+         *     100 lines imported with a warning; all are kept.
          */
         ImportRead: {
             /** Id */
@@ -2130,8 +2151,12 @@ export interface components {
             rows_duplicate: number;
             /** Rows Rejected */
             rows_rejected: number;
+            /** Rows Warned */
+            rows_warned: number;
             /** Errors */
             errors: components["schemas"]["ImportErrorRead"][];
+            /** Warnings */
+            warnings: components["schemas"]["ImportWarningRead"][];
             /** Failure */
             failure: string | null;
             /** Duplicate Of */
@@ -2156,6 +2181,16 @@ export interface components {
          * @enum {string}
          */
         ImportStatus: "queued" | "processing" | "completed" | "failed";
+        /**
+         * ImportWarningRead
+         * @description A line imported with a warning (a phone kept as written): its number and why.
+         */
+        ImportWarningRead: {
+            /** Row */
+            row: number;
+            /** Message */
+            message: string;
+        };
         /**
          * KeyAlgorithm
          * @description The key types Tessera generates for end-entity certificates.
@@ -2359,6 +2394,17 @@ export interface components {
         PageRead_ImportRead_: {
             /** Items */
             items: components["schemas"]["ImportRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** PageRead[ImportWarningRead] */
+        PageRead_ImportWarningRead_: {
+            /** Items */
+            items: components["schemas"]["ImportWarningRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -3161,6 +3207,7 @@ export type ImportErrorRead = components['schemas']['ImportErrorRead'];
 export type ImportRead = components['schemas']['ImportRead'];
 export type ImportSource = components['schemas']['ImportSource'];
 export type ImportStatus = components['schemas']['ImportStatus'];
+export type ImportWarningRead = components['schemas']['ImportWarningRead'];
 export type KeyAlgorithm = components['schemas']['KeyAlgorithm'];
 export type LegacyCardStatusRead = components['schemas']['LegacyCardStatusRead'];
 export type LoginRequest = components['schemas']['LoginRequest'];
@@ -3179,6 +3226,7 @@ export type PageReadFirmRead = components['schemas']['PageRead_FirmRead_'];
 export type PageReadHolderRead = components['schemas']['PageRead_HolderRead_'];
 export type PageReadImportErrorRead = components['schemas']['PageRead_ImportErrorRead_'];
 export type PageReadImportRead = components['schemas']['PageRead_ImportRead_'];
+export type PageReadImportWarningRead = components['schemas']['PageRead_ImportWarningRead_'];
 export type PageReadRegistrationRead = components['schemas']['PageRead_RegistrationRead_'];
 export type PageReadStaffRead = components['schemas']['PageRead_StaffRead_'];
 export type PageReadTransactionRead = components['schemas']['PageRead_TransactionRead_'];
@@ -5423,9 +5471,9 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["StatementRead"];
                     /**
-                     * @example id,created_at,type,amount,amount_decimal,currency,balance_after,description
-                     *     txn_01JD5X5A1B3C5D7E9F1G3H5J7K,2026-11-23T08:46:33Z,deposit,10000,100.00,USD,10000,Salary
-                     *     txn_01JD5X5B2C4D6E8F0G2H4J6K8M,2026-11-23T08:47:02Z,transfer_out,2500,25.00,USD,7500,Rent
+                     * @example "id","created_at","type","amount","amount_decimal","currency","balance_after","description","counterparty_account_id"
+                     *     "txn_01JD5X5A1B3C5D7E9F1G3H5J7K","2026-11-23T08:46:33Z","deposit","10000","100.00","USD","10000","Salary",""
+                     *     "txn_01JD5X5B2C4D6E8F0G2H4J6K8M","2026-11-23T08:47:02Z","transfer_out","2500","25.00","USD","7500","Rent","acc_01JD5X4N3P5Q7R9S1T3V5W7X9Y"
                      */
                     "text/csv": unknown;
                 };
@@ -6109,8 +6157,8 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["PageRead_RegistrationRead_"];
                     /**
-                     * @example id,status,brand,masked_number,expiry,cardholder_name,holder_id,external_ref,reason,created_at,decided_at
-                     *     creg_01JD5X6A1B3C5D7E9F1G3H5J7K,pending,visa,411111******1111,2029-12-31,Ada Lovelace,ah_01JD5X3K8RB2C4D6E8F0G2H4J6,crm-7731,,2026-11-23T08:46:33Z,
+                     * @example "id","status","brand","masked_number","expiry","cardholder_name","holder_id","external_ref","reason","created_at","decided_at"
+                     *     "creg_01JD5X6A1B3C5D7E9F1G3H5J7K","pending","visa","411111******1111","2029-12-31","Ada Lovelace","ah_01JD5X3K8RB2C4D6E8F0G2H4J6","crm-7731","","2026-11-23T08:46:33Z",""
                      */
                     "text/csv": unknown;
                 };
@@ -6976,10 +7024,17 @@ export interface operations {
                      *           "rows_imported": 2,
                      *           "rows_duplicate": 0,
                      *           "rows_rejected": 1,
+                     *           "rows_warned": 1,
                      *           "errors": [
                      *             {
                      *               "row": 3,
                      *               "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
+                     *             }
+                     *           ],
+                     *           "warnings": [
+                     *             {
+                     *               "row": 2,
+                     *               "message": "The phone number is not a valid number, neither in region AE nor with a country code. The event was imported with the phone as written."
                      *             }
                      *           ],
                      *           "failure": null,
@@ -7102,10 +7157,17 @@ export interface operations {
                      *       "rows_imported": 2,
                      *       "rows_duplicate": 0,
                      *       "rows_rejected": 1,
+                     *       "rows_warned": 1,
                      *       "errors": [
                      *         {
                      *           "row": 3,
                      *           "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
+                     *         }
+                     *       ],
+                     *       "warnings": [
+                     *         {
+                     *           "row": 2,
+                     *           "message": "The phone number is not a valid number, neither in region AE nor with a country code. The event was imported with the phone as written."
                      *         }
                      *       ],
                      *       "failure": null,
@@ -7139,10 +7201,17 @@ export interface operations {
                      *       "rows_imported": 2,
                      *       "rows_duplicate": 0,
                      *       "rows_rejected": 1,
+                     *       "rows_warned": 1,
                      *       "errors": [
                      *         {
                      *           "row": 3,
                      *           "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
+                     *         }
+                     *       ],
+                     *       "warnings": [
+                     *         {
+                     *           "row": 2,
+                     *           "message": "The phone number is not a valid number, neither in region AE nor with a country code. The event was imported with the phone as written."
                      *         }
                      *       ],
                      *       "failure": null,
@@ -7280,10 +7349,17 @@ export interface operations {
                      *       "rows_imported": 2,
                      *       "rows_duplicate": 0,
                      *       "rows_rejected": 1,
+                     *       "rows_warned": 1,
                      *       "errors": [
                      *         {
                      *           "row": 3,
                      *           "message": "The phone number was turned into scientific notation (like 9.7E+11) by a spreadsheet and has lost digits; export the column as text."
+                     *         }
+                     *       ],
+                     *       "warnings": [
+                     *         {
+                     *           "row": 2,
+                     *           "message": "The phone number is not a valid number, neither in region AE nor with a country code. The event was imported with the phone as written."
                      *         }
                      *       ],
                      *       "failure": null,
@@ -7403,6 +7479,116 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["PageRead_ImportErrorRead_"];
+                };
+            };
+            /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: Authenticated, but the role or the token's scopes do not allow it. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found, or another firm's (never revealed to exist). `not_found`: No such object, or one of another firm (never revealed to exist). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts (`Retry-After` says how long to wait). `rate_limited`: Too many attempts: wait `Retry-After` seconds. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unexpected error; quote the `request_id`. `internal_error`: Something went wrong on our side: quote the `request_id`. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unavailable for now; retry later. `unavailable`: A dependency (the database) is not answering: retry after `Retry-After`. `overloaded`: The service is saturated and did not start the request: nothing changed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_import_warnings_v1_deliveries_imports__import_id__warnings_get: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Page size.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Items to skip.
+                 * @example 0
+                 */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @example dim_01JD5X7C2D4E6F8G0H2J4K6M8N */
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "row": 2,
+                     *           "message": "The phone number is not a valid number, neither in region AE nor with a country code. The event was imported with the phone as written."
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "limit": 50,
+                     *       "offset": 0
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PageRead_ImportWarningRead_"];
                 };
             };
             /** @description Not authenticated. `unauthorized`: No access token, or one that is not valid (also an unknown refresh token). `token_expired`: The access token has expired: refresh it. */
@@ -10506,7 +10692,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). */
+            /** @description Not valid. `validation_error`: A field is not valid (`details.fields` names each). `card_number_in_text`: A free-text field holds a card number (`details.fields` names it). `invalid_ip_literal`: The URL's host is an IP address in another form than a.b.c.d (0177.0.0.1). */
             422: {
                 headers: {
                     [name: string]: unknown;
