@@ -327,6 +327,10 @@ def _call(session: Session, unit: _Unit[Any]) -> None:
 def _run_unit(session: Session, unit: _Unit[Any]) -> None:
     """One unit in its own savepoint: kept when it returns, rolled back alone when it fails."""
     savepoint = session.begin_nested()
+    # The session says SAVEPOINT only when next asked for its connection, and a unit that speaks
+    # through the pinned cursor (tessera.rawsql) never asks: without this, "rolled back alone"
+    # would roll back nothing, and on PostgreSQL one failed statement would abort the batch.
+    session.connection()
     try:
         _call(session, unit)
     except TesseraError as exc:
