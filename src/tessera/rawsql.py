@@ -135,11 +135,18 @@ def read_cursor(engine: Engine) -> Iterator[Cursor]:
 
     On SQLite the statement runs in autocommit (one statement is its own consistent snapshot);
     on PostgreSQL its implicit transaction is rolled back when the connection goes back to the
-    pool.
+    pool. A connection that cannot be made raises SQLAlchemy's error (``OperationalError``).
     """
-    raw = engine.raw_connection()
+    driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
     try:
-        yield Cursor(raw.cursor(), engine.dialect.name, engine.dialect.loaded_dbapi.Error)
+        raw = engine.raw_connection()
+    except driver_error as exc:
+        # ``raw_connection()`` lets the driver's own error out when no connection can be made
+        # (no host answers, or none accepts writes during a failover): give it SQLAlchemy's
+        # class, as ``Engine.connect()`` would, so that the app answers 503 and not 500.
+        raise DBAPIError.instance(None, None, exc, driver_error) from exc
+    try:
+        yield Cursor(raw.cursor(), engine.dialect.name, driver_error)
     finally:
         raw.close()
 
