@@ -16,6 +16,7 @@ from tessera.errors import Overloaded, RuleViolation, TesseraError, Unavailable
 from tessera.models import DEFAULT_FIRM_ID, Event
 from tessera.runtime import Runtime
 from tessera.writer import Writer
+from tests.conftest import LogView
 
 
 def _add_event(name: str) -> Callable[[Session], str]:
@@ -193,6 +194,29 @@ class TestNothingBeforeTheCommit:
         # The writer goes on with a fresh connection.
         assert asyncio.run(writer.run(_add_event("after"))) == "after"
         assert _stored(runtime) == {"evt_after"}
+
+    def test_a_connection_lost_under_the_raw_cursor_fails_the_batch_at_once(
+        self, runtime: Runtime, writer: Writer, backend: str, logs: LogView
+    ) -> None:
+        if backend != "postgresql":
+            pytest.skip("a server that goes away is PostgreSQL's case")
+        kill = rawsql.Statement.of("SELECT pg_terminate_backend(pg_backend_pid())")
+
+        def loses_its_connection(session: Session) -> str:
+            rawsql.cursor(session).execute(kill)
+            return "looked fine"
+
+        def after_the_loss(session: Session) -> str:
+            rawsql.cursor(session).execute(rawsql.Statement.of("SELECT 1"))
+            return "never"
+
+        results = asyncio.run(_behind_gate(writer, loses_its_connection, after_the_loss))
+        assert all(isinstance(r, Unavailable) for r in results), results
+        # The loss is one warning for the batch, not a traceback per unit (as a bug would be).
+        events = [r["event"] for r in logs.records()]
+        assert "writer_batch_failed" in events
+        assert "writer_unit_failed" not in events
+        assert asyncio.run(writer.run(_add_event("after"))) == "after"
 
 
 class TestBoundedWaiting:

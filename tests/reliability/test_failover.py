@@ -57,6 +57,7 @@ AFTER_RECOVERY_SECONDS = 4.0
 DRILL_LIMIT_SECONDS = 60.0
 RETRY_PAUSE_SECONDS = 0.1  # faster than Retry-After, so that recovery is timed finely
 FUNDS = 10**12
+STARTUP_SECONDS = 120.0  # a shared, loaded machine starts uvicorn slowly
 
 
 @dataclass
@@ -272,8 +273,8 @@ class TestFailover:
             )
         try:
             with (
-                live_server(url, tmp_path) as first,
-                live_server(url, tmp_path) as second,
+                live_server(url, tmp_path, startup_timeout=STARTUP_SECONDS) as first,
+                live_server(url, tmp_path, startup_timeout=STARTUP_SECONDS) as second,
             ):
                 servers = [first, second]
                 token, accounts = _prepare(first.base_url, admin_email)
