@@ -45,7 +45,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from tessera import rawsql
-from tessera.db import Database
+from tessera.db import Database, is_read_only_error
 from tessera.errors import Overloaded, TesseraError, Unavailable
 from tessera.observability import get_logger
 from tessera.overload import start_by
@@ -247,6 +247,11 @@ class Writer:
         except Exception as exc:
             # The transaction as a whole did not commit: no unit of it may claim success.
             log.warning("writer_batch_failed", units=len(live), error=type(exc).__name__)
+            if is_read_only_error(exc):
+                # Statements on the pinned cursor bypass SQLAlchemy's error handling (see
+                # tessera.db): discard this connection here, so the next batch reconnects.
+                with contextlib.suppress(Exception):
+                    session.connection().invalidate(exc)
             with contextlib.suppress(Exception):  # the connection may already be gone
                 session.rollback()
             failure: TesseraError = exc if isinstance(exc, Overloaded) else _unconfirmed()
@@ -342,7 +347,7 @@ def _run_unit(session: Session, unit: _Unit[Any]) -> None:
         unit.error = exc
     except SQLAlchemyError as exc:
         savepoint.rollback()
-        if _connection_lost(exc):
+        if _connection_lost(exc) or is_read_only_error(exc):
             raise  # the whole batch is lost with its connection
         log.exception("writer_unit_failed")
         unit.error = exc

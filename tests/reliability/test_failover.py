@@ -17,6 +17,7 @@ minus the moment of the kill) and what the clients saw.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import threading
 import time
@@ -28,14 +29,16 @@ from pathlib import Path
 import httpx2 as httpx
 import psycopg
 import pytest
+import sqlalchemy as sa
 
 from tessera.app import create_app
 from tessera.db import Database
 from tessera.models import DEFAULT_FIRM_ID
-from tessera.runtime import build_runtime
+from tessera.runtime import Runtime, build_runtime
 from tests.conftest import BACKENDS, make_settings
-from tests.support.api import PASSWORD
+from tests.support.api import PASSWORD, Api
 from tests.support.postgres import (
+    Cluster,
     ReplicatedPair,
     find_pg_bin,
     free_port,
@@ -248,6 +251,54 @@ class TestMultiHostUrl:
             assert answer.status_code == 503, answer.text
             assert answer.headers["Retry-After"] == "1"
             assert answer.json()["error"]["code"] == "unavailable"
+
+
+class TestReadOnlyServer:
+    def test_a_write_on_a_server_that_turned_read_only_is_a_503_and_drops_the_connection(
+        self,
+        api: Api,
+        runtime: Runtime,
+        backend: str,
+        request: pytest.FixtureRequest,
+    ) -> None:
+        """A primary fenced in place (``default_transaction_read_only``) keeps its connections.
+
+        Its pooled connections still answer a pre-ping, so the writes on them must be told to
+        retry (503, not the 500 of an unexpected InternalError), and the connections discarded:
+        the next checkout reconnects, and libpq picks the host that accepts writes.
+        """
+        if backend != "postgresql" or os.environ.get("TESSERA_TEST_POSTGRES_URL"):
+            pytest.skip("needs the suite's own PostgreSQL cluster, to make it read-only")
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        customer = api.customer()
+        account = customer.open_account()
+        invalidated: list[BaseException | None] = []
+        sa.event.listen(
+            runtime.db.engine, "invalidate", lambda _c, _r, exc: invalidated.append(exc)
+        )
+        deposit = {"account_id": account, "type": "deposit", "amount": 500, "currency": "USD"}
+        with psycopg.connect(
+            f"host=127.0.0.1 port={cluster.port} user=postgres dbname=postgres", autocommit=True
+        ) as admin:
+            admin.execute("ALTER SYSTEM SET default_transaction_read_only = on")
+            admin.execute("SELECT pg_reload_conf()")
+            try:
+                time.sleep(0.5)  # every backend rereads its configuration
+                refused = customer.post(
+                    "/v1/transactions", json=deposit, headers={"Idempotency-Key": "ro-1"}
+                )
+            finally:
+                admin.execute("ALTER SYSTEM RESET default_transaction_read_only")
+                admin.execute("SELECT pg_reload_conf()")
+            time.sleep(0.5)
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["Retry-After"] == "1"
+        assert invalidated, "the read-only connection went back to the pool"
+        retried = customer.post(
+            "/v1/transactions", json=deposit, headers={"Idempotency-Key": "ro-1"}
+        )
+        assert retried.status_code == 201, retried.text
+        assert customer.balance(account) == 500
 
 
 @pytest.mark.slow
