@@ -374,6 +374,8 @@ class TestFailover:
                 f"{dict(sorted(statuses.items(), key=str))}; "
                 f"before the kill {dict(Counter(o.status for o in before))}, "
                 f"after it {dict(Counter(o.status for o in after))}; "
+                f"{len(acknowledged)} transfers acknowledged; slowest answer "
+                f"{max(o.at - o.sent for o in outcomes):.2f}s; "
                 f"standby promoted {promoted_at - killed_at:.2f}s after the kill; "
                 + (
                     f"recovered (first 201 after the kill) in {recovery:.2f}s"
