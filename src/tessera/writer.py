@@ -271,7 +271,9 @@ class Writer:
     def _apply_alone(self, unit: _Unit[Any]) -> None:
         """One unit in a transaction of its own: no savepoint, its error is the batch's."""
         session = self._db.session(write=True)
+        connection: Connection | None = None
         try:
+            connection = session.connection()  # begins the unit's transaction
             rawsql.pin_cursor(session)
             try:
                 _call(session, unit)
@@ -283,7 +285,7 @@ class Writer:
                     session.rollback()
                 return
             except SQLAlchemyError as exc:
-                if _connection_lost(exc):
+                if _connection_lost(exc) or is_read_only_error(exc):
                     raise
                 log.exception("writer_unit_failed")
                 unit.error = exc
@@ -297,6 +299,9 @@ class Writer:
             session.commit()
         except Exception as exc:
             log.warning("writer_batch_failed", units=1, error=type(exc).__name__)
+            if connection is not None and is_read_only_error(exc):
+                with contextlib.suppress(Exception):  # as in _apply
+                    connection.invalidate(exc)
             with contextlib.suppress(Exception):
                 session.rollback()
             unit.result = None
