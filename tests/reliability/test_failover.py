@@ -30,12 +30,16 @@ import httpx2 as httpx
 import psycopg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.app import create_app
 from tessera.db import Database
+from tessera.errors import Unavailable
 from tessera.models import DEFAULT_FIRM_ID
 from tessera.runtime import Runtime, build_runtime
-from tests.conftest import BACKENDS, make_settings
+from tessera.writer import Writer
+from tests.conftest import BACKENDS, LogView, make_settings
 from tests.support.api import PASSWORD, Api
 from tests.support.postgres import (
     Cluster,
@@ -251,6 +255,48 @@ class TestMultiHostUrl:
             assert answer.status_code == 503, answer.text
             assert answer.headers["Retry-After"] == "1"
             assert answer.json()["error"]["code"] == "unavailable"
+
+
+_KILL_MY_BACKEND = rawsql.Statement.of("SELECT pg_terminate_backend(pg_backend_pid())")
+
+
+class TestLostConnection:
+    """A connection that dies under a raw-cursor statement is one warning, not a traceback."""
+
+    def test_a_unit_alone_in_its_transaction(
+        self, runtime: Runtime, backend: str, logs: LogView
+    ) -> None:
+        if backend != "postgresql":
+            pytest.skip("a server that goes away is PostgreSQL's case")
+        writer = Writer(runtime.db, threads=2)  # as on PostgreSQL: a transaction per unit
+
+        def loses_its_connection(session: Session) -> str:
+            rawsql.cursor(session).execute(_KILL_MY_BACKEND)
+            return "looked fine"
+
+        try:
+            with pytest.raises(Unavailable):
+                asyncio.run(writer.run(loses_its_connection))
+            assert asyncio.run(writer.run(lambda session: "after")) == "after"
+        finally:
+            writer.stop()
+        events = [r["event"] for r in logs.records()]
+        assert "writer_batch_failed" in events
+        assert "writer_unit_failed" not in events
+
+    def test_a_read_cursor(self, runtime: Runtime, backend: str, logs: LogView) -> None:
+        if backend != "postgresql":
+            pytest.skip("a server that goes away is PostgreSQL's case")
+        with (
+            pytest.raises(sa.exc.OperationalError) as lost,
+            rawsql.read_cursor(runtime.db.engine) as cursor,
+        ):
+            cursor.execute(_KILL_MY_BACKEND)
+        assert lost.value.connection_invalidated
+        # Discarded, not handed back to the pool to fail its rollback (logged as an error).
+        assert not [r for r in logs.records() if r["level"] == "error"]
+        with rawsql.read_cursor(runtime.db.engine) as cursor:
+            assert cursor.one(rawsql.Statement.of("SELECT 1")) == (1,)
 
 
 class TestReadOnlyServer:
