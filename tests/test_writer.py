@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tessera import rawsql
 from tessera.errors import Overloaded, RuleViolation, TesseraError, Unavailable
 from tessera.models import DEFAULT_FIRM_ID, Event
 from tessera.runtime import Runtime
 from tessera.writer import Writer
+from tests.conftest import LogView
 
 
 def _add_event(name: str) -> Callable[[Session], str]:
@@ -22,6 +25,31 @@ def _add_event(name: str) -> Callable[[Session], str]:
             Event(id=f"evt_{name}", firm_id=DEFAULT_FIRM_ID, type="test.unit", data={"n": name})
         )
         session.flush()
+        return name
+
+    return work
+
+
+_RAW_INSERT = rawsql.Statement.of(
+    "INSERT INTO events (id, firm_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def _add_raw_event(name: str) -> Callable[[Session], str]:
+    """Like ``_add_event``, through the writer's pinned driver cursor (as the money path does)."""
+
+    def work(session: Session) -> str:
+        cursor = rawsql.cursor(session)
+        cursor.execute(
+            _RAW_INSERT,
+            (
+                f"evt_{name}",
+                DEFAULT_FIRM_ID,
+                "test.unit",
+                cursor.json({"n": name}),
+                cursor.stamp(datetime.now(UTC)),
+            ),
+        )
         return name
 
     return work
@@ -84,6 +112,34 @@ class TestGroupCommit:
         assert results[2] == "c"
         assert _stored(runtime) == {"evt_a", "evt_c"}
 
+    def test_a_unit_that_wrote_through_the_raw_cursor_rolls_back_alone(
+        self, runtime: Runtime, writer: Writer
+    ) -> None:
+        def fails(session: Session) -> str:
+            _add_raw_event("bad")(session)
+            raise RuleViolation("no", code="test_refused")
+
+        results = asyncio.run(_behind_gate(writer, _add_raw_event("a"), fails, _add_raw_event("c")))
+        assert results[0] == "a"
+        assert isinstance(results[1], RuleViolation)
+        assert results[2] == "c"
+        assert _stored(runtime) == {"evt_a", "evt_c"}
+
+    def test_a_failed_raw_statement_leaves_the_rest_of_the_batch_working(
+        self, runtime: Runtime, writer: Writer
+    ) -> None:
+        # On PostgreSQL a failed statement aborts the transaction unless it ran in a savepoint:
+        # every later unit of the batch would fail with "current transaction is aborted" (a 500).
+        results = asyncio.run(
+            _behind_gate(
+                writer, _add_raw_event("first"), _add_raw_event("first"), _add_raw_event("next")
+            )
+        )
+        assert results[0] == "first"
+        assert isinstance(results[1], sa.exc.IntegrityError)
+        assert results[2] == "next"
+        assert _stored(runtime) == {"evt_first", "evt_next"}
+
     def test_an_unexpected_exception_rolls_back_alone(
         self, runtime: Runtime, writer: Writer
     ) -> None:
@@ -138,6 +194,29 @@ class TestNothingBeforeTheCommit:
         # The writer goes on with a fresh connection.
         assert asyncio.run(writer.run(_add_event("after"))) == "after"
         assert _stored(runtime) == {"evt_after"}
+
+    def test_a_connection_lost_under_the_raw_cursor_fails_the_batch_at_once(
+        self, runtime: Runtime, writer: Writer, backend: str, logs: LogView
+    ) -> None:
+        if backend != "postgresql":
+            pytest.skip("a server that goes away is PostgreSQL's case")
+        kill = rawsql.Statement.of("SELECT pg_terminate_backend(pg_backend_pid())")
+
+        def loses_its_connection(session: Session) -> str:
+            rawsql.cursor(session).execute(kill)
+            return "looked fine"
+
+        def after_the_loss(session: Session) -> str:
+            rawsql.cursor(session).execute(rawsql.Statement.of("SELECT 1"))
+            return "never"
+
+        results = asyncio.run(_behind_gate(writer, loses_its_connection, after_the_loss))
+        assert all(isinstance(r, Unavailable) for r in results), results
+        # The loss is one warning for the batch, not a traceback per unit (as a bug would be).
+        events = [r["event"] for r in logs.records()]
+        assert "writer_batch_failed" in events
+        assert "writer_unit_failed" not in events
+        assert asyncio.run(writer.run(_add_event("after"))) == "after"
 
 
 class TestBoundedWaiting:

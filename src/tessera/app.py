@@ -15,7 +15,13 @@ from fastapi.responses import Response
 from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -23,6 +29,7 @@ from starlette.routing import Match
 import tessera
 from tessera import startup
 from tessera.config import Settings, get_settings
+from tessera.db import is_read_only_error
 from tessera.errors import (
     MalformedRequest,
     Overloaded,
@@ -105,7 +112,7 @@ def _database_unavailable(exc: SQLAlchemyError) -> bool:
         return True
     if not isinstance(exc, DBAPIError):
         return False
-    if exc.connection_invalidated:
+    if exc.connection_invalidated or is_read_only_error(exc):
         return True
     if isinstance(exc.orig, sqlite3.Error):
         # SQLite says OperationalError for "no such table" too: that one is a 500.
@@ -208,7 +215,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_exception_handler(TesseraError, _on_tessera_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
-    for unavailable in (SQLAlchemyTimeoutError, OperationalError, InterfaceError):
+    # InternalError: a write on a server that turned read-only (SQLSTATE 25006).
+    for unavailable in (SQLAlchemyTimeoutError, OperationalError, InterfaceError, InternalError):
         app.add_exception_handler(unavailable, _on_database_unavailable)  # type: ignore[arg-type]
 
     for router in ROUTERS:

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -32,6 +32,16 @@ SessionScope = Callable[[], AbstractContextManager[Session]]
 """A unit of work of its own (``Database.session_scope``): the session it yields is committed by
 its owner when the block ends, rolled back when it raises. A service that must end a transaction
 before a slow step (signing) takes one of these, and so never commits itself."""
+
+# SQLSTATE 25006 read_only_sql_transaction: the server this connection reached no longer
+# accepts writes (a primary demoted or fenced in place). The connection is of no use to a writer.
+READ_ONLY_SQLSTATE = "25006"
+
+
+def is_read_only_error(exc: BaseException) -> bool:
+    """Whether ``exc`` (SQLAlchemy's or the driver's) says the server refuses writes."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "sqlstate", None) == READ_ONLY_SQLSTATE
 
 
 class Database:
@@ -64,8 +74,12 @@ class Database:
                 "timeout": busy_timeout_ms / 1000,
             }
         else:
+            # A connection the server dropped (a crash, a failover) is found on checkout and
+            # replaced; with a multi-host DATABASE_URL the new one goes to the current primary.
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = sa.create_engine(url, **kwargs)
+        if not self.is_sqlite:
+            event.listen(self.engine, "handle_error", _read_only_is_a_disconnect)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         if self.is_sqlite:
             self._install_sqlite_hooks(busy_timeout_ms, lock_timeout=pool_timeout)
@@ -140,6 +154,14 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _read_only_is_a_disconnect(context: ExceptionContext) -> None:
+    # A pre-ping cannot tell a read-only server from a primary: discard the pool's connections
+    # to it as if they were lost, so that the next checkout reconnects and libpq picks the host
+    # that accepts writes (target_session_attrs=read-write).
+    if context.original_exception is not None and is_read_only_error(context.original_exception):
+        context.is_disconnect = True
 
 
 def end_read_transaction(session: Session) -> None:

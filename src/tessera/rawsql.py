@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 Params = Sequence[Any]
@@ -68,7 +68,7 @@ class Cursor:
         try:
             self._cursor.execute(sql, params)
         except self._driver_error as exc:
-            raise DBAPIError.instance(sql, params, exc, self._driver_error) from exc
+            raise self._error(sql, params, exc) from exc
         return self
 
     def executemany(self, statement: Statement, rows: Sequence[Params]) -> None:
@@ -76,7 +76,17 @@ class Cursor:
         try:
             self._cursor.executemany(sql, rows)
         except self._driver_error as exc:
-            raise DBAPIError.instance(sql, rows, exc, self._driver_error) from exc
+            raise self._error(sql, rows, exc) from exc
+
+    def _error(self, sql: str, params: Any, exc: Exception) -> StatementError:
+        # A statement that failed because its connection died (the server went away: a crash,
+        # a failover) says so, as SQLAlchemy's own statements do, so that the writer gives up
+        # the whole batch at once and the app answers 503.
+        connection = getattr(self._cursor, "connection", None)
+        lost = bool(getattr(connection, "closed", False))  # psycopg's; sqlite3 has none
+        return DBAPIError.instance(
+            sql, params, exc, self._driver_error, connection_invalidated=lost
+        )
 
     def one(self, statement: Statement, params: Params = ()) -> tuple[Any, ...] | None:
         self.execute(statement, params)
@@ -135,11 +145,24 @@ def read_cursor(engine: Engine) -> Iterator[Cursor]:
 
     On SQLite the statement runs in autocommit (one statement is its own consistent snapshot);
     on PostgreSQL its implicit transaction is rolled back when the connection goes back to the
-    pool.
+    pool. A connection that cannot be made raises SQLAlchemy's error (``OperationalError``).
     """
-    raw = engine.raw_connection()
+    driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
     try:
-        yield Cursor(raw.cursor(), engine.dialect.name, engine.dialect.loaded_dbapi.Error)
+        raw = engine.raw_connection()
+    except driver_error as exc:
+        # ``raw_connection()`` lets the driver's own error out when no connection can be made
+        # (no host answers, or none accepts writes during a failover): give it SQLAlchemy's
+        # class, as ``Engine.connect()`` would, so that the app answers 503 and not 500.
+        raise DBAPIError.instance(None, None, exc, driver_error) from exc
+    try:
+        yield Cursor(raw.cursor(), engine.dialect.name, driver_error)
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            # Dead (the server went away): discard it, rather than have the pool try to roll
+            # it back on return and log that failure as an error.
+            raw.invalidate(exc.orig)
+        raise
     finally:
         raw.close()
 
