@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 "$UV" export --frozen --all-groups --no-emit-project --no-hashes --quiet \
     --format requirements-txt -o "$work/requirements.txt"
 status=0
-"$BIN/pip-audit" --requirement "$work/requirements.txt" --no-deps --disable-pip \
+timeout 120 "$BIN/pip-audit" --requirement "$work/requirements.txt" --no-deps --disable-pip \
     --vulnerability-service osv --osv-url "$OSV_URL" --timeout 10 --progress-spinner off \
     --format json --output "$work/report.json" 2>"$work/stderr" || status=$?
 if [ ! -s "$work/report.json" ]; then

@@ -17,4 +17,10 @@ if ! curl --silent --fail --max-time 3 -o /dev/null -H 'Content-Type: applicatio
     echo "npm audit: skipped: the advisory endpoint of $registry cannot be reached"
     exit 0
 fi
-npm audit --package-lock-only --audit-level=moderate
+status=0
+timeout 90 npm audit --package-lock-only --audit-level=moderate || status=$?
+if [ "$status" = 124 ]; then
+    echo "npm audit: skipped: $registry did not answer within 90 s"
+    exit 0
+fi
+exit "$status"
