@@ -283,15 +283,27 @@ class BooksCheck:
             for command in commands
         ]
 
-    def assert_passed(self, timeout: float = 60) -> list[str]:
-        """Every command exited 0; returns their outputs."""
-        outputs = []
-        for command, process in self._runs:
-            try:
-                output, _ = process.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                output, _ = process.communicate()
-            assert process.returncode == 0, f"tessera {' '.join(command)}: {output}"
-            outputs.append(output)
+    def assert_passed(self, timeout: float = 120) -> list[str]:
+        """Every command exited 0 within ``timeout`` seconds in all; returns their outputs."""
+        deadline = time.monotonic() + timeout
+        outputs: list[str] = []
+        try:
+            for command, process in self._runs:
+                try:
+                    output, _ = process.communicate(timeout=max(1.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    output, _ = process.communicate()
+                    raise AssertionError(
+                        f"tessera {' '.join(command)} timed out: {output}"
+                    ) from None
+                assert process.returncode == 0, (
+                    f"tessera {' '.join(command)} exited {process.returncode}: {output}"
+                )
+                outputs.append(output)
+        finally:
+            for _, process in self._runs:
+                if process.poll() is None:
+                    process.kill()
+                    process.communicate()
         return outputs
