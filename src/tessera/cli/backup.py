@@ -122,14 +122,16 @@ def _sqlite_path(settings: Settings) -> Path:
 
 
 @contextmanager
-def _sqlite(path: Path, *, read_only: bool) -> Iterator[sqlite3.Connection]:
-    uri = f"{path.resolve().as_uri()}?mode={'ro' if read_only else 'rwc'}"
+def _sqlite(path: Path, *, mode: str) -> Iterator[sqlite3.Connection]:
+    """``mode`` ro (a backup file), rw (a live database in WAL mode, which a read-only
+    connection cannot always open) or rwc (a new file)."""
+    uri = f"{path.resolve().as_uri()}?mode={mode}"
     with closing(sqlite3.connect(uri, uri=True, timeout=30)) as connection:
         yield connection
 
 
 def _backup_sqlite(source: Path, target: Path) -> None:
-    with _sqlite(source, read_only=True) as src, _sqlite(target, read_only=False) as dst:
+    with _sqlite(source, mode="rw") as src, _sqlite(target, mode="rwc") as dst:
         src.backup(dst)  # every page in one step: one read transaction, one instant
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
 
@@ -140,7 +142,7 @@ def _restore_sqlite(backup_file: Path, target: Path) -> None:
     partial.unlink(missing_ok=True)
     try:
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        with _sqlite(backup_file, read_only=True) as src, _sqlite(partial, read_only=False) as dst:
+        with _sqlite(backup_file, mode="ro") as src, _sqlite(partial, mode="rw") as dst:
             src.backup(dst)
             problem = dst.execute("PRAGMA quick_check").fetchone()
             if problem is None or problem[0] != "ok":
@@ -154,7 +156,7 @@ def _restore_sqlite(backup_file: Path, target: Path) -> None:
 
 def _sqlite_vault_keys(backup_file: Path) -> list[tuple[int, bytes]]:
     try:
-        with _sqlite(backup_file, read_only=True) as connection:
+        with _sqlite(backup_file, mode="ro") as connection:
             rows = connection.execute("SELECT version, wrapped_key FROM vault_keys").fetchall()
     except sqlite3.DatabaseError as exc:
         fail(f"{backup_file} is not a Tessera backup ({exc})")
@@ -164,7 +166,7 @@ def _sqlite_vault_keys(backup_file: Path) -> list[tuple[int, bytes]]:
 def _refuse_non_empty_sqlite(settings: Settings, target: Path) -> None:
     if not target.exists() or target.stat().st_size == 0:
         return
-    with _sqlite(target, read_only=True) as connection:
+    with _sqlite(target, mode="rw") as connection:
         (tables,) = connection.execute(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
         ).fetchone()
