@@ -139,5 +139,5 @@ class TestBackupDrill:
                 f"\n[{backend}] backup of {backup_file.stat().st_size:,} bytes in "
                 f"{backup_seconds:.2f} s (command included) under 8 clients of transfers: "
                 f"{len(before)} acknowledged before it, all restored; {len(transfers)} in the "
-                f"copy; {len(after)} acknowledged later and not in it"
+                f"copy; {len(after)} acknowledged later and not in it\n  {made.stderr.strip()}"
             )
