@@ -28,8 +28,6 @@ from tests.reliability.workload import (
 )
 from tests.support.server import run_cli, server_env
 
-pytestmark = pytest.mark.slow
-
 CARDS = 3
 OTHER_MASTER_KEY = "b3RoZXItbWFzdGVyLWtleS0zMi1ieXRlcy1sb25nISE="  # 32 bytes, base64
 
@@ -65,6 +63,7 @@ def table_count(database_url: str) -> int:
         engine.dispose()
 
 
+@pytest.mark.slow
 class TestBackupDrill:
     def test_a_backup_taken_under_load_restores_whole_and_verified(
         self,
@@ -141,3 +140,25 @@ class TestBackupDrill:
                 f"{len(before)} acknowledged before it, all restored; {len(transfers)} in the "
                 f"copy; {len(after)} acknowledged later and not in it\n  {made.stderr.strip()}"
             )
+
+
+class TestRefusals:
+    def test_backup_never_overwrites_a_file(self, database_url: str, tmp_path: Path) -> None:
+        existing = tmp_path / "old.backup"
+        existing.write_bytes(b"an older backup")
+        result = run_cli("backup", str(existing), env=server_env(database_url, tmp_path))
+        assert result.returncode == 1
+        assert "already exists" in result.stderr
+        assert existing.read_bytes() == b"an older backup"
+
+    def test_restore_refuses_a_file_that_is_not_a_backup_of_this_database_kind(
+        self, empty_database_url: str, tmp_path: Path
+    ) -> None:
+        stray = tmp_path / "notes.txt"
+        stray.write_text("not a backup")
+        (tmp_path / "restored").mkdir(exist_ok=True)
+        result = run_cli("restore", str(stray), env=server_env(empty_database_url, tmp_path))
+        assert result.returncode == 1
+        assert "is not a" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert table_count(empty_database_url) == 0
