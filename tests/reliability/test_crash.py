@@ -38,9 +38,10 @@ pytestmark = pytest.mark.slow
 ROUNDS = 5
 ACCOUNTS = 12
 CLIENTS = 32
-# Bounds for a shared 2-core machine under heavy load (load average 15: a round took 25-45 s;
-# a quiet machine takes a fraction): the restart and the two check commands are most of it.
-ROUND_SECONDS = 75.0
+# Bounds for a shared 2-core machine under heavy load (at load average 20 a round took 37-46 s
+# on SQLite and 43-66 s on PostgreSQL; a quiet machine takes a fraction): the restart and the two
+# check commands are most of it.
+ROUND_SECONDS = 90.0
 TEST_SECONDS = ROUNDS * ROUND_SECONDS + 30
 
 
