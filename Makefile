@@ -83,8 +83,14 @@ format: install ## Format and auto-fix the code
 	$(BIN)/ruff format src tests bench migrations
 	$(BIN)/ruff check --fix src tests bench migrations
 
+.PHONY: security
+security: install ## Supply chain: bandit on src/, pip-audit on uv.lock, npm audit on web/ (each skips when offline)
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive src
+	@scripts/audit-python.sh
+	@scripts/audit-web.sh
+
 .PHONY: test
-test: install system-deps web web-check lint ## Everything: lint, types, the whole suite on SQLite and PostgreSQL, coverage
+test: install system-deps web web-check lint security ## Everything: lint, types, the whole suite on SQLite and PostgreSQL, coverage
 	$(BIN)/coverage erase
 	TESSERA_REQUIRE_WEB=1 $(BIN)/pytest --cov --cov-report=term --cov-fail-under=90 -p no:cacheprovider
 	@echo "make test: all green"

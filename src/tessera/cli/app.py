@@ -164,7 +164,10 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def _register_subcommands() -> None:
-    from tessera.cli import admin, audit, deliveries, demo, keys, ledger, pki, staff
+    from tessera.cli import admin, audit, backup, deliveries, demo, keys, ledger, pki, staff
+
+    app.command("backup")(backup.backup)
+    app.command("restore")(backup.restore)
 
     app.add_typer(ledger.app, name="ledger")
     app.add_typer(admin.app, name="admin")

@@ -14,8 +14,8 @@ than ``multiprocessing``, whose spawn mode re-runs the parent's main module.
 from __future__ import annotations
 
 import gc
-import pickle
-import subprocess
+import pickle  # nosec B403 # frames from our own child process only (see below)
+import subprocess  # nosec B404 # starts our own module, no shell
 import sys
 from collections.abc import Generator
 from pathlib import Path
@@ -119,7 +119,7 @@ def parse_in_child(
     Closing the generator early stops the child. A file found unreadable raises the same
     ``DeliveryFileError`` subclass as parsing in-process would.
     """
-    child = subprocess.Popen(  # noqa: S603 - our own module, arguments we built
+    child = subprocess.Popen(  # noqa: S603 - our own module, arguments we built  # nosec B603
         [
             sys.executable,
             "-m",
@@ -137,13 +137,13 @@ def parse_in_child(
         stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
     )
-    assert child.stdout is not None  # noqa: S101 - stdout=PIPE
+    assert child.stdout is not None  # noqa: S101 - stdout=PIPE  # nosec B101
     stream = child.stdout
     try:
         while True:
             try:
                 # Our own child's output, never outside data.
-                message = pickle.load(stream)  # noqa: S301
+                message = pickle.load(stream)  # noqa: S301  # nosec B301 # our own child's output
             except EOFError:
                 raise ReaderFailed("The file reader process ended without finishing.") from None
             if message[0] == "end":

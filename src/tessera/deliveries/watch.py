@@ -366,7 +366,7 @@ class Watcher:
 
     def _write_import_report(self, out: IO[str], result: LocalImport) -> None:
         # Every rejected line, streamed a page at a time: a file can have millions.
-        assert result.report is not None  # noqa: S101 - checked by the caller
+        assert result.report is not None  # noqa: S101 - checked by the caller  # nosec B101
         body = ImportRead.of(result.report).model_dump(mode="json")
         body.pop("errors")
         head = json.dumps(body, indent=2)

@@ -213,7 +213,7 @@ def record_attempt(
             base=settings.webhook_retry_base_seconds,
             maximum=settings.webhook_retry_max_seconds,
             window=settings.webhook_retry_window_seconds,
-            randomness=random.random(),  # noqa: S311 - jitter, not a secret
+            randomness=random.random(),  # noqa: S311 - jitter, not a secret  # nosec B311
         )
         status = DeliveryStatus.PENDING if next_at is not None else DeliveryStatus.DEAD
     with runtime.db.session_scope() as session:
