@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -78,7 +79,7 @@ def live_server(
         )
     scheme = "https" if ca_file else "http"
     server = LiveServer(f"{scheme}://127.0.0.1:{port}", process, log_path)
-    verify: str | bool = str(ca_file) if ca_file else True
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file) if ca_file else True
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
