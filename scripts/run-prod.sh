@@ -31,8 +31,11 @@ stop() { kill -TERM "$server" "$worker" 2>/dev/null || true; }
 trap 'stopping=1; stop' TERM INT
 status=0
 wait -n "$server" "$worker" || status=$?
-if [ "$stopping" = 1 ]; then status=0; fi  # asked to stop: the children's codes decide
-stop
+if [ "$stopping" = 1 ]; then
+  status=0  # asked to stop (both were signalled once, by the trap): the children's codes decide
+else
+  stop  # one exited on its own: stop the other
+fi
 wait "$server" || status=$?
 wait "$worker" || status=$?
 exit "$status"

@@ -59,7 +59,7 @@ def live_server(
     var_dir: Path,
     *,
     env: Mapping[str, str] | None = None,
-    startup_timeout: float = 30.0,
+    startup_timeout: float = 90.0,  # a shared, busy machine can take a minute to start one
     args: Sequence[str] = (),
     ca_file: Path | None = None,
 ) -> Iterator[LiveServer]:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from tessera.cli.common import cli_runtime, err, fail, load_settings, out
+from tessera.cli.common import cli_runtime, err, fail, load_settings, out, refuse_missing_database
 
 app = typer.Typer(help="The service's own TLS certificate.", no_args_is_help=True)
 
@@ -87,6 +87,7 @@ def init(
     from tessera.crypto import pki
     from tessera.errors import TesseraError
 
+    refuse_missing_database()  # before the settings: dev would generate its secrets here
     settings = load_settings()
     files = tls_files(settings.var_dir)
     if files.exist() and not force:
