@@ -60,6 +60,10 @@ migrate: install ## Bring the database schema up to date
 run: install web migrate ## Install, migrate and start the service on http://$(HOST):$(PORT)
 	exec $(BIN)/tessera serve
 
+.PHONY: run-prod
+run-prod: install web ## The scaled layout on one machine (DATABASE_URL=postgresql://...): migrate, the production server, one worker
+	exec scripts/run-prod.sh
+
 .PHONY: demo
 demo: install migrate ## Load demo data (a firm, staff, customers, cards...) and print the logins
 	$(BIN)/tessera demo seed

@@ -284,8 +284,18 @@ def tessera_server(mode: str, database_url: str, var_dir: Path) -> Iterator[Serv
 
 
 def production_server_command(port: int, *, workers: int) -> list[str]:
-    """The production server's command line (the one `make run-prod` uses)."""
-    return [TESSERA, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    """The production server's command line (the one `make run-prod` uses): granian."""
+    return [
+        TESSERA,
+        "serve",
+        "--prod",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
 
 
 @contextlib.contextmanager
@@ -306,18 +316,15 @@ def ping_server(mode: str) -> Iterator[Server]:
             "warning",
         ]
     else:
+        # The production server, as `tessera serve --prod` runs it (bench/servers.py chose it).
         command = [
-            str(BIN / "uvicorn"),
+            str(BIN / "granian"),
             "bench.ping_app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--no-access-log",
-            "--log-level",
-            "warning",
+            "--interface=asgi",
+            "--host=127.0.0.1",
+            f"--port={port}",
+            "--workers=2",
+            "--log-level=warning",
         ]
     process = subprocess.Popen(
         command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -4,6 +4,8 @@
 # Chromium: the browser tests drive Debian's build (no browser downloads are possible here).
 # Redis: the shared rate-limit storage of the scaled deployment is tested against a real server.
 # curl and jq: the README's tour (scripts/tour.sh) runs in the suite against a live server.
+# HAProxy: the scaled topology's load balancer (deploy/haproxy.cfg) runs natively in a test.
+# docker-compose: parses docker-compose.yml in a test (`docker-compose config`, no engine needed).
 set -euo pipefail
 
 missing=()
@@ -14,6 +16,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

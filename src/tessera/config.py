@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     default_timezone: str = "Asia/Dubai"
 
     run_worker_in_process: bool = True
+    # Worker processes of the production server (`tessera serve --prod`); unset, one per core.
+    web_concurrency: int | None = Field(default=None, ge=1, le=64)
+    # On SIGTERM a server stops accepting, lets requests in flight finish for up to this many
+    # seconds, then stops (keep it below the orchestrator's own grace period).
+    shutdown_grace_seconds: int = Field(default=20, ge=1, le=600)
 
     # Under load (ARCHITECTURE.md, "Under load"). One number sizes the request path: at most
     # MAX_CONCURRENCY requests are handled at once per process; the thread pool and the database

@@ -16,7 +16,11 @@ API_PREFIXES = ("/v1/", "/api/", "/docs", "/openapi.json", "/metrics", "/registe
 
 
 def web_dist_dir() -> Path:
-    """Where ``make web`` puts the built app (``web/dist`` in a checkout)."""
+    """The built app: packaged beside the code (``tessera/_web``, as the container image has
+    it), or where ``make web`` puts it in a checkout (``web/dist``)."""
+    packaged = Path(__file__).resolve().parent / "_web"
+    if packaged.is_dir():
+        return packaged
     return Path(__file__).resolve().parents[2] / "web" / "dist"
 
 

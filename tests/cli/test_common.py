@@ -38,6 +38,7 @@ COMMAND_ARGS: dict[str, list[str]] = {
     "pki init": [],
     "pki rotate-intermediate": [],
     "pki show": [],
+    "tls init": [],
     "ledger verify": [],
     "audit verify": [],
     "deliveries import": ["{samples}"],

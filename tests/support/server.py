@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,27 +59,35 @@ def live_server(
     var_dir: Path,
     *,
     env: Mapping[str, str] | None = None,
-    startup_timeout: float = 30.0,
+    startup_timeout: float = 90.0,  # a shared, busy machine can take a minute to start one
+    args: Sequence[str] = (),
+    ca_file: Path | None = None,
 ) -> Iterator[LiveServer]:
-    """Start ``tessera serve`` on a free port; stop it by PID (SIGTERM, then SIGKILL)."""
+    """Start ``tessera serve ARGS`` on a free port; stop it by PID (SIGTERM, then SIGKILL).
+
+    With ``ca_file`` the server is reached over HTTPS (``--tls``), verified against that CA.
+    """
     port = free_port()
     log_path = var_dir / f"server-{port}.log"
     environment = server_env(database_url, var_dir, **dict(env or {}))
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [TESSERA, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [TESSERA, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
+    scheme = "https" if ca_file else "http"
+    server = LiveServer(f"{scheme}://127.0.0.1:{port}", process, log_path)
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file) if ca_file else True
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{server.log_text()[-4000:]}")
             try:
-                if httpx.get(f"{server.base_url}/v1/health", timeout=1).status_code == 200:
+                health = httpx.get(f"{server.base_url}/v1/health", timeout=1, verify=verify)
+                if health.status_code == 200:
                     break
             except httpx.TransportError:
                 pass

@@ -13,10 +13,11 @@ from tessera.cli.common import (
     cli_runtime,
     database_errors,
     err,
+    fail,
     load_settings,
     refuse_missing_database,
 )
-from tessera.config import Settings, new_master_key
+from tessera.config import new_master_key
 from tessera.observability import configure_logging
 
 app = typer.Typer(
@@ -49,50 +50,53 @@ def main(
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default PORT).")] = None,
-    workers: Annotated[int, typer.Option(help="Uvicorn worker processes.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (default 1; with --prod WEB_CONCURRENCY, else one per core).",
+        ),
+    ] = None,
+    prod: Annotated[
+        bool,
+        typer.Option(
+            "--prod",
+            help="The production server (granian, several processes); run `tessera worker` "
+            "beside it.",
+        ),
+    ] = False,
+    tls: Annotated[
+        bool,
+        typer.Option("--tls", help="Serve HTTPS with the certificate of `tessera tls init`."),
+    ] = False,
 ) -> None:
-    """Start the API (and, unless RUN_WORKER_IN_PROCESS=false, the worker) with the web app."""
-    import uvicorn
+    """Start the API with the web app (and, unless --prod or RUN_WORKER_IN_PROCESS=false, the
+    background worker inside it)."""
+    from tessera.cli import serve as servers
+    from tessera.cli.tls import tls_files
 
     refuse_missing_database()
     settings = load_settings()
-    if workers > 1:
-        # Before any metric exists: prometheus-client picks its storage when a metric is made.
-        _prepare_multiprocess_metrics(settings)
+    files = tls_files(settings.var_dir) if tls else None
+    if files is not None and not files.exist():
+        fail(f"no TLS certificate at {files.chain}: run `tessera tls init` first")
+    if prod:
+        settings = servers.without_embedded_worker()
+        count = servers.production_workers(settings, workers)
+    else:
+        count = workers or 1
+    if count > 1:
+        servers.prepare_multiprocess_metrics(settings)
     with cli_runtime(log_level=None, start_service=True):
         pass  # the database answers, its schema is current, the master key and the CA exist
-    # Uvicorn shuts down gracefully on SIGTERM/SIGINT and then re-raises the signal; with these
-    # handlers in place that re-raise becomes a clean exit 0 instead of "killed by signal".
-    signal.signal(signal.SIGTERM, _exit_cleanly)
-    signal.signal(signal.SIGINT, _exit_cleanly)
-    uvicorn.run(
-        "tessera.app:create_app_from_env",
-        factory=True,
+    run = servers.run_production if prod else servers.run_embedded
+    run(
+        settings,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-        # X-Forwarded-* is read by the app, from TRUSTED_PROXIES only (tessera.kit.forwarded);
-        # uvicorn's own reading would trust any client on 127.0.0.1.
-        proxy_headers=False,
-        timeout_graceful_shutdown=20,
+        workers=count,
+        tls=files,
     )
-
-
-def _prepare_multiprocess_metrics(settings: Settings) -> None:
-    """Several worker processes share their Prometheus counters through files in one directory."""
-    import os
-    import shutil
-
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(settings.var_dir / "prometheus")
-    shutil.rmtree(directory, ignore_errors=True)
-    os.makedirs(directory, exist_ok=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
-
-
-def _exit_cleanly(_signum: int, _frame: object) -> None:
-    raise SystemExit(0)
 
 
 @app.command()
@@ -164,7 +168,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 def _register_subcommands() -> None:
-    from tessera.cli import admin, audit, backup, deliveries, demo, keys, ledger, pki, staff
+    from tessera.cli import admin, audit, backup, deliveries, demo, keys, ledger, pki, staff, tls
 
     app.command("backup")(backup.backup)
     app.command("restore")(backup.restore)
@@ -177,6 +181,7 @@ def _register_subcommands() -> None:
     app.add_typer(pki.app, name="pki")
     app.add_typer(deliveries.app, name="deliveries")
     app.add_typer(demo.app, name="demo")
+    app.add_typer(tls.app, name="tls")
 
 
 _register_subcommands()
