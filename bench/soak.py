@@ -2,9 +2,11 @@
 
 `tessera serve` on SQLite (as `make run` starts it) gets reads, transfers, card registrations
 and card-status lookups at a fixed rate (200 requests/s for 60 s by default). The generator is
-open-loop, as wrk2 is: request *i* is due at ``start + i / rate`` whether or not the earlier ones
-have answered, and its latency counts from that due time, so a stalled server shows up in the
-percentiles instead of slowing the generator down (no coordinated omission).
+open-loop on a fixed set of connections, as wrk2 is: request *i* is due at ``start + i / rate``
+on connection ``i % connections``, which sends it when due, or at once if the answer before it
+came late; its latency counts from the due time, so a stalled server shows up in the
+percentiles instead of slowing the generator down (no coordinated omission), and what is in
+flight stays bounded.
 
 The generator must not be the bottleneck: the same generator first loads a bare `async def`
 route (bench/ping_app.py) under the same server stack at the same rate, and the table shows
