@@ -13,12 +13,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -29,7 +31,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tessera.config import Settings
 from tessera.principal import ALL_SCOPES
+from tests.conftest import make_settings
 from tests.support.api import Api, Caller
 from tests.support.firms import create_tenant
 
@@ -45,6 +49,12 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # Tokens that outlive a slow run on a busy machine: the principals log in once, up front.
+    return make_settings(database_url, tmp_path, access_token_ttl_seconds=86_400)
 
 
 @dataclass
@@ -113,7 +123,7 @@ def _run_operation(
         ]
 
     @given(case=st.one_of(strategies))
-    @settings(
+    @hypothesis.settings(
         max_examples=EXAMPLES_PER_OPERATION,
         derandomize=True,
         deadline=None,
