@@ -616,5 +616,6 @@ class _TimestampReader:
                 raise _InvalidTimestamp(_UNKNOWN_TIMESTAMP)
         try:
             return fmt.build(match, self._tz)
-        except ValueError:
+        except (ValueError, OverflowError):
+            # OverflowError: a time at the edge of year 1 or 9999 that leaves it in UTC.
             raise _InvalidTimestamp(_IMPOSSIBLE_TIMESTAMP) from None
