@@ -80,7 +80,14 @@ def test_serves_https_that_only_a_client_with_the_ca_trusts(
     ) as server:
         assert server.base_url.startswith("https://127.0.0.1:")
         with httpx.Client(verify=ssl.create_default_context(cafile=tls / "ca.crt")) as trusting:
-            assert trusting.get(f"{server.base_url}/v1/health").status_code == 200
+            health = trusting.get(f"{server.base_url}/v1/health")
+            assert health.status_code == 200
+            # Served over TLS, every answer tells browsers to come back over HTTPS only.
+            assert "max-age=" in health.headers["strict-transport-security"]
+            assert (
+                "max-age="
+                in trusting.get(f"{server.base_url}/").headers["strict-transport-security"]
+            )
             # The certificate names localhost too.
             local = server.base_url.replace("127.0.0.1", "localhost")
             assert trusting.get(f"{local}/v1/health").status_code == 200
