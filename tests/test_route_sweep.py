@@ -73,7 +73,6 @@ ROUTES: dict[str, Access] = {
     # The document, its viewer, metrics, health and the public PKI.
     "GET /openapi.json": PUBLIC,
     "GET /docs": PUBLIC,
-    "GET /docs/oauth2-redirect": PUBLIC,
     "GET /metrics": PUBLIC,
     "GET /v1/health": PUBLIC,
     "GET /v1/pki/ca.pem": PUBLIC,
@@ -146,6 +145,7 @@ ROUTES: dict[str, Access] = {
     "GET /v1/deliveries/imports": scope("deliveries:read", staff_only=True),
     "GET /v1/deliveries/imports/{import_id}": firm_object("deliveries:read", "import_id"),
     "GET /v1/deliveries/imports/{import_id}/errors": firm_object("deliveries:read", "import_id"),
+    "GET /v1/deliveries/imports/{import_id}/warnings": firm_object("deliveries:read", "import_id"),
     "GET /v1/card-status": scope("deliveries:read"),
     # Certificates.
     "POST /v1/certificates": scope("certificates:write"),

@@ -46,9 +46,12 @@ COMMAND_ARGS: dict[str, list[str]] = {
     "deliveries partners set": ["acme-couriers", "--region", "AE", "--timezone", "Asia/Dubai"],
     "deliveries partners list": [],
     "demo seed": [],
+    "backup": ["{folder}/backup.db"],
 }
 # Commands that never open the database: they print a key, create the schema, or talk HTTP.
 NO_DATABASE = {"generate-key", "keys generate", "migrate", "demo client"}
+# Creates the database it fills: it needs the backup's master key instead (tested below).
+NEW_DATABASE = {"restore"}
 
 
 def leaf_commands() -> list[str]:
@@ -101,7 +104,20 @@ def invoke(cli: CliRunner, command: str, tmp_path: Path, **env: str) -> tuple[in
 
 class TestEveryCommand:
     def test_every_command_is_checked_below(self) -> None:
-        assert set(leaf_commands()) == set(COMMAND_ARGS) | NO_DATABASE
+        assert set(leaf_commands()) == set(COMMAND_ARGS) | NO_DATABASE | NEW_DATABASE
+
+    def test_restore_outside_the_project_root_wants_the_backups_key(
+        self, cli: CliRunner, tmp_path: Path
+    ) -> None:
+        backup = tmp_path / "inbox" / "backup.db"
+        backup.parent.mkdir()
+        backup.write_bytes(b"SQLite format 3\x00")
+        result = cli.invoke(app, ["restore", str(backup)])
+        assert result.exit_code == 1
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert "TESSERA_MASTER_KEY" in result.stderr
+        # No key was made up and no database created where the command ran.
+        assert list(Path.cwd().iterdir()) == []
 
     @pytest.mark.parametrize("command", sorted(COMMAND_ARGS))
     def test_outside_the_project_root_one_line_names_database_url(

@@ -26,7 +26,15 @@ from typing import Annotated
 
 import typer
 
-from tessera.cli.common import database_errors, err, fail, load_settings, shown_url
+from tessera.cli.common import (
+    current_schema,
+    database_errors,
+    err,
+    fail,
+    load_settings,
+    refuse_new_master_key,
+    shown_url,
+)
 from tessera.config import Settings
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -82,6 +90,7 @@ def restore(
     Refuses a database that already has tables, and a master key (TESSERA_MASTER_KEY or
     var/master.key) that does not open the backup's vault; either way nothing is changed.
     """
+    refuse_new_master_key()
     settings = load_settings()
     with path.open("rb") as file:
         head = file.read(len(SQLITE_MAGIC))
@@ -276,13 +285,8 @@ def _check_key(settings: Settings, keys: list[tuple[int, bytes]]) -> None:
 
 def _schema_note(settings: Settings) -> str:
     from tessera import migrations
-    from tessera.db import Database
 
-    database = Database(settings.database_url)
-    try:
-        current = migrations.current_revisions(database.engine)
-    finally:
-        database.dispose()
+    current = current_schema(settings.database_url)
     if current == migrations.head_revisions():
         return ""
     return f" (schema {sorted(current)}: run `tessera migrate` before `tessera serve`)"

@@ -100,6 +100,38 @@ def refuse_missing_database() -> None:
     )
 
 
+def refuse_new_master_key() -> None:
+    """Stop when no master key is configured and development would generate a new one.
+
+    A command that reads data sealed under an existing key (``restore``) cannot use a key made
+    up on the spot: it would refuse the data anyway, after leaving ``./var`` behind.
+    """
+    try:
+        unresolved = Settings()
+    except ValueError as exc:
+        _invalid_configuration(exc)
+    if unresolved.master_key is not None or unresolved.app_env is not AppEnv.DEV:
+        return  # given, or production and tests, which never write one to disk
+    if not (unresolved.var_dir / "master.key").exists():
+        fail(
+            f"no master key at {(unresolved.var_dir / 'master.key').resolve()}: set "
+            "TESSERA_MASTER_KEY to the key the backup was made with, or run this in the "
+            "project root"
+        )
+
+
+def current_schema(database_url: str) -> set[str]:
+    """The migration revisions of the database at ``database_url`` (empty: no schema yet)."""
+    from tessera import migrations
+    from tessera.db import Database
+
+    database = Database(database_url)
+    try:
+        return migrations.current_revisions(database.engine)
+    finally:
+        database.dispose()
+
+
 @contextmanager
 def database_errors() -> Iterator[None]:
     """Turn an error the database raises mid-command (it went away, a lock timed out) into one
