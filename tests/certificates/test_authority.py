@@ -18,7 +18,8 @@ from tessera.models import DEFAULT_FIRM_ID, CertificateAuthority
 from tessera.runtime import Runtime, build_runtime
 from tessera.worker.jobs import default_jobs
 from tessera.worker.runner import Worker
-from tests.certificates.conftest import (
+from tests.support.api import Api
+from tests.support.certificates import (
     fetch_ca,
     fetch_crl,
     issue,
@@ -27,7 +28,6 @@ from tests.certificates.conftest import (
     patch,
     write,
 )
-from tests.support.api import Api
 
 
 def _authorities(runtime: Runtime) -> list[CertificateAuthority]:

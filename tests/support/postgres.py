@@ -8,13 +8,16 @@ server of their own.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.ports import PORT_TAKEN, free_port
 
 
 def find_pg_bin() -> Path | None:
@@ -27,13 +30,6 @@ def find_pg_bin() -> Path | None:
         if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
             return candidate
     return None
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -65,6 +61,40 @@ class Cluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
+def shared_cluster(directory: Path) -> Cluster:
+    """The run's cluster: started by the first process (xdist worker) that needs it, found in
+    ``directory`` by the others. ``stop_shared_cluster`` stops it at the end of the run."""
+    directory.mkdir(parents=True, exist_ok=True)
+    info = directory / "pg-cluster.json"
+    with (directory / "pg-cluster.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if info.exists():
+            fields = json.loads(info.read_text())
+            return Cluster(
+                bin_dir=Path(fields["bin_dir"]),
+                root=Path(fields["root"]),
+                port=int(fields["port"]),
+                as_postgres_user=bool(fields["as_postgres_user"]),
+            )
+        cluster = start_cluster()
+        fields = {
+            "bin_dir": str(cluster.bin_dir),
+            "root": str(cluster.root),
+            "port": cluster.port,
+            "as_postgres_user": cluster.as_postgres_user,
+        }
+        info.write_text(json.dumps(fields))
+        return cluster
+
+
+def stop_shared_cluster(directory: Path) -> None:
+    """Stop the run's cluster, if a test started one."""
+    info = directory / "pg-cluster.json"
+    if info.exists():
+        shared_cluster(directory).stop()
+        info.unlink()
+
+
 def start_cluster() -> Cluster:
     """initdb and start a cluster on a free port of 127.0.0.1, with fsync off for speed."""
     bin_dir = find_pg_bin()
@@ -82,19 +112,20 @@ def start_cluster() -> Cluster:
     if as_postgres_user:
         shutil.chown(root, "postgres", "postgres")
     cluster._run("initdb", "-D", str(root / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    options = (
-        f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-    )
-    cluster._run(
-        "pg_ctl",
-        "-D",
-        str(root / "data"),
-        "-l",
-        str(root / "server.log"),
-        "-w",
-        "-o",
-        options,
-        "start",
-    )
-    return cluster
+    for _ in range(5):
+        options = (
+            f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
+        try:
+            cluster._run(
+                "pg_ctl", "-D", str(root / "data"), "-l", str(root / "server.log"), "-w",
+                "-o", options, "start",
+            )  # fmt: skip
+            return cluster
+        except subprocess.CalledProcessError:
+            log = (root / "server.log").read_text(errors="replace")
+            if PORT_TAKEN not in log.lower():
+                raise
+            cluster.port = free_port()  # another process took the port first
+    raise RuntimeError("PostgreSQL found no free port")

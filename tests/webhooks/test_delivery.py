@@ -25,8 +25,8 @@ from tessera.webhooks.dispatch import (
 from tessera.webhooks.transport import Outcome
 from tests.conftest import LogView
 from tests.support.api import Api, Caller
-from tests.support.postgres import free_port
-from tests.webhooks.conftest import (
+from tests.support.ports import free_port
+from tests.support.webhooks import (
     MovableClock,
     Receiver,
     create_endpoint,

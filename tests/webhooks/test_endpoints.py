@@ -12,7 +12,7 @@ from tessera.models import AuditEvent, Role, WebhookEndpoint
 from tessera.runtime import Runtime
 from tessera.webhooks.service import MAX_ENDPOINTS_PER_FIRM, signing_secrets
 from tests.support.api import Api, Caller
-from tests.webhooks.conftest import create_endpoint
+from tests.support.webhooks import create_endpoint
 
 URL = "https://hooks.example.com/tessera"
 

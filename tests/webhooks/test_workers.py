@@ -21,9 +21,9 @@ from tessera.events.service import record_event
 from tessera.events.types import EventType
 from tessera.models import DEFAULT_FIRM_ID, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tessera.runtime import Runtime
-from tests.conftest import TEST_JWT_SECRET, TEST_MASTER_KEY, make_settings
 from tests.support.api import Api, Caller
-from tests.webhooks.conftest import Receiver, create_endpoint, wait_until
+from tests.support.settings import TEST_JWT_SECRET, TEST_MASTER_KEY, make_settings
+from tests.support.webhooks import Receiver, create_endpoint, wait_until
 from tests.webhooks.counting_receiver import CountingReceiver
 
 TESSERA = Path(sys.executable).parent / "tessera"
