@@ -34,12 +34,9 @@ CHECKS = [
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend  # the generated requests exercise the HTTP layer
 class TestApiContract:
-    def test_no_server_errors_and_documented_answers(
-        self, app: FastAPI, api: Api, backend: str
-    ) -> None:
-        if backend != "sqlite":
-            pytest.skip("the generated requests exercise the HTTP layer; one backend is enough")
+    def test_no_server_errors_and_documented_answers(self, app: FastAPI, api: Api) -> None:
         customer = api.customer()
         account = customer.open_account()
         customer.deposit(account, 10_000)

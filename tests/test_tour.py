@@ -71,10 +71,9 @@ class TestTheScript:
     not all(shutil.which(tool) for tool in ("bash", "curl", "jq", "openssl")),
     reason="the tour needs bash, curl, jq and openssl (scripts/ensure-system-deps.sh)",
 )
+@pytest.mark.one_backend  # the tour drives the HTTP API
 class TestTheTourRuns:
-    def test_every_step_against_a_live_server(self, settings: Settings, backend: str) -> None:
-        if backend != "sqlite":
-            pytest.skip("the tour drives the HTTP API; one backend is enough")
+    def test_every_step_against_a_live_server(self, settings: Settings) -> None:
         with serve(settings) as server:
             env = cli_env(settings, API=server.base_url, TESSERA=TESSERA, RUN=RUN)
             result = subprocess.run(
