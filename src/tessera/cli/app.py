@@ -77,6 +77,10 @@ def serve(
         # uvicorn's own reading would trust any client on 127.0.0.1.
         proxy_headers=False,
         timeout_graceful_shutdown=20,
+        # With --workers, the parent kills a worker that has not answered its ping in this
+        # long, and starts another. Uvicorn's 5 s is less than a worker takes to import the app
+        # on a busy machine, which then restarts workers forever and never serves.
+        timeout_worker_healthcheck=30,
     )
 
 
