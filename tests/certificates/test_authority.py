@@ -36,6 +36,7 @@ def _authorities(runtime: Runtime) -> list[CertificateAuthority]:
 
 
 class TestEnsureAuthority:
+    @pytest.mark.bare_database  # the app's own start makes them, not the test template
     def test_first_start_creates_a_root_and_an_issuing_intermediate(
         self, api: Api, workdir: Path
     ) -> None:
