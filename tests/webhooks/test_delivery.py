@@ -23,8 +23,8 @@ from tessera.webhooks.dispatch import (
     send_claim,
 )
 from tessera.webhooks.transport import Outcome
-from tests.conftest import LogView
 from tests.support.api import Api, Caller
+from tests.support.logs import LogView
 from tests.support.matching import TIMESTAMP, an_id
 from tests.support.ports import free_port
 from tests.support.webhooks import (
