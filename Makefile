@@ -93,15 +93,19 @@ security: install ## Supply chain: bandit on src/, pip-audit on uv.lock, npm aud
 	@scripts/audit-python.sh
 	@scripts/audit-web.sh
 
+# pytest-xdist: one worker per core; the heavy process-level tests share one of them.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+
 .PHONY: test
 test: install system-deps web web-check lint security ## Everything: lint, types, the whole suite on SQLite and PostgreSQL, coverage
 	$(BIN)/coverage erase
-	TESSERA_REQUIRE_WEB=1 $(BIN)/pytest --cov --cov-report=term --cov-fail-under=90 -p no:cacheprovider
+	TESSERA_REQUIRE_WEB=1 $(BIN)/pytest $(PYTEST_PARALLEL) --cov --cov-report=term --cov-fail-under=90 -p no:cacheprovider --durations=15
 	@echo "make test: all green"
 
 .PHONY: test-fast
 test-fast: install ## The suite on SQLite only, without the slow tests
-	TESSERA_TEST_BACKENDS=sqlite $(BIN)/pytest -q -m "not slow and not e2e" -p no:cacheprovider
+	TESSERA_TEST_BACKENDS=sqlite $(BIN)/pytest $(PYTEST_PARALLEL) -q -m "not slow and not e2e" -p no:cacheprovider
 
 .PHONY: bench
 bench: install system-deps ## The service under load next to its references: one table (bench/results/latest.md)

@@ -33,9 +33,9 @@ from schemathesis.specs.openapi.checks import (
 
 from tessera.config import Settings
 from tessera.principal import ALL_SCOPES
-from tests.conftest import make_settings
 from tests.support.api import Api, Caller
 from tests.support.firms import create_tenant
+from tests.support.settings import make_settings
 
 EXAMPLES_PER_OPERATION = 20
 # The whole run (three principals, every operation) must fit in `make test`: CPU seconds.
@@ -144,12 +144,9 @@ def _run_operation(
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend  # the generated requests exercise the HTTP layer
 class TestApiContract:
-    def test_no_server_errors_and_documented_answers(
-        self, app: FastAPI, api: Api, backend: str
-    ) -> None:
-        if backend != "sqlite":
-            pytest.skip("the generated requests exercise the HTTP layer; one backend is enough")
+    def test_no_server_errors_and_documented_answers(self, app: FastAPI, api: Api) -> None:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
         operations = [result.ok() for result in schema.get_all_operations()]
         tally = Tally()

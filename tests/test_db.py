@@ -13,10 +13,9 @@ from tessera.models import DEFAULT_FIRM_ID, Firm
 from tessera.runtime import Runtime
 
 
+@pytest.mark.sqlite_only  # SQLite's pragmas
 class TestSqlite:
-    def test_wal_busy_timeout_and_foreign_keys(self, runtime: Runtime, backend: str) -> None:
-        if backend != "sqlite":
-            pytest.skip("SQLite pragmas")
+    def test_wal_busy_timeout_and_foreign_keys(self, runtime: Runtime) -> None:
         with runtime.db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5_000

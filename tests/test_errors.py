@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 
 from tessera.app import create_app
 from tessera.runtime import build_runtime
-from tests.conftest import LogView, make_settings
 from tests.support.api import Api
+from tests.support.logs import LogView
+from tests.support.settings import make_settings
 
 
 def _assert_envelope(body: dict[str, object], code: str) -> None:
@@ -128,7 +129,7 @@ class TestHealth:
         if backend == "sqlite":
             url = f"sqlite:///{tmp_path}/missing-dir/none.db"
         else:
-            from tests.support.postgres import free_port
+            from tests.support.ports import free_port
 
             url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
         runtime = build_runtime(make_settings(url, tmp_path))

@@ -16,8 +16,8 @@ from tessera.observability import (
     redact_text,
     redact_value,
 )
-from tests.conftest import LogView
 from tests.support.api import PASSWORD, Api
+from tests.support.logs import LogView
 
 
 class TestRequestId:

@@ -25,6 +25,9 @@ from tessera.openapi_docs import errors as declared
 from tessera.openapi_docs import objects as o
 from tessera.openapi_docs.examples import EXAMPLES
 
+# The OpenAPI document is the same whichever database serves it.
+pytestmark = pytest.mark.one_backend
+
 GENERIC = {"401", "403", "422", "429", "500", "503"}
 ENVELOPE = {"$ref": "#/components/schemas/ErrorEnvelope"}
 

@@ -16,8 +16,8 @@ from tessera.app import create_app
 from tessera.config import Settings
 from tessera.overload import AdmissionControl
 from tessera.runtime import build_runtime
-from tests.conftest import make_settings
 from tests.support.api import Api
+from tests.support.settings import make_settings
 
 
 class _HeldApp:

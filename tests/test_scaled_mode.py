@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx2 as httpx
 import pytest
 
+from tessera.config import Settings
 from tests.support.api import PASSWORD
-from tests.support.postgres import free_port
-from tests.support.server import TESSERA, server_env, stop_process
+from tests.support.processes import cli_env, serve, stop_process
 
 
 @pytest.mark.slow
 class TestSeveralWorkers:
+    @pytest.mark.postgres_only  # several API processes are the PostgreSQL deployment
     def test_two_uvicorn_workers_serve_and_share_metrics(
-        self, database_url: str, tmp_path: Path, backend: str
+        self, settings: Settings, backend: str
     ) -> None:
-        import subprocess
-        import time
-
-        if backend != "postgresql":
-            pytest.skip("several API processes are the PostgreSQL deployment")
-        port = free_port()
-        env = server_env(database_url, tmp_path, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"))
-        log_path = tmp_path / "server.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [TESSERA, "serve", "--port", str(port), "--workers", "2"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
-                time.sleep(0.2)
+        env = cli_env(settings, PROMETHEUS_MULTIPROC_DIR=str(settings.var_dir / "prom"))
+        with serve(settings, "--workers", "2", env=env) as server:
+            base = server.base_url
             body = {
                 "email": "scaled@example.com",
                 "password": PASSWORD,
@@ -63,5 +39,4 @@ class TestSeveralWorkers:
             )
             # Every health check counted, whichever worker answered it (and the startup probes).
             assert float(line.rsplit(" ", 1)[1]) >= 20
-        finally:
-            assert stop_process(process) == 0
+            assert stop_process(server.process) == 0  # both workers stop cleanly

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from tessera.app import create_app
 from tessera.runtime import build_runtime
 from tessera.web import web_dist_dir
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 PATHS = ["/", "/login", "/docs", "/openapi.json", "/v1/health", "/v1/accounts", "/v1/nothing"]
 

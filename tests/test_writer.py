@@ -16,7 +16,7 @@ from tessera.errors import Overloaded, RuleViolation, TesseraError, Unavailable
 from tessera.models import DEFAULT_FIRM_ID, Event
 from tessera.runtime import Runtime
 from tessera.writer import Writer
-from tests.conftest import LogView
+from tests.support.logs import LogView
 
 
 def _add_event(name: str) -> Callable[[Session], str]:

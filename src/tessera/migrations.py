@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -41,7 +42,13 @@ def downgrade(database_url: str, revision: str) -> None:
 
 def head_revisions() -> set[str]:
     """The revisions the code expects."""
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return set(_script_heads())
+
+
+@functools.cache
+def _script_heads() -> frozenset[str]:
+    # Reading the scripts compiles every one of them; they do not change while a process runs.
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def current_revisions(engine: Engine) -> set[str]:

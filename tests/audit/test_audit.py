@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 
+from tessera.config import Settings
 from tessera.models import Role
 from tests.support.api import Api
-from tests.support.server import run_cli, server_env
+from tests.support.processes import run_cli
 
 
 def _disable_guard(conn: sa.Connection, backend: str) -> None:
@@ -52,16 +51,13 @@ class TestAuditEvents:
 
 
 class TestAuditVerify:
-    def test_detects_an_edited_entry(
-        self, api: Api, database_url: str, tmp_path: Path, backend: str
-    ) -> None:
+    def test_detects_an_edited_entry(self, api: Api, settings: Settings, backend: str) -> None:
         for _ in range(3):
             api.customer()
-        env = server_env(database_url, tmp_path)
         with api.runtime.db.engine.connect() as conn:
             entries = conn.execute(sa.text("SELECT count(*) FROM audit_events")).scalar_one()
         assert entries >= 6  # three signups and three logins, at least
-        ok = run_cli("audit", "verify", env=env)
+        ok = run_cli(settings, "audit", "verify")
         assert ok.returncode == 0, ok.stderr
         assert f"audit chain ok: {entries} entries" in ok.stdout
         with api.runtime.db.engine.begin() as conn:
@@ -69,24 +65,22 @@ class TestAuditVerify:
             conn.execute(
                 sa.text("UPDATE audit_events SET actor_id = 'usr_someone_else' WHERE seq = 3")
             )
-        broken = run_cli("audit", "verify", env=env)
+        broken = run_cli(settings, "audit", "verify")
         assert broken.returncode == 1
         assert "entry 3 was altered" in broken.stdout
 
-    def test_detects_a_deleted_entry(
-        self, api: Api, database_url: str, tmp_path: Path, backend: str
-    ) -> None:
+    def test_detects_a_deleted_entry(self, api: Api, settings: Settings, backend: str) -> None:
         for _ in range(2):
             api.customer()
         with api.runtime.db.engine.begin() as conn:
             _disable_guard(conn, backend)
             conn.execute(sa.text("DELETE FROM audit_events WHERE seq = 2"))
-        broken = run_cli("audit", "verify", env=server_env(database_url, tmp_path))
+        broken = run_cli(settings, "audit", "verify")
         assert broken.returncode == 1
         assert "entry 2 is missing" in broken.stdout
 
     def test_detects_removal_of_the_newest_entries(
-        self, api: Api, database_url: str, tmp_path: Path, backend: str
+        self, api: Api, settings: Settings, backend: str
     ) -> None:
         for _ in range(2):
             api.customer()
@@ -94,6 +88,6 @@ class TestAuditVerify:
             _disable_guard(conn, backend)
             newest = conn.execute(sa.text("SELECT max(seq) FROM audit_events")).scalar_one()
             conn.execute(sa.text("DELETE FROM audit_events WHERE seq = :seq"), {"seq": newest})
-        broken = run_cli("audit", "verify", env=server_env(database_url, tmp_path))
+        broken = run_cli(settings, "audit", "verify")
         assert broken.returncode == 1
         assert f"newest entries after {newest - 1} were removed" in broken.stdout

@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.conftest import make_settings
 from tests.support.api import PASSWORD, Api
+from tests.support.settings import make_settings
 
 ORIGIN = "https://bank.example"
 WEB_APP = {"X-Tessera-Session": "cookie", "Origin": ORIGIN}

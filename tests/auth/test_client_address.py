@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from tessera.config import Settings
 from tessera.runtime import Runtime
-from tests.conftest import make_settings
 from tests.support.api import Api
-from tests.support.server import live_server
+from tests.support.processes import serve
+from tests.support.settings import make_settings
 
 
 def _failed_login_addresses(runtime: Runtime) -> list[str | None]:
@@ -77,11 +77,11 @@ class TestTrustedProxy:
 @pytest.mark.slow
 class TestServeIgnoresForwardedFor:
     def test_tessera_serve_believes_no_header_by_default(
-        self, database_url: str, tmp_path: Path
+        self, settings: Settings, database_url: str
     ) -> None:
         # Uvicorn on its own trusts X-Forwarded-For from 127.0.0.1: any local client could name
         # its address. The app reads it, and only from TRUSTED_PROXIES.
-        with live_server(database_url, tmp_path, startup_timeout=120) as server:
+        with serve(settings) as server:
             response = httpx.post(
                 f"{server.base_url}/v1/auth/login",
                 json={"email": "ghost@example.com", "password": "wrong-password"},

@@ -17,8 +17,9 @@ from fastapi.testclient import TestClient
 
 from tessera.config import Settings
 from tessera.runtime import Runtime
-from tests.conftest import TEST_JWT_SECRET, LogView, make_settings
 from tests.support.api import PASSWORD, Api
+from tests.support.logs import LogView
+from tests.support.settings import TEST_JWT_SECRET, make_settings
 
 
 def _from(app: FastAPI, address: str) -> TestClient:

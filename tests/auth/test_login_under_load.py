@@ -11,13 +11,13 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 
+from tessera.config import Settings
 from tests.support.api import PASSWORD
-from tests.support.server import live_server
+from tests.support.processes import cli_env, serve
 
 BURST = 40
 BOUND_SECONDS = 2.0
@@ -105,18 +105,19 @@ def _during_burst(
 @pytest.mark.slow
 class TestLoginBurst:
     def test_other_requests_stay_fast_while_a_burst_of_failed_logins_runs(
-        self, database_url: str, tmp_path: Path
+        self, settings: Settings
     ) -> None:
-        env = {
-            "ARGON2_TIME_COST": "3",
-            "ARGON2_MEMORY_KIB": "32768",
-            "ARGON2_PARALLELISM": "1",
-            "PASSWORD_HASH_CONCURRENCY": "1",
-            "PASSWORD_HASH_QUEUE": "5",
-            "TRUSTED_PROXIES": "127.0.0.1",
-        }
+        env = cli_env(
+            settings,
+            ARGON2_TIME_COST="3",
+            ARGON2_MEMORY_KIB="32768",
+            ARGON2_PARALLELISM="1",
+            PASSWORD_HASH_CONCURRENCY="1",
+            PASSWORD_HASH_QUEUE="5",
+            TRUSTED_PROXIES="127.0.0.1",
+        )
         with (
-            live_server(database_url, tmp_path, env=env, startup_timeout=120) as server,
+            serve(settings, env=env) as server,
             httpx.Client(base_url=server.base_url, timeout=60) as http,
         ):
             victim, bystander = "victim@example.com", "bystander@example.com"

@@ -18,7 +18,8 @@ from tessera.models import DEFAULT_FIRM_ID, CertificateAuthority
 from tessera.runtime import Runtime, build_runtime
 from tessera.worker.jobs import default_jobs
 from tessera.worker.runner import Worker
-from tests.certificates.conftest import (
+from tests.support.api import Api
+from tests.support.certificates import (
     fetch_ca,
     fetch_crl,
     issue,
@@ -27,7 +28,6 @@ from tests.certificates.conftest import (
     patch,
     write,
 )
-from tests.support.api import Api
 
 
 def _authorities(runtime: Runtime) -> list[CertificateAuthority]:
@@ -36,6 +36,7 @@ def _authorities(runtime: Runtime) -> list[CertificateAuthority]:
 
 
 class TestEnsureAuthority:
+    @pytest.mark.bare_database  # the app's own start makes them, not the test template
     def test_first_start_creates_a_root_and_an_issuing_intermediate(
         self, api: Api, workdir: Path
     ) -> None:

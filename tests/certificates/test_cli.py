@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 
 from tessera.cli.app import app
 from tessera.config import get_settings
-from tests.conftest import TEST_JWT_SECRET, TEST_MASTER_KEY
+from tests.support.settings import TEST_JWT_SECRET, TEST_MASTER_KEY
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from tessera.certificates import jobs, service
 from tessera.config import Settings
 from tessera.runtime import Runtime, build_runtime
-from tests.certificates.conftest import events_of, issue, patch
 from tests.support.api import Api, Caller
+from tests.support.certificates import events_of, issue, patch
 
 
 def _expiring(runtime: Runtime, customer: Caller) -> list[tuple[str, int, int]]:

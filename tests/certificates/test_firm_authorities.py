@@ -16,8 +16,8 @@ from tessera import migrations
 from tessera.certificates import authority
 from tessera.models import DEFAULT_FIRM_ID
 from tessera.runtime import Runtime
-from tests.certificates.conftest import fetch_ca, fetch_crl, issue, load_certificate, openssl, write
 from tests.support.api import Api
+from tests.support.certificates import fetch_ca, fetch_crl, issue, load_certificate, openssl, write
 from tests.support.firms import Tenant, create_tenant, platform_admin
 
 

@@ -22,7 +22,8 @@ from tessera.errors import NotFound
 from tessera.models import DEFAULT_FIRM_ID, Role
 from tessera.principal import ROLE_SCOPES, Principal, Scope
 from tessera.runtime import Runtime
-from tests.certificates.conftest import (
+from tests.support.api import Api, Caller
+from tests.support.certificates import (
     all_stored_text,
     allow_ip_sans,
     event_ids_for,
@@ -36,7 +37,6 @@ from tests.certificates.conftest import (
     patch,
     write,
 )
-from tests.support.api import Api, Caller
 
 
 def _der_body(pem: str) -> str:

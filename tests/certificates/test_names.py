@@ -16,8 +16,8 @@ from tessera.errors import TesseraError
 from tessera.identity.service import resolve_principal
 from tessera.principal import Principal
 from tessera.runtime import Runtime, build_runtime
-from tests.certificates.conftest import issue, patch
 from tests.support.api import Api, Caller
+from tests.support.certificates import issue, patch
 from tests.support.firms import Tenant, create_tenant, platform_admin
 
 OWNED = "name_owned_by_another_firm"

@@ -14,9 +14,9 @@ from tessera.app import create_app
 from tessera.config import Settings
 from tessera.models import Role
 from tessera.runtime import Runtime, build_runtime
-from tests.certificates.conftest import issue, patch
-from tests.conftest import make_settings
 from tests.support.api import Api
+from tests.support.certificates import issue, patch
+from tests.support.settings import make_settings
 
 
 class TestGetCertificate:

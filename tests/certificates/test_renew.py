@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tessera.runtime import Runtime
-from tests.certificates.conftest import (
+from tests.support.api import Api
+from tests.support.certificates import (
     allow_ip_sans,
     events_of,
     fetch_ca,
@@ -16,7 +17,6 @@ from tests.certificates.conftest import (
     patch,
     write,
 )
-from tests.support.api import Api
 
 
 class TestRenewCertificate:

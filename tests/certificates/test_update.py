@@ -12,7 +12,8 @@ from tessera.certificates import issuance, service
 from tessera.models import Certificate, CertificateStatus, Event, Role
 from tessera.principal import ROLE_SCOPES, Principal
 from tessera.runtime import Runtime
-from tests.certificates.conftest import (
+from tests.support.api import Api, Caller
+from tests.support.certificates import (
     event_ids_for,
     events_of,
     fetch_ca,
@@ -22,7 +23,6 @@ from tests.certificates.conftest import (
     patch,
     write,
 )
-from tests.support.api import Api, Caller
 
 
 class TestStatusMachine:

@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 import tessera
 from tessera.cli.app import app
 from tessera.config import get_settings
-from tests.conftest import TEST_JWT_SECRET, TEST_MASTER_KEY
-from tests.support.postgres import free_port
-from tests.support.server import TESSERA
+from tests.support.ports import free_port
+from tests.support.processes import TESSERA
+from tests.support.settings import TEST_JWT_SECRET, TEST_MASTER_KEY
 
 CLI_SOURCES = Path(tessera.__file__).parent / "cli"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import LogView
 from tests.support.api import Api
 from tests.support.cards import AMEX, CVV, MASTERCARD, VISA, card_data_in, register
 from tests.support.firms import create_tenant
+from tests.support.logs import LogView
 
 
 class TestCreditCardApi:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.models import DEFAULT_FIRM_ID
-from tests.deliveries.conftest import csv_bytes, upload, upload_sample
 from tests.support.api import Api, Caller
+from tests.support.deliveries import csv_bytes, upload, upload_sample
 from tests.support.firms import machine_client
 
 VICTIM_PHONE = "+971585949014"  # ZYW8827's phone in the pickup sample

@@ -2,46 +2,30 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from tessera.config import Settings
 from tessera.deliveries import service
 from tessera.models import DEFAULT_FIRM_ID, DeliveryImport, DeliveryPartner
 from tessera.runtime import Runtime
-from tests.conftest import TEST_JWT_SECRET, TEST_MASTER_KEY
-from tests.deliveries.conftest import SAMPLE_NAMES, SAMPLES
-
-TESSERA = str(Path(sys.executable).parent / "tessera")
+from tests.support.deliveries import SAMPLE_NAMES, SAMPLES
+from tests.support.processes import cli_env, run_cli
 
 
-def run_cli(database_url: str, var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "APP_ENV": "test",
-        "JWT_SECRET": TEST_JWT_SECRET,
-        "TESSERA_MASTER_KEY": TEST_MASTER_KEY,
-        "VAR_DIR": str(var_dir),
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [TESSERA, "deliveries", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def deliveries(
+    settings: Settings, *args: str, columns: int = 200
+) -> subprocess.CompletedProcess[str]:
+    """`tessera deliveries ARGS`, printing for a terminal ``columns`` wide."""
+    return run_cli(settings, "deliveries", *args, env=cli_env(settings, COLUMNS=str(columns)))
 
 
 class TestImportCommand:
     def test_folders_and_globs_are_imported_with_a_summary(
-        self, database_url: str, tmp_path: Path, runtime: Runtime
+        self, settings: Settings, tmp_path: Path, runtime: Runtime
     ) -> None:
         folder = tmp_path / "drop"
         folder.mkdir()
@@ -49,7 +33,7 @@ class TestImportCommand:
             shutil.copy(SAMPLES / SAMPLE_NAMES[key], folder / SAMPLE_NAMES[key])
         pattern = str(SAMPLES / "*Deliver*.csv")  # Delivered and (again) Delivery exceptions
 
-        result = run_cli(database_url, tmp_path, "import", str(folder), pattern)
+        result = deliveries(settings, "import", str(folder), pattern)
 
         assert result.returncode == 0, result.stderr + result.stdout
         summary = result.stdout
@@ -75,30 +59,30 @@ class TestImportCommand:
         assert view.status == "delivered"
 
     def test_a_refused_file_is_reported_and_fails_the_command(
-        self, database_url: str, tmp_path: Path
+        self, settings: Settings, tmp_path: Path
     ) -> None:
         bad = tmp_path / "Bad - Pickup.csv"
         bad.write_bytes(b"Name,Amount\r\nx,1\r\n")
-        result = run_cli(database_url, tmp_path, "import", str(bad))
+        result = deliveries(settings, "import", str(bad))
         assert result.returncode == 1
         assert "refused" in result.stdout
         assert "Card ID" in result.stdout
 
-    def test_nothing_matching_is_an_error(self, database_url: str, tmp_path: Path) -> None:
-        result = run_cli(database_url, tmp_path, "import", str(tmp_path / "none-*.csv"))
+    def test_nothing_matching_is_an_error(self, settings: Settings, tmp_path: Path) -> None:
+        result = deliveries(settings, "import", str(tmp_path / "none-*.csv"))
         assert result.returncode == 2
         assert "no file matches" in result.stderr
 
 
 class TestWatchCommand:
     def test_once_processes_the_folder_and_exits(
-        self, database_url: str, tmp_path: Path, runtime: Runtime
+        self, settings: Settings, tmp_path: Path, runtime: Runtime
     ) -> None:
         inbox = tmp_path / "inbox"
         inbox.mkdir()
         for name in SAMPLE_NAMES.values():
             shutil.copy(SAMPLES / name, inbox / name)
-        result = run_cli(database_url, tmp_path, "watch", str(inbox), "--once")
+        result = deliveries(settings, "watch", str(inbox), "--once")
         assert result.returncode == 0, result.stderr + result.stdout
         assert sorted(p.name for p in (inbox / "processed").iterdir()) == sorted(
             [*SAMPLE_NAMES.values(), *(f"{n}.report.json" for n in SAMPLE_NAMES.values())]
@@ -111,11 +95,10 @@ class TestWatchCommand:
 
 class TestPartnersCommand:
     def test_a_partner_region_and_zone_apply_to_its_files(
-        self, database_url: str, tmp_path: Path, runtime: Runtime
+        self, settings: Settings, tmp_path: Path, runtime: Runtime
     ) -> None:
-        result = run_cli(
-            database_url,
-            tmp_path,
+        result = deliveries(
+            settings,
             "partners",
             "set",
             "UK Couriers",
@@ -125,13 +108,13 @@ class TestPartnersCommand:
             "Europe/London",
         )
         assert result.returncode == 0, result.stderr
-        listed = run_cli(database_url, tmp_path, "partners", "list")
+        listed = deliveries(settings, "partners", "list")
         assert "uk couriers" in listed.stdout
         assert "Europe/London" in listed.stdout
 
         drop = tmp_path / "uk - Pickup.csv"
         drop.write_bytes(b"Card ID,Phone,Timestamp\r\nUK1001,07911 123456,12-11-2023 10:00\r\n")
-        imported = run_cli(database_url, tmp_path, "import", str(drop), "--partner", "uk couriers")
+        imported = deliveries(settings, "import", str(drop), "--partner", "uk couriers")
         assert imported.returncode == 0, imported.stderr + imported.stdout
         with runtime.db.session_scope(write=False) as session:
             partner = session.scalar(sa.select(DeliveryPartner))
@@ -148,10 +131,9 @@ class TestPartnersCommand:
         assert view.status_at.isoformat() == "2023-11-12T10:00:00+00:00"
         assert status[0].phone == "+447911123456"
 
-    def test_an_unknown_time_zone_is_refused(self, database_url: str, tmp_path: Path) -> None:
-        result = run_cli(
-            database_url,
-            tmp_path,
+    def test_an_unknown_time_zone_is_refused(self, settings: Settings, tmp_path: Path) -> None:
+        result = deliveries(
+            settings,
             "partners",
             "set",
             "x",
@@ -167,26 +149,8 @@ class TestPartnersCommand:
 class TestImportSummary:
     """What an operator reads after `tessera deliveries import` in an 80-column terminal."""
 
-    def _import(
-        self, database_url: str, var_dir: Path, *args: str
-    ) -> subprocess.CompletedProcess[str]:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "APP_ENV": "test",
-            "JWT_SECRET": TEST_JWT_SECRET,
-            "TESSERA_MASTER_KEY": TEST_MASTER_KEY,
-            "VAR_DIR": str(var_dir),
-            "COLUMNS": "80",
-        }
-        return subprocess.run(
-            [TESSERA, "deliveries", "import", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+    def _import(self, settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+        return deliveries(settings, "import", *args, columns=80)
 
     def _with_rejections(self, tmp_path: Path) -> Path:
         bad = tmp_path / "Partly bad - Pickup.csv"
@@ -199,11 +163,9 @@ class TestImportSummary:
         return bad
 
     def test_fits_80_columns_and_names_the_firm(
-        self, database_url: str, tmp_path: Path, runtime: Runtime
+        self, settings: Settings, tmp_path: Path, runtime: Runtime
     ) -> None:
-        result = self._import(
-            database_url, tmp_path, str(SAMPLES), str(self._with_rejections(tmp_path))
-        )
+        result = self._import(settings, str(SAMPLES), str(self._with_rejections(tmp_path)))
 
         assert result.returncode == 0, result.stdout + result.stderr
         lines = result.stdout.splitlines()
@@ -218,19 +180,19 @@ class TestImportSummary:
         total = next(line for line in lines if line.strip().startswith("total"))
         assert total.split()[1:] == ["11", "10", "0", "1", "1"]
 
-    def test_strict_fails_when_rows_were_rejected(self, database_url: str, tmp_path: Path) -> None:
+    def test_strict_fails_when_rows_were_rejected(self, settings: Settings, tmp_path: Path) -> None:
         bad = self._with_rejections(tmp_path)
 
-        lenient = self._import(database_url, tmp_path, str(bad))
-        strict = self._import(database_url, tmp_path, "--strict", str(bad))
-        clean = self._import(database_url, tmp_path, "--strict", str(SAMPLES))
+        lenient = self._import(settings, str(bad))
+        strict = self._import(settings, "--strict", str(bad))
+        clean = self._import(settings, "--strict", str(SAMPLES))
 
         assert lenient.returncode == 0, lenient.stdout
         assert strict.returncode == 1
         assert "1 rows rejected (--strict)" in strict.stdout
         assert clean.returncode == 0, clean.stdout
 
-    def test_an_unknown_firm_names_the_flag(self, database_url: str, tmp_path: Path) -> None:
-        result = self._import(database_url, tmp_path, "--firm", "nope", str(SAMPLES))
+    def test_an_unknown_firm_names_the_flag(self, settings: Settings, tmp_path: Path) -> None:
+        result = self._import(settings, "--firm", "nope", str(SAMPLES))
         assert result.returncode == 2
         assert "no firm has the slug 'nope' (check --firm)" in result.stderr

@@ -40,8 +40,8 @@ from tessera.errors import TesseraError
 from tessera.models import DEFAULT_FIRM_ID, Role
 from tessera.openapi_docs.errors import errors_for
 from tessera.runtime import Runtime
-from tests.deliveries.conftest import upload
 from tests.support.api import Api, Caller
+from tests.support.deliveries import upload
 
 COLUMNS = [
     "ID",

@@ -18,7 +18,7 @@ from tessera.deliveries.reader_process import from_wire, to_wire
 from tessera.deliveries.service import NewImport, ReadingRules
 from tessera.models import DEFAULT_FIRM_ID, CardDeliveryEvent, CardDeliveryStatus, DeliveryImport
 from tessera.runtime import Runtime
-from tests.deliveries.conftest import BreaksAfter, csv_bytes
+from tests.support.deliveries import BreaksAfter, csv_bytes
 
 
 def pickup_lines(count: int, *, start: int = 0) -> list[str]:

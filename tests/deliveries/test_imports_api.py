@@ -13,7 +13,8 @@ from tessera.deliveries import service
 from tessera.deliveries.importer import LEASE_SECONDS
 from tessera.models import DEFAULT_FIRM_ID, DeliveryImport, Role
 from tessera.runtime import Runtime
-from tests.deliveries.conftest import (
+from tests.support.api import Api, Caller
+from tests.support.deliveries import (
     SAMPLE_NAMES,
     count_events,
     csv_bytes,
@@ -22,7 +23,6 @@ from tests.deliveries.conftest import (
     upload,
     upload_sample,
 )
-from tests.support.api import Api, Caller
 
 STATUS_CHANGED = "card_delivery.status_changed"
 IMPORT_COMPLETED = "delivery_import.completed"

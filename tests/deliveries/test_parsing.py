@@ -29,7 +29,7 @@ from tessera.deliveries.parsing import (
     read_timestamp,
 )
 from tessera.deliveries.repository import sqlite_datetime
-from tests.deliveries.conftest import SAMPLES
+from tests.support.deliveries import SAMPLES
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

@@ -22,7 +22,7 @@ from tessera.deliveries.rules import (
     merge_summaries,
     summarize,
 )
-from tests.deliveries.conftest import SAMPLES
+from tests.support.deliveries import SAMPLES
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.csv"))
 assert len(SAMPLE_FILES) == 4, SAMPLE_FILES  # never an empty parametrisation

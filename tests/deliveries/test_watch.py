@@ -18,8 +18,8 @@ from tessera.deliveries.service import NewImport, ReadingRules
 from tessera.deliveries.watch import FolderLocked, UnsafeFolder, Watcher
 from tessera.models import DEFAULT_FIRM_ID, CardDeliveryEvent, DeliveryImport
 from tessera.runtime import Runtime
-from tests.conftest import LogView
-from tests.deliveries.conftest import SAMPLE_NAMES, SAMPLES, BreaksAfter, csv_bytes
+from tests.support.deliveries import SAMPLE_NAMES, SAMPLES, BreaksAfter, csv_bytes
+from tests.support.logs import LogView
 
 STATUS_CHANGED = "card_delivery.status_changed"
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
+from tests.e2e.screens import AXE_RESULTS
 from tests.e2e.service import (
     ADMIN_PASSWORD,
     CHROMIUM,
@@ -27,6 +27,7 @@ from tests.e2e.service import (
     stop_service,
     unique_email,
 )
+from tests.support.browser import BrowserLog
 
 
 @pytest.fixture(scope="session")
@@ -65,14 +66,6 @@ def browser(live_service: LiveService) -> Iterator[Browser]:
             chromium.close()
 
 
-@dataclass
-class BrowserLog:
-    """What the page printed to its console and any uncaught error."""
-
-    console: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
@@ -102,13 +95,11 @@ def page(context: BrowserContext, browser_log: BrowserLog) -> Iterator[Page]:
     assert browser_log.errors == [], f"uncaught errors in the page: {browser_log.errors}"
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """After a run with browser tests: each screen axe checked, and its non-blocking findings."""
-    from tests.e2e.screens import AXE_RESULTS
-
-    if not AXE_RESULTS:
-        return
-    terminalreporter.section("axe-core (no serious or critical violation on any screen)")
-    for screen, counts in sorted(AXE_RESULTS.items()):
-        found = ", ".join(f"{n} {impact}" for impact, n in sorted(counts.items())) or "none"
-        terminalreporter.write_line(f"{screen:40} {found}")
+@pytest.fixture(autouse=True)
+def _axe_findings(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Hand the screens this test checked with axe to the run's summary, through the test's
+    report (tests/conftest.py prints it; under xdist the tests run in another process)."""
+    AXE_RESULTS.clear()
+    yield
+    if AXE_RESULTS:
+        request.node.user_properties.append(("axe", dict(AXE_RESULTS)))

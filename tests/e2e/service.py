@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "web"
@@ -41,12 +42,6 @@ _emails = itertools.count(1)
 
 def unique_email(prefix: str = "user") -> str:
     return f"{prefix}-{os.getpid()}-{next(_emails)}@example.com"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _tessera() -> str:
@@ -107,7 +102,7 @@ def _wait_until_healthy(service: LiveService) -> None:
 
 def start_service(workdir: Path) -> LiveService:
     """Migrate a fresh SQLite database in ``workdir`` and start ``tessera serve`` on a free port."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "APP_ENV": "test",

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.api_setup import call, create_firm, import_courier_file, login
-from tests.e2e.conftest import BrowserLog
 from tests.e2e.screens import check_accessibility, heading, log_in, nav, open_account
 from tests.e2e.service import ADMIN_PASSWORD, PASSWORD, LiveService
+from tests.support.browser import BrowserLog
 
 pytestmark = pytest.mark.e2e
 

@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.api_setup import SAMPLE_FILES, Firm, call, create_firm, import_courier_file, login
-from tests.e2e.conftest import BrowserLog
 from tests.e2e.screens import check_accessibility, heading, log_in, nav
 from tests.e2e.service import ADMIN_PASSWORD, PASSWORD, QUEUED_IMPORT_BYTES, LiveService
+from tests.support.browser import BrowserLog
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.api_setup import call, create_firm, login, register_card
-from tests.e2e.conftest import BrowserLog
 from tests.e2e.screens import (
     ADMIN_NAV,
     OPERATOR_NAV,
@@ -20,6 +19,7 @@ from tests.e2e.screens import (
     nav,
 )
 from tests.e2e.service import ADMIN_PASSWORD, PASSWORD, LiveService
+from tests.support.browser import BrowserLog
 
 pytestmark = pytest.mark.e2e
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import BrowserLog
 from tests.e2e.screens import check_accessibility, choose_account, heading, log_in, nav
 from tests.e2e.screens import open_account as open_account_ui
 from tests.e2e.service import PASSWORD, LiveService
+from tests.support.browser import BrowserLog
 
 pytestmark = pytest.mark.e2e
 

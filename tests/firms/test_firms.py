@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from tessera.app import create_app
 from tessera.models import Role
 from tessera.runtime import build_runtime
-from tests.conftest import make_settings
 from tests.support.api import Api
 from tests.support.firms import create_tenant, platform_admin
+from tests.support.settings import make_settings
 
 
 class TestCreateFirm:

@@ -13,14 +13,14 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 import pytest
 
+from tessera.config import Settings
 from tests.support.api import PASSWORD
-from tests.support.server import live_server, run_cli, server_env
+from tests.support.processes import run_cli, serve
 
 CLIENTS = 8
 OPERATIONS = 2_400
@@ -170,19 +170,17 @@ def _record(
 class TestConcurrentMoneyMovements:
     def test_money_is_conserved_under_load(
         self,
-        database_url: str,
-        tmp_path: Path,
+        settings: Settings,
         backend: str,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        env = server_env(database_url, tmp_path)
         admin_email, admin_password = "ops-admin@example.com", "platform admin password"
         created = run_cli(
-            "admin", "create", "--email", admin_email, "--password", admin_password, env=env
+            settings, "admin", "create", "--email", admin_email, "--password", admin_password
         )
         assert created.returncode == 0, created.stderr
 
-        with live_server(database_url, tmp_path) as server:
+        with serve(settings) as server:
             holders = _signup_holders(server.base_url)
             token = _admin_token(server.base_url, admin_email, admin_password)
             headers = {"Authorization": f"Bearer {token}"}
@@ -256,6 +254,6 @@ class TestConcurrentMoneyMovements:
             ledger.withdrawals.values()
         )
 
-        verified = run_cli("ledger", "verify", env=env)
+        verified = run_cli(settings, "ledger", "verify")
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert "ledger ok" in verified.stdout

@@ -14,8 +14,9 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from tessera.config import Settings
 from tests.support.api import PASSWORD
-from tests.support.server import live_server, run_cli, server_env
+from tests.support.processes import run_cli, serve
 from tests.support.wrk import TRANSFER, ids_file, run_wrk, wrk_available
 
 CONNECTIONS = 256
@@ -71,13 +72,12 @@ def _customer_with_accounts(base_url: str) -> tuple[str, list[str]]:
 class TestTransfersAt256Connections:
     def test_sheds_load_without_a_500_or_a_hang_and_recovers_at_once(
         self,
-        database_url: str,
+        settings: Settings,
         tmp_path: Path,
         backend: str,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        env = server_env(database_url, tmp_path)
-        with live_server(database_url, tmp_path) as server:
+        with serve(settings) as server:
             token, accounts = _customer_with_accounts(server.base_url)
             burst = run_wrk(
                 server.base_url,
@@ -125,5 +125,5 @@ class TestTransfersAt256Connections:
             # Transfers only move money: the total is exactly what was deposited.
             assert sum(balances) == FUNDS * ACCOUNTS
 
-        verified = run_cli("ledger", "verify", env=env)
+        verified = run_cli(settings, "ledger", "verify")
         assert verified.returncode == 0, verified.stdout + verified.stderr

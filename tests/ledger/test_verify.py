@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
+from tessera.config import Settings
 from tests.support.api import Api
-from tests.support.server import run_cli, server_env
+from tests.support.processes import run_cli
 
 
 class TestLedgerVerify:
-    def test_passes_then_names_the_broken_account(
-        self, api: Api, database_url: str, tmp_path: Path
-    ) -> None:
+    def test_passes_then_names_the_broken_account(self, api: Api, settings: Settings) -> None:
         customer = api.customer()
         source, target = customer.open_account(), customer.open_account()
         customer.deposit(source, 1_000)
@@ -27,8 +24,7 @@ class TestLedgerVerify:
                 "currency": "USD",
             },
         )
-        env = server_env(database_url, tmp_path)
-        healthy = run_cli("ledger", "verify", env=env)
+        healthy = run_cli(settings, "ledger", "verify")
         assert healthy.returncode == 0, healthy.stderr
         assert "2 accounts checked" in healthy.stdout
 
@@ -36,7 +32,7 @@ class TestLedgerVerify:
             conn.execute(
                 sa.text("UPDATE accounts SET balance = balance + 5 WHERE id = :id"), {"id": target}
             )
-        broken = run_cli("ledger", "verify", env=env)
+        broken = run_cli(settings, "ledger", "verify")
         assert broken.returncode == 1
         assert f"account {target}: balance 305 != sum of its transactions 300" in broken.stdout
         assert "total balance 1005 != deposits minus withdrawals 1000" in broken.stdout

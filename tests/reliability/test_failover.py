@@ -39,8 +39,8 @@ from tessera.errors import Unavailable
 from tessera.models import DEFAULT_FIRM_ID
 from tessera.runtime import Runtime, build_runtime
 from tessera.writer import Writer
-from tests.conftest import BACKENDS, LogView, make_settings
 from tests.support.api import PASSWORD, Api
+from tests.support.logs import LogView
 from tests.support.postgres import (
     Cluster,
     ReplicatedPair,
@@ -49,9 +49,10 @@ from tests.support.postgres import (
     start_replicated_pair,
 )
 from tests.support.server import TESSERA, live_server, run_cli, server_env, stop_process
+from tests.support.settings import make_settings, selected_backends
 
 needs_postgres = pytest.mark.skipif(
-    "postgresql" not in BACKENDS or find_pg_bin() is None,
+    "postgresql" not in selected_backends() or find_pg_bin() is None,
     reason="the failover drill needs PostgreSQL server binaries",
 )
 

@@ -11,16 +11,19 @@ streaming standby made from it with ``pg_basebackup -R``, for the failover drill
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.ports import PORT_TAKEN, free_port
 
 
 def find_pg_bin() -> Path | None:
@@ -33,13 +36,6 @@ def find_pg_bin() -> Path | None:
         if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
             return candidate
     return None
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -69,19 +65,20 @@ class Cluster:
         return subprocess.run(command, check=check, capture_output=True, text=True, timeout=120)
 
     def _start(self, settings: Mapping[str, str]) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
-        options += "".join(f" -c {name}={value}" for name, value in settings.items())
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data_dir),
-            "-l",
-            str(self.root / "server.log"),
-            "-w",
-            "-o",
-            options,
-            "start",
-        )
+        for _ in range(5):
+            options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+            options += "".join(f" -c {name}={value}" for name, value in settings.items())
+            try:
+                self._run(
+                    "pg_ctl", "-D", str(self.data_dir), "-l", str(self.root / "server.log"),
+                    "-w", "-o", options, "start",
+                )  # fmt: skip
+                return
+            except subprocess.CalledProcessError:
+                if PORT_TAKEN not in self.log_text().lower():
+                    raise
+                self.port = free_port()  # another process took the port first
+        raise RuntimeError("PostgreSQL found no free port")
 
     def postmaster_pid(self) -> int:
         """The postmaster's PID, from the first line of ``postmaster.pid``."""
@@ -110,6 +107,40 @@ class Cluster:
             )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def shared_cluster(directory: Path) -> Cluster:
+    """The run's cluster: started by the first process (xdist worker) that needs it, found in
+    ``directory`` by the others. ``stop_shared_cluster`` stops it at the end of the run."""
+    directory.mkdir(parents=True, exist_ok=True)
+    info = directory / "pg-cluster.json"
+    with (directory / "pg-cluster.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if info.exists():
+            fields = json.loads(info.read_text())
+            return Cluster(
+                bin_dir=Path(fields["bin_dir"]),
+                root=Path(fields["root"]),
+                port=int(fields["port"]),
+                as_postgres_user=bool(fields["as_postgres_user"]),
+            )
+        cluster = start_cluster()
+        fields = {
+            "bin_dir": str(cluster.bin_dir),
+            "root": str(cluster.root),
+            "port": cluster.port,
+            "as_postgres_user": cluster.as_postgres_user,
+        }
+        info.write_text(json.dumps(fields))
+        return cluster
+
+
+def stop_shared_cluster(directory: Path) -> None:
+    """Stop the run's cluster, if a test started one."""
+    info = directory / "pg-cluster.json"
+    if info.exists():
+        shared_cluster(directory).stop()
+        info.unlink()
 
 
 # The suite's cluster trades durability for speed: nothing in it must outlive a test session.

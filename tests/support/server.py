@@ -22,7 +22,7 @@ TESSERA = str(Path(sys.executable).parent / "tessera")
 
 def server_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a test server: test mode, cheap argon2, fixed secrets."""
-    from tests.conftest import TEST_JWT_SECRET, TEST_MASTER_KEY
+    from tests.support.settings import TEST_JWT_SECRET, TEST_MASTER_KEY
 
     env = {
         **os.environ,

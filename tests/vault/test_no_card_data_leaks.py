@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from tessera.config import Settings
-from tests.conftest import LogView
 from tests.support.api import Api, Caller
 from tests.support.cards import (
     AMEX,
@@ -39,6 +38,7 @@ from tests.support.cards import (
     registration_body,
 )
 from tests.support.firms import create_tenant
+from tests.support.logs import LogView
 from tests.support.postgres import find_pg_bin
 
 CVVS = (CVV, AMEX_CVV)

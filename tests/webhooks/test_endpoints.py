@@ -12,7 +12,8 @@ from tessera.models import AuditEvent, Role, WebhookEndpoint
 from tessera.runtime import Runtime
 from tessera.webhooks.service import MAX_ENDPOINTS_PER_FIRM, signing_secrets
 from tests.support.api import Api, Caller
-from tests.webhooks.conftest import create_endpoint
+from tests.support.matching import TIMESTAMP, an_id
+from tests.support.webhooks import create_endpoint
 
 URL = "https://hooks.example.com/tessera"
 
@@ -204,9 +205,21 @@ class TestEvents:
         only = admin.get("/v1/events", params={"type": "account.created"}).json()
         assert only["total"] == 1
         event = only["items"][0]
-        assert set(event) == {"id", "type", "created_at", "firm", "data"}
-        assert event["firm"] == admin.firm_id
-        assert event["data"]["id"] == account
+        assert event == {
+            "id": an_id("evt"),
+            "type": "account.created",
+            "created_at": TIMESTAMP,
+            "firm": admin.firm_id,
+            "data": {
+                "id": account,
+                "holder_id": customer.holder_id,
+                "type": "checking",
+                "currency": "USD",
+                "balance": 0,
+                "status": "active",
+                "created_at": TIMESTAMP,
+            },
+        }
         assert admin.get(f"/v1/events/{event['id']}").json() == event
         assert admin.get("/v1/events", params={"type": "nope"}).status_code == 422
         assert customer.get("/v1/events").status_code == 403

@@ -20,6 +20,7 @@ from tessera.models import Account, Event, LedgerTransaction, Role, Transfer, Us
 from tessera.principal import ROLE_SCOPES, Principal
 from tessera.runtime import Runtime
 from tests.support.api import Api, Caller
+from tests.support.matching import TIMESTAMP, an_id
 
 
 class Abort(Exception):
@@ -80,8 +81,16 @@ class TestAccountCreated:
         customer = api.customer()
         account_id = customer.open_account()
         (event,) = events(api.runtime, EventType.ACCOUNT_CREATED)
-        assert event.data["id"] == account_id
         assert event.firm_id == customer.firm_id
+        assert event.data == {
+            "id": account_id,
+            "holder_id": customer.holder_id,
+            "type": "checking",
+            "currency": "USD",
+            "balance": 0,
+            "status": "active",
+            "created_at": TIMESTAMP,
+        }
 
     def test_a_refused_account_leaves_no_event(self, api: Api) -> None:
         customer = api.customer()
@@ -118,8 +127,17 @@ class TestTransactionCreated:
             )
             assert response.status_code == 201
         (event,) = events(api.runtime, EventType.TRANSACTION_CREATED)
-        assert event.data["id"] == response.json()["id"]
-        assert event.data["amount"] == 700
+        assert event.firm_id == customer.firm_id
+        assert event.data == {
+            "id": response.json()["id"],
+            "account_id": account,
+            "type": "deposit",
+            "amount": 700,
+            "currency": "USD",
+            "balance_after": 700,
+            "description": None,
+            "created_at": TIMESTAMP,
+        }
         assert count(api.runtime, LedgerTransaction) == 1
 
     def test_a_refused_withdrawal_leaves_no_event(self, api: Api) -> None:
@@ -170,7 +188,19 @@ class TestTransferCompleted:
         )
         assert response.status_code == 201
         (event,) = events(api.runtime, EventType.TRANSFER_COMPLETED)
-        assert event.data["id"] == response.json()["id"]
+        assert event.firm_id == customer.firm_id
+        assert event.data == {
+            "id": response.json()["id"],
+            "from_account_id": source,
+            "to_account_id": target,
+            "amount": 400,
+            "currency": "USD",
+            "description": None,
+            "created_at": TIMESTAMP,
+            "debit_transaction_id": an_id("txn"),
+            "credit_transaction_id": an_id("txn"),
+        }
+        assert event.data["debit_transaction_id"] != event.data["credit_transaction_id"]
         assert count(api.runtime, Transfer) == 1
 
     def test_a_refused_transfer_leaves_no_event(self, api: Api) -> None:
@@ -205,7 +235,17 @@ class TestTransferCompleted:
             done_id = done.id
         assert isinstance(batch.results[1], Exception)
         (event,) = events(api.runtime, EventType.TRANSFER_COMPLETED)
-        assert event.data["id"] == done_id
+        assert event.data == {
+            "id": done_id,
+            "from_account_id": source,
+            "to_account_id": target,
+            "amount": 300,
+            "currency": "USD",
+            "description": None,
+            "created_at": TIMESTAMP,
+            "debit_transaction_id": an_id("txn"),
+            "credit_transaction_id": an_id("txn"),
+        }
         assert count(api.runtime, Transfer) == 1
 
     def test_a_rolled_back_transfer_takes_its_event_with_it(self, api: Api) -> None:
@@ -229,8 +269,9 @@ class TestUserDeleted:
         response = customer.delete(f"/v1/users/{customer.user_id}")
         assert response.status_code == 204
         (event,) = events(api.runtime, EventType.USER_DELETED)
-        assert event.data["id"] == customer.user_id
-        assert set(event.data) == {"id", "deleted_at"}  # no personal data in the event
+        assert event.firm_id == customer.firm_id
+        # No personal data in the event: the id and when, nothing else.
+        assert event.data == {"id": customer.user_id, "deleted_at": TIMESTAMP}
 
     def test_a_refused_deletion_leaves_no_event(self, api: Api) -> None:
         customer = api.customer()

@@ -17,8 +17,8 @@ import pytest
 
 from tessera.webhooks.signature import signature_header
 from tests.support.api import Api, Caller
-from tests.support.postgres import free_port
-from tests.webhooks.conftest import create_endpoint, deliver_due, deliveries
+from tests.support.ports import free_port
+from tests.support.webhooks import create_endpoint, deliver_due, deliveries
 
 GUIDE = Path(__file__).parents[2] / "docs" / "integrators.md"
 EXAMPLE = re.compile(r"<!-- example: (\S+) -->\n```\w+\n(.*?)```", re.DOTALL)

@@ -8,7 +8,7 @@ import hmac
 import pytest
 
 from tessera.webhooks.signature import new_secret, signature_header
-from tests.webhooks.conftest import receiver_accepts
+from tests.support.webhooks import receiver_accepts
 
 BODY = b'{"id":"evt_1","type":"account.created"}'
 

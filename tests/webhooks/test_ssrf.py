@@ -13,7 +13,7 @@ from tessera.runtime import Runtime
 from tessera.webhooks.rules import address_allowed
 from tessera.webhooks.transport import AddressNotAllowed, GuardedNetworkBackend
 from tests.support.api import Api, Caller
-from tests.webhooks.conftest import Receiver, create_endpoint, deliver_due, deliveries
+from tests.support.webhooks import Receiver, create_endpoint, deliver_due, deliveries
 
 
 @pytest.fixture

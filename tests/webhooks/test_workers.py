@@ -21,9 +21,10 @@ from tessera.events.service import record_event
 from tessera.events.types import EventType
 from tessera.models import DEFAULT_FIRM_ID, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tessera.runtime import Runtime
-from tests.conftest import TEST_JWT_SECRET, TEST_MASTER_KEY, make_settings
 from tests.support.api import Api, Caller
-from tests.webhooks.conftest import Receiver, create_endpoint, wait_until
+from tests.support.matching import TIMESTAMP, an_id
+from tests.support.settings import TEST_JWT_SECRET, TEST_MASTER_KEY, make_settings
+from tests.support.webhooks import Receiver, create_endpoint, wait_until
 from tests.webhooks.counting_receiver import CountingReceiver
 
 TESSERA = Path(sys.executable).parent / "tessera"
@@ -157,9 +158,26 @@ class TestEmbeddedWorker:
         self, api: Api, admin: Caller, receiver: Receiver
     ) -> None:
         endpoint = create_endpoint(admin, receiver.url())
-        api.customer().open_account()
+        customer = api.customer()
+        account = customer.open_account()
         wait_until(lambda: len(receiver.received) == 1, timeout=15)
-        assert receiver.bodies()[0]["type"] == "account.created"
+        assert receiver.bodies() == [
+            {
+                "id": an_id("evt"),
+                "type": "account.created",
+                "created_at": TIMESTAMP,
+                "firm": admin.firm_id,
+                "data": {
+                    "id": account,
+                    "holder_id": customer.holder_id,
+                    "type": "checking",
+                    "currency": "USD",
+                    "balance": 0,
+                    "status": "active",
+                    "created_at": TIMESTAMP,
+                },
+            }
+        ]
 
         def delivered() -> bool:
             items = admin.get(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries").json()

@@ -84,6 +84,10 @@ def run_embedded(
         # uvicorn's own reading would trust any client on 127.0.0.1.
         proxy_headers=False,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        # With --workers, the parent kills a worker that has not answered its ping in this
+        # long, and starts another. Uvicorn's 5 s is less than a worker takes to import the app
+        # on a busy machine, which then restarts workers forever and never serves.
+        timeout_worker_healthcheck=30,
         ssl_certfile=str(tls.chain) if tls else None,
         ssl_keyfile=str(tls.key) if tls else None,
     )
