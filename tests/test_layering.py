@@ -62,6 +62,7 @@ KERNELS = frozenset(
         "identity",
         "models",
         "principal",
+        "visibility",
         "errors",
         "config",
         "rawsql",

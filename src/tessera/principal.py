@@ -24,6 +24,7 @@ from typing import Literal
 
 from tessera.errors import Forbidden, NotFound
 from tessera.models.user import Role
+from tessera.visibility import Visibility
 
 
 class Scope(StrEnum):
@@ -160,11 +161,23 @@ class Principal:
         """For a customer, the one account holder whose rows they may see; else None."""
         return self.holder_id if self.is_customer else None
 
-    def can_see(self, *, firm_id: str, holder_id: str | None = None) -> bool:
-        """Whether a row owned by ``firm_id`` (and ``holder_id``) is visible to this principal."""
-        if not self.is_platform_admin and firm_id != self.firm_id:
-            return False
-        return not (self.is_customer and holder_id != self.holder_id)
+    @property
+    def visibility(self) -> Visibility:
+        """The tenant rows this principal may see (``tessera.visibility``)."""
+        if self.is_customer:
+            if self.holder_id is None:
+                return Visibility.nothing()
+            return Visibility.holder(self.firm_id, self.holder_id)
+        return self.firm_visibility
+
+    @property
+    def firm_visibility(self) -> Visibility:
+        """The firm-wide objects in view: every firm for a platform admin, else its own."""
+        return Visibility.everything() if self.is_platform_admin else Visibility.firm(self.firm_id)
+
+    def can_see(self, *, firm_id: str, holder_id: str | None) -> bool:
+        """Whether a row owned by ``firm_id`` and ``holder_id`` is visible to this principal."""
+        return self.visibility.sees(firm_id=firm_id, holder_id=holder_id)
 
 
 def parse_scopes(text: str) -> frozenset[Scope]:
