@@ -47,7 +47,7 @@ class TestFromPrincipal:
         principal = _principal(Role.CUSTOMER)
         assert principal.visibility == Visibility.nothing()
         assert principal.visibility.is_nothing
-        assert not principal.can_see(firm_id="firm_a", holder_id=None)
+        assert not principal.visibility.sees(firm_id="firm_a", holder_id=None)
 
 
 class TestSees:
@@ -68,6 +68,22 @@ class TestSees:
     def test_nothing(self) -> None:
         assert not Visibility.nothing().sees(firm_id="firm_a", holder_id="hld_1")
         assert not Visibility.nothing().sees(firm_id="firm_a", holder_id=None)
+
+
+class TestNarrowing:
+    def test_firm_wide_drops_the_holder_and_keeps_nothing(self) -> None:
+        assert Visibility.holder("firm_a", "hld_1").firm_wide() == Visibility.firm("firm_a")
+        assert Visibility.firm("firm_a").firm_wide() == Visibility.firm("firm_a")
+        assert Visibility.everything().firm_wide() == Visibility.everything()
+        assert Visibility.nothing().firm_wide() == Visibility.nothing()
+
+    def test_in_firm(self) -> None:
+        assert Visibility.everything().in_firm("firm_a") == Visibility.firm("firm_a")
+        assert Visibility.firm("firm_a").in_firm("firm_a") == Visibility.firm("firm_a")
+        assert Visibility.firm("firm_a").in_firm("firm_b") == Visibility.nothing()
+        holder = Visibility.holder("firm_a", "hld_1")
+        assert holder.in_firm("firm_a") == holder
+        assert Visibility.nothing().in_firm("firm_a") == Visibility.nothing()
 
 
 class TestWhere:

@@ -59,6 +59,20 @@ class Visibility:
     def is_nothing(self) -> bool:
         return not self.sees_any
 
+    def firm_wide(self) -> Visibility:
+        """The same firms with every holder in them (``nothing`` stays ``nothing``).
+
+        For a table without a holder column whose rows the caller then matches to its holder
+        some other way (a delivery status by the card reference it carries).
+        """
+        return Visibility(firm_id=self.firm_id, holder_id=None, sees_any=self.sees_any)
+
+    def in_firm(self, firm_id: str) -> Visibility:
+        """The same view narrowed to one firm (nothing if that firm is out of view)."""
+        if not self.sees_any or (self.firm_id is not None and self.firm_id != firm_id):
+            return Visibility.nothing()
+        return Visibility(firm_id=firm_id, holder_id=self.holder_id)
+
     def sees(self, *, firm_id: str, holder_id: str | None) -> bool:
         """Whether a row owned by ``firm_id`` (and ``holder_id``) is in view."""
         if not self.sees_any:

@@ -76,7 +76,7 @@ def create_account(
         raise ValidationFailed.single(
             "holder_id", "Staff must say which holder the account is for."
         )
-    holder = holders.get(session, holder_id, firm_id=principal.visible_firm())
+    holder = holders.get(session, holder_id, visibility=principal.firm_visibility)
     if holder is None or holder.erased_at is not None:
         raise NotFound("Account holder not found.")
     account = repository.add(

@@ -43,6 +43,7 @@ from tessera.models import Card, Firm, VaultCard
 from tessera.principal import Principal, Scope
 from tessera.vault import card_store
 from tessera.vault import repository as vault
+from tessera.visibility import Visibility
 
 VALIDITY_YEARS = 3
 MAX_DRAWS = 8
@@ -118,7 +119,7 @@ def _draw_number(firm: Firm) -> str:
 def _cardholder_name(session: Session, holder_id: str, given: str | None) -> str:
     if given is not None:
         return validate_holder_name(given)
-    holder = holders.get(session, holder_id, firm_id=None)
+    holder = holders.get(session, holder_id, visibility=Visibility.everything())
     full = " ".join(p for p in (holder.first_name, holder.last_name) if p) if holder else ""
     if len(full.strip()) < 3:
         raise ValidationFailed.single(

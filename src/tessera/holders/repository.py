@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.models import AccountHolder
+from tessera.visibility import Visibility
 
 
 def add(session: Session, holder: AccountHolder) -> AccountHolder:
@@ -14,16 +15,14 @@ def add(session: Session, holder: AccountHolder) -> AccountHolder:
     return holder
 
 
-def get(
-    session: Session, holder_id: str, *, firm_id: str | None, only_holder: str | None = None
-) -> AccountHolder | None:
-    """One holder, if visible under the firm and holder filters (None: no filter)."""
-    query = sa.select(AccountHolder).where(AccountHolder.id == holder_id)
-    if firm_id is not None:
-        query = query.where(AccountHolder.firm_id == firm_id)
-    if only_holder is not None:
-        query = query.where(AccountHolder.id == only_holder)
-    return session.scalar(query)
+def get(session: Session, holder_id: str, *, visibility: Visibility) -> AccountHolder | None:
+    """One holder, if it is in view."""
+    return session.scalar(
+        sa.select(AccountHolder).where(
+            AccountHolder.id == holder_id,
+            *visibility.where(AccountHolder.firm_id, AccountHolder.id),
+        )
+    )
 
 
 def get_by_user(session: Session, user_id: str) -> AccountHolder | None:
@@ -32,14 +31,12 @@ def get_by_user(session: Session, user_id: str) -> AccountHolder | None:
 
 
 def page(
-    session: Session, *, firm_id: str | None, only_holder: str | None, limit: int, offset: int
+    session: Session, *, visibility: Visibility, limit: int, offset: int
 ) -> tuple[list[AccountHolder], int]:
-    """A page of holders, newest first, with the total."""
-    query = sa.select(AccountHolder)
-    if firm_id is not None:
-        query = query.where(AccountHolder.firm_id == firm_id)
-    if only_holder is not None:
-        query = query.where(AccountHolder.id == only_holder)
+    """A page of the holders in view, newest first, with the total."""
+    query = sa.select(AccountHolder).where(
+        *visibility.where(AccountHolder.firm_id, AccountHolder.id)
+    )
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(AccountHolder.created_at.desc(), AccountHolder.id.desc())

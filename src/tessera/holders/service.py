@@ -14,13 +14,8 @@ from tessera.principal import Principal, Scope
 def get_holder(session: Session, *, principal: Principal, holder_id: str) -> AccountHolder:
     """One holder visible to the caller; 404 otherwise (also for another firm's holder)."""
     principal.require(Scope.ACCOUNTS_READ)
-    holder = repository.get(
-        session,
-        holder_id,
-        firm_id=principal.visible_firm(),
-        only_holder=principal.visible_holder() if principal.is_customer else None,
-    )
-    if holder is None or (principal.is_customer and principal.holder_id is None):
+    holder = repository.get(session, holder_id, visibility=principal.visibility)
+    if holder is None:
         raise NotFound("Account holder not found.")
     return holder
 
@@ -30,12 +25,9 @@ def list_holders(
 ) -> Page[AccountHolder]:
     """The holders visible to the caller: a customer sees only their own."""
     principal.require(Scope.ACCOUNTS_READ)
-    if principal.is_customer and principal.holder_id is None:
-        return Page(items=[], total=0, limit=page.limit, offset=page.offset)
     items, total = repository.page(
         session,
-        firm_id=principal.visible_firm(),
-        only_holder=principal.visible_holder(),
+        visibility=principal.visibility,
         limit=page.limit,
         offset=page.offset,
     )

@@ -41,6 +41,7 @@ from tessera.principal import Principal, Scope
 from tessera.registrations import repository
 from tessera.registrations.domain import RegistrationIdentity, RegistrationStatus
 from tessera.vault import card_store
+from tessera.visibility import Visibility
 
 
 class CardAlreadyRegistered(Conflict):
@@ -137,7 +138,7 @@ def _holder_for(session: Session, principal: Principal, holder_id: str | None) -
         return principal.holder_id
     if holder_id is None:
         return None
-    holder = holders.get(session, holder_id, firm_id=principal.firm_id)
+    holder = holders.get(session, holder_id, visibility=Visibility.firm(principal.firm_id))
     if holder is None or holder.erased_at is not None:
         raise NotFound("Account holder not found.")
     return holder.id
