@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tessera import rawsql
 from tessera.models import CardRegistration, VaultCard
+from tessera.visibility import Visibility
 
 LIVE_STATUSES = ("pending", "approved")
 
@@ -81,19 +82,17 @@ def find_live_by_fingerprint(
 
 
 def find_latest_by_fingerprint(
-    session: Session, *, firm_id: str, holder_id: str | None, fingerprint: str
+    session: Session, *, visibility: Visibility, fingerprint: str
 ) -> tuple[CardRegistration, VaultCard] | None:
-    """The newest registration (live first) of the card with this fingerprint in the firm."""
+    """The newest visible registration (live first) of the card with this fingerprint."""
     query = (
         sa.select(CardRegistration, VaultCard)
         .join(VaultCard, VaultCard.id == CardRegistration.vault_card_id)
         .where(
-            CardRegistration.firm_id == firm_id,
             CardRegistration.card_fingerprint == fingerprint,
+            *visibility.where(CardRegistration.firm_id, CardRegistration.holder_id),
         )
     )
-    if holder_id is not None:
-        query = query.where(CardRegistration.holder_id == holder_id)
     live_first = sa.case((CardRegistration.status.in_(LIVE_STATUSES), 0), else_=1)
     row = session.execute(
         query.order_by(live_first, CardRegistration.created_at.desc()).limit(1)
@@ -105,20 +104,18 @@ def get(
     session: Session,
     registration_id: str,
     *,
-    firm_id: str | None,
-    holder_id: str | None,
+    visibility: Visibility,
     lock: bool = False,
 ) -> tuple[CardRegistration, VaultCard] | None:
-    """One registration and its vault card, if it matches the filters (None: no filter)."""
+    """One registration and its vault card, if it is in view."""
     query = (
         sa.select(CardRegistration, VaultCard)
         .join(VaultCard, VaultCard.id == CardRegistration.vault_card_id)
-        .where(CardRegistration.id == registration_id)
+        .where(
+            CardRegistration.id == registration_id,
+            *visibility.where(CardRegistration.firm_id, CardRegistration.holder_id),
+        )
     )
-    if firm_id is not None:
-        query = query.where(CardRegistration.firm_id == firm_id)
-    if holder_id is not None:
-        query = query.where(CardRegistration.holder_id == holder_id)
     if lock:
         query = query.with_for_update(of=CardRegistration)
     row = session.execute(query).first()
@@ -127,19 +124,16 @@ def get(
 
 def _filtered(
     *,
-    firm_id: str | None,
-    holder_id: str | None,
+    visibility: Visibility,
     status: str | None,
     created_from: datetime | None,
     created_before: datetime | None,
 ) -> sa.Select[tuple[CardRegistration, VaultCard]]:
-    query = sa.select(CardRegistration, VaultCard).join(
-        VaultCard, VaultCard.id == CardRegistration.vault_card_id
+    query = (
+        sa.select(CardRegistration, VaultCard)
+        .join(VaultCard, VaultCard.id == CardRegistration.vault_card_id)
+        .where(*visibility.where(CardRegistration.firm_id, CardRegistration.holder_id))
     )
-    if firm_id is not None:
-        query = query.where(CardRegistration.firm_id == firm_id)
-    if holder_id is not None:
-        query = query.where(CardRegistration.holder_id == holder_id)
     if status is not None:
         query = query.where(CardRegistration.status == status)
     if created_from is not None:
@@ -152,8 +146,7 @@ def _filtered(
 def page(
     session: Session,
     *,
-    firm_id: str | None,
-    holder_id: str | None,
+    visibility: Visibility,
     status: str | None,
     created_from: datetime | None,
     created_before: datetime | None,
@@ -162,8 +155,7 @@ def page(
 ) -> tuple[list[tuple[CardRegistration, VaultCard]], int]:
     """A page of registrations, newest first, with the total."""
     query = _filtered(
-        firm_id=firm_id,
-        holder_id=holder_id,
+        visibility=visibility,
         status=status,
         created_from=created_from,
         created_before=created_before,
@@ -180,8 +172,7 @@ def page(
 def all_matching(
     session: Session,
     *,
-    firm_id: str | None,
-    holder_id: str | None,
+    visibility: Visibility,
     status: str | None,
     created_from: datetime | None,
     created_before: datetime | None,
@@ -189,8 +180,7 @@ def all_matching(
 ) -> list[tuple[CardRegistration, VaultCard]]:
     """Every matching registration, oldest first, read in keyset batches (for CSV reports)."""
     query = _filtered(
-        firm_id=firm_id,
-        holder_id=holder_id,
+        visibility=visibility,
         status=status,
         created_from=created_from,
         created_before=created_before,

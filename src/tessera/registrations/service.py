@@ -250,11 +250,10 @@ def _visible(
     found = repository.get(
         session,
         registration_id,
-        firm_id=principal.visible_firm(),
-        holder_id=principal.visible_holder(),
+        visibility=principal.visibility,
         lock=lock,
     )
-    if found is None or (principal.is_customer and principal.holder_id is None):
+    if found is None:
         raise NotFound("Card registration not found.")
     return Registration(*found)
 
@@ -279,12 +278,10 @@ def find_by_card_number(
         number = normalize_card_number(card_number)
     except RuleViolation as exc:
         raise NotFound("Card not found.") from exc
-    if principal.is_customer and principal.holder_id is None:
-        raise NotFound("Card not found.")
     found = repository.find_latest_by_fingerprint(
         session,
-        firm_id=principal.firm_id,
-        holder_id=principal.visible_holder(),
+        # The fingerprint is keyed by the caller's own firm, platform admins included.
+        visibility=principal.visibility.in_firm(principal.firm_id),
         fingerprint=card_store.card_fingerprint(keyring, firm_id=principal.firm_id, number=number),
     )
     if found is None:
@@ -312,13 +309,10 @@ def list_registrations(
 ) -> Page[Registration]:
     """The registrations visible to the caller, newest first."""
     principal.require(Scope.CARDS_READ)
-    if principal.is_customer and principal.holder_id is None:
-        return Page(items=[], total=0, limit=page.limit, offset=page.offset)
     low, high = criteria.bounds()
     rows, total = repository.page(
         session,
-        firm_id=principal.visible_firm(),
-        holder_id=principal.visible_holder(),
+        visibility=principal.visibility,
         status=criteria.status.value if criteria.status else None,
         created_from=low,
         created_before=high,
@@ -338,13 +332,10 @@ def export_registrations(
 ) -> list[Registration]:
     """Every registration visible to the caller that matches, oldest first (CSV reports)."""
     principal.require(Scope.CARDS_READ)
-    if principal.is_customer and principal.holder_id is None:
-        return []
     low, high = criteria.bounds()
     rows = repository.all_matching(
         session,
-        firm_id=principal.visible_firm(),
-        holder_id=principal.visible_holder(),
+        visibility=principal.visibility,
         status=criteria.status.value if criteria.status else None,
         created_from=low,
         created_before=high,
