@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tessera.models import Account
 from tessera.rawsql import Cursor, Statement, parse_stamp
+from tessera.visibility import Visibility
 
 
 def add(session: Session, account: Account) -> Account:
@@ -19,16 +20,13 @@ def add(session: Session, account: Account) -> Account:
     return account
 
 
-def get(
-    session: Session, account_id: str, *, firm_id: str | None, holder_id: str | None = None
-) -> Account | None:
-    """One account, if it matches the firm and holder filters (None: no filter)."""
-    query = sa.select(Account).where(Account.id == account_id)
-    if firm_id is not None:
-        query = query.where(Account.firm_id == firm_id)
-    if holder_id is not None:
-        query = query.where(Account.holder_id == holder_id)
-    return session.scalar(query)
+def get(session: Session, account_id: str, *, visibility: Visibility) -> Account | None:
+    """One account, if it is in view."""
+    return session.scalar(
+        sa.select(Account).where(
+            Account.id == account_id, *visibility.where(Account.firm_id, Account.holder_id)
+        )
+    )
 
 
 _READ_ONE = Statement.of(
@@ -52,7 +50,10 @@ class AccountView:
 
 
 def read(cursor: Cursor, account_id: str) -> AccountView | None:
-    """One account by id, on the driver's cursor: the API's hottest read (``tessera.rawsql``)."""
+    """One account by id, on the driver's cursor: the API's hottest read (``tessera.rawsql``).
+
+    The statement is prepared once, so the caller checks the row with ``Visibility.sees``.
+    """
     row = cursor.one(_READ_ONE, (account_id,))
     if row is None:
         return None
@@ -80,14 +81,10 @@ def lock_many(session: Session, account_ids: Sequence[str]) -> dict[str, Account
 
 
 def page(
-    session: Session, *, firm_id: str | None, holder_id: str | None, limit: int, offset: int
+    session: Session, *, visibility: Visibility, limit: int, offset: int
 ) -> tuple[list[Account], int]:
-    """A page of accounts, newest first, with the total."""
-    query = sa.select(Account)
-    if firm_id is not None:
-        query = query.where(Account.firm_id == firm_id)
-    if holder_id is not None:
-        query = query.where(Account.holder_id == holder_id)
+    """A page of the accounts in view, newest first, with the total."""
+    query = sa.select(Account).where(*visibility.where(Account.firm_id, Account.holder_id))
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(Account.created_at.desc(), Account.id.desc()).limit(limit).offset(offset)

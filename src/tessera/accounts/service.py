@@ -107,13 +107,8 @@ def create_account(
 def get_account(session: Session, *, principal: Principal, account_id: str) -> Account:
     """One account visible to the caller; 404 otherwise."""
     principal.require(Scope.ACCOUNTS_READ)
-    account = repository.get(
-        session,
-        account_id,
-        firm_id=principal.visible_firm(),
-        holder_id=principal.visible_holder(),
-    )
-    if account is None or (principal.is_customer and principal.holder_id is None):
+    account = repository.get(session, account_id, visibility=principal.visibility)
+    if account is None:
         raise NotFound("Account not found.")
     return account
 
@@ -122,7 +117,7 @@ def read_account(cursor: Cursor, *, principal: Principal, account_id: str) -> Ac
     """One account visible to the caller, as plain columns (for the API's read); 404 otherwise."""
     principal.require(Scope.ACCOUNTS_READ)
     row = repository.read(cursor, account_id)
-    if row is None or not principal.can_see(firm_id=row.firm_id, holder_id=row.holder_id):
+    if row is None or not principal.visibility.sees(firm_id=row.firm_id, holder_id=row.holder_id):
         raise NotFound("Account not found.")
     return row
 
@@ -130,12 +125,9 @@ def read_account(cursor: Cursor, *, principal: Principal, account_id: str) -> Ac
 def list_accounts(session: Session, *, principal: Principal, page: PageParams) -> Page[Account]:
     """The accounts visible to the caller, newest first."""
     principal.require(Scope.ACCOUNTS_READ)
-    if principal.is_customer and principal.holder_id is None:
-        return Page(items=[], total=0, limit=page.limit, offset=page.offset)
     items, total = repository.page(
         session,
-        firm_id=principal.visible_firm(),
-        holder_id=principal.visible_holder(),
+        visibility=principal.visibility,
         limit=page.limit,
         offset=page.offset,
     )

@@ -140,10 +140,8 @@ def issue_card(
 ) -> IssuedCard:
     """Issue a virtual or physical card on an active account the caller can see."""
     principal.require(Scope.CARDS_WRITE)
-    account = accounts.get(
-        session, account_id, firm_id=principal.visible_firm(), holder_id=principal.visible_holder()
-    )
-    if account is None or (principal.is_customer and principal.holder_id is None):
+    account = accounts.get(session, account_id, visibility=principal.visibility)
+    if account is None:
         raise NotFound("Account not found.", details={"field": "account_id"})
     if account.status != AccountStatus.ACTIVE.value:
         raise AccountInactive(details={"account_id": account.id, "status": account.status})

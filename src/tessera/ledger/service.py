@@ -99,13 +99,8 @@ def transaction_event_data(row: LedgerTransaction | Movement) -> dict[str, objec
 
 
 def _visible_account(session: Session, principal: Principal, account_id: str) -> Account:
-    account = accounts.get(
-        session,
-        account_id,
-        firm_id=principal.visible_firm(),
-        holder_id=principal.visible_holder(),
-    )
-    if account is None or (principal.is_customer and principal.holder_id is None):
+    account = accounts.get(session, account_id, visibility=principal.visibility)
+    if account is None:
         raise _not_found("account_id")
     return account
 
@@ -397,10 +392,10 @@ def get_transfer(session: Session, *, principal: Principal, transfer_id: str) ->
         raise NotFound("Transfer not found.")
     if principal.is_customer:
         mine = [
-            accounts.get(session, account_id, firm_id=None, holder_id=principal.holder_id)
+            accounts.get(session, account_id, visibility=principal.visibility)
             for account_id in (transfer.from_account_id, transfer.to_account_id)
         ]
-        if principal.holder_id is None or not any(mine):
+        if not any(mine):
             raise NotFound("Transfer not found.")
     return transfer
 
