@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tessera import rawsql
 from tessera.models import Account, LedgerTransaction, Transfer
 from tessera.rawsql import Statement
+from tessera.visibility import Visibility
 
 # --- the money path ---------------------------------------------------------------------
 # Money moves through the writer (tessera.writer), many requests to a transaction. These
@@ -151,12 +152,11 @@ def add_transfer(session: Session, row: Transfer) -> Transfer:
     return row
 
 
-def get_transfer(session: Session, transfer_id: str, *, firm_id: str | None) -> Transfer | None:
-    """One transfer within a firm (None: any firm)."""
-    query = sa.select(Transfer).where(Transfer.id == transfer_id)
-    if firm_id is not None:
-        query = query.where(Transfer.firm_id == firm_id)
-    return session.scalar(query)
+def get_transfer(session: Session, transfer_id: str, *, visibility: Visibility) -> Transfer | None:
+    """One transfer, if its firm is in view (a transfer has no single holder)."""
+    return session.scalar(
+        sa.select(Transfer).where(Transfer.id == transfer_id, *visibility.where(Transfer.firm_id))
+    )
 
 
 def page_for_account(

@@ -157,7 +157,9 @@ def post_movement(
     principal.require(Scope.ACCOUNTS_WRITE)
     code = validate_currency(currency)
     seen = repository.account_states(session, [account_id], lock=False).get(account_id)
-    if seen is None or not principal.can_see(firm_id=seen.firm_id, holder_id=seen.holder_id):
+    if seen is None or not principal.visibility.sees(
+        firm_id=seen.firm_id, holder_id=seen.holder_id
+    ):
         raise _not_found("account_id")
     account = repository.account_states(session, [account_id], lock=True)[account_id]
     if account.currency != code:
@@ -235,7 +237,9 @@ def _authorise(
     principal = request.principal
     principal.require(Scope.ACCOUNTS_WRITE)
     source = seen.get(request.from_account_id)
-    if source is None or not principal.can_see(firm_id=source.firm_id, holder_id=source.holder_id):
+    if source is None or not principal.visibility.sees(
+        firm_id=source.firm_id, holder_id=source.holder_id
+    ):
         raise _not_found("from_account_id")
     # The destination may belong to another holder, but never to another firm.
     target = seen.get(request.to_account_id)
@@ -387,7 +391,7 @@ def transfer_event_data(transfer: Transfer | TransferDone) -> dict[str, object]:
 def get_transfer(session: Session, *, principal: Principal, transfer_id: str) -> Transfer:
     """One transfer; a customer sees it when one of its accounts is theirs."""
     principal.require(Scope.ACCOUNTS_READ)
-    transfer = repository.get_transfer(session, transfer_id, firm_id=principal.visible_firm())
+    transfer = repository.get_transfer(session, transfer_id, visibility=principal.firm_visibility)
     if transfer is None:
         raise NotFound("Transfer not found.")
     if principal.is_customer:
