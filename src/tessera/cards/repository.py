@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.models import Card, VaultCard
+from tessera.visibility import Visibility
 
 
 def add(session: Session, card: Card) -> Card:
@@ -42,20 +43,15 @@ def get(
     session: Session,
     card_id: str,
     *,
-    firm_id: str | None,
-    holder_id: str | None,
+    visibility: Visibility,
     lock: bool = False,
 ) -> tuple[Card, VaultCard] | None:
-    """One card and its vault card, if it matches the filters (None: no filter)."""
+    """One card and its vault card, if it is in view."""
     query = (
         sa.select(Card, VaultCard)
         .join(VaultCard, VaultCard.id == Card.vault_card_id)
-        .where(Card.id == card_id)
+        .where(Card.id == card_id, *visibility.where(Card.firm_id, Card.holder_id))
     )
-    if firm_id is not None:
-        query = query.where(Card.firm_id == firm_id)
-    if holder_id is not None:
-        query = query.where(Card.holder_id == holder_id)
     if lock:
         query = query.with_for_update(of=Card)
     row = session.execute(query).first()
@@ -65,19 +61,18 @@ def get(
 def page(
     session: Session,
     *,
-    firm_id: str | None,
-    holder_id: str | None,
+    visibility: Visibility,
     account_id: str | None,
     status: str | None,
     limit: int,
     offset: int,
 ) -> tuple[list[tuple[Card, VaultCard]], int]:
-    """A page of cards, newest first, with the total."""
-    query = sa.select(Card, VaultCard).join(VaultCard, VaultCard.id == Card.vault_card_id)
-    if firm_id is not None:
-        query = query.where(Card.firm_id == firm_id)
-    if holder_id is not None:
-        query = query.where(Card.holder_id == holder_id)
+    """A page of the cards in view, newest first, with the total."""
+    query = (
+        sa.select(Card, VaultCard)
+        .join(VaultCard, VaultCard.id == Card.vault_card_id)
+        .where(*visibility.where(Card.firm_id, Card.holder_id))
+    )
     if account_id is not None:
         query = query.where(Card.account_id == account_id)
     if status is not None:

@@ -219,11 +219,10 @@ def _visible(
     found = repository.get(
         session,
         card_id,
-        firm_id=principal.visible_firm(),
-        holder_id=principal.visible_holder(),
+        visibility=principal.visibility,
         lock=lock,
     )
-    if found is None or (principal.is_customer and principal.holder_id is None):
+    if found is None:
         raise NotFound("Card not found.")
     return IssuedCard(*found)
 
@@ -245,12 +244,9 @@ def list_cards(
 ) -> Page[IssuedCard]:
     """The cards visible to the caller, newest first."""
     principal.require(Scope.CARDS_READ)
-    if principal.is_customer and principal.holder_id is None:
-        return Page(items=[], total=0, limit=page.limit, offset=page.offset)
     rows, total = repository.page(
         session,
-        firm_id=principal.visible_firm(),
-        holder_id=principal.visible_holder(),
+        visibility=principal.visibility,
         account_id=account_id,
         status=status.value if status else None,
         limit=page.limit,

@@ -113,10 +113,8 @@ def public_view(card: VaultCard) -> dict[str, Any]:
 def get_card(session: Session, *, principal: Principal, token: str) -> VaultCard:
     """A vault card visible to the caller (its firm; a customer's own), else 404."""
     principal.require(Scope.CARDS_READ)
-    card = repository.get_card_by_token(
-        session, token, firm_id=principal.visible_firm(), holder_id=principal.visible_holder()
-    )
-    if card is None or (principal.is_customer and principal.holder_id is None):
+    card = repository.get_card_by_token(session, token, visibility=principal.visibility)
+    if card is None:
         raise NotFound("Card not found.")
     return card
 

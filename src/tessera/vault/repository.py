@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tessera import rawsql
 from tessera.models import VaultCard, VaultKeyRotation
+from tessera.visibility import Visibility
 
 # --- vault cards --------------------------------------------------------------------------------
 
@@ -56,16 +57,13 @@ def get_card(session: Session, card_id: str) -> VaultCard | None:
     return session.get(VaultCard, card_id)
 
 
-def get_card_by_token(
-    session: Session, token: str, *, firm_id: str | None, holder_id: str | None
-) -> VaultCard | None:
-    """One vault card by token, if it matches the firm and holder filters (None: no filter)."""
-    query = sa.select(VaultCard).where(VaultCard.token == token)
-    if firm_id is not None:
-        query = query.where(VaultCard.firm_id == firm_id)
-    if holder_id is not None:
-        query = query.where(VaultCard.holder_id == holder_id)
-    return session.scalar(query)
+def get_card_by_token(session: Session, token: str, *, visibility: Visibility) -> VaultCard | None:
+    """One vault card by token, if it is in view."""
+    return session.scalar(
+        sa.select(VaultCard).where(
+            VaultCard.token == token, *visibility.where(VaultCard.firm_id, VaultCard.holder_id)
+        )
+    )
 
 
 def fingerprint_exists(session: Session, *, firm_id: str, fingerprint: str) -> bool:
