@@ -48,6 +48,7 @@ from tessera.kit.ids import new_id
 from tessera.kit.keyring import KeyRing
 from tessera.models import Certificate, CertificateStatus, KeySource
 from tessera.principal import Principal, Scope
+from tessera.visibility import Visibility
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,7 @@ def _owner_for_new(
         return principal.firm_id, principal.id
     if owner_id is None:
         return principal.firm_id, principal.id if principal.kind == "user" else None
-    owner = repository.get_active_user(session, owner_id, firm_id=principal.visible_firm())
+    owner = repository.get_active_user(session, owner_id, visibility=principal.firm_visibility)
     if owner is None:
         raise NotFound("Owner not found.", details={"field": "owner_id"})
     return owner.firm_id, owner.id
@@ -346,7 +347,10 @@ def record(
     # What was read before the slow half may have changed while no lock was held.
     if (
         signed.owner_id is not None
-        and repository.get_active_user(session, signed.owner_id, firm_id=signed.firm_id) is None
+        and repository.get_active_user(
+            session, signed.owner_id, visibility=Visibility.firm(signed.firm_id)
+        )
+        is None
     ):
         raise NotFound("Owner not found.", details={"field": "owner_id"})
     if signed.renewal_of_id is not None:

@@ -18,6 +18,7 @@ from tessera.models import (
     FirmDomain,
     User,
 )
+from tessera.visibility import Visibility
 
 # The first key of pg_advisory_xact_lock(int, int) for certificate names, so that these locks
 # never meet another feature's advisory locks ("TSCN" in ASCII).
@@ -183,12 +184,12 @@ def add(session: Session, certificate: Certificate) -> Certificate:
 
 
 def get(
-    session: Session, certificate_id: str, *, firm_id: str | None, owner_id: str | None = None
+    session: Session, certificate_id: str, *, visibility: Visibility, owner_id: str | None = None
 ) -> Certificate | None:
-    """One certificate, if it matches the firm and owner filters (None: no filter)."""
-    query = sa.select(Certificate).where(Certificate.id == certificate_id)
-    if firm_id is not None:
-        query = query.where(Certificate.firm_id == firm_id)
+    """One certificate whose firm is in view, and of ``owner_id`` if given."""
+    query = sa.select(Certificate).where(
+        Certificate.id == certificate_id, *visibility.where(Certificate.firm_id)
+    )
     if owner_id is not None:
         query = query.where(Certificate.owner_id == owner_id)
     return session.scalar(query)
@@ -222,16 +223,14 @@ def lock_unrevoked_for_owner(session: Session, owner_id: str) -> list[Certificat
 def page(
     session: Session,
     *,
-    firm_id: str | None,
+    visibility: Visibility,
     owner_id: str | None,
     status: CertificateStatus | None,
     limit: int,
     offset: int,
 ) -> tuple[list[Certificate], int]:
-    """A page of certificates, newest first, with the total."""
-    query = sa.select(Certificate)
-    if firm_id is not None:
-        query = query.where(Certificate.firm_id == firm_id)
+    """A page of the certificates whose firm is in view, newest first, with the total."""
+    query = sa.select(Certificate).where(*visibility.where(Certificate.firm_id))
     if owner_id is not None:
         query = query.where(Certificate.owner_id == owner_id)
     if status is not None:
@@ -286,12 +285,13 @@ def claim_due_expiry_notices(session: Session, *, now: datetime, limit: int) -> 
 # --- owners -----------------------------------------------------------------------------------
 
 
-def get_active_user(session: Session, user_id: str, *, firm_id: str | None) -> User | None:
-    """An active user, if it belongs to ``firm_id`` (None: any firm)."""
-    query = sa.select(User).where(User.id == user_id, User.status == "active")
-    if firm_id is not None:
-        query = query.where(User.firm_id == firm_id)
-    return session.scalar(query)
+def get_active_user(session: Session, user_id: str, *, visibility: Visibility) -> User | None:
+    """An active user, if its firm is in view."""
+    return session.scalar(
+        sa.select(User).where(
+            User.id == user_id, User.status == "active", *visibility.where(User.firm_id)
+        )
+    )
 
 
 # --- names and domains ------------------------------------------------------------------------

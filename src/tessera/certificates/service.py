@@ -88,7 +88,7 @@ def get_visible(session: Session, principal: Principal, certificate_id: str) -> 
     row = repository.get(
         session,
         certificate_id,
-        firm_id=principal.visible_firm(),
+        visibility=principal.firm_visibility,
         owner_id=principal.id if principal.is_customer else None,
     )
     if row is None:
@@ -120,7 +120,7 @@ def list_certificates(
         owner_id = principal.id
     rows, total = repository.page(
         session,
-        firm_id=principal.visible_firm(),
+        visibility=principal.firm_visibility,
         owner_id=owner_id,
         status=status,
         limit=page.limit,
