@@ -78,13 +78,16 @@ class TestLogin:
 
     def test_logins_and_failures_are_audited(self, api: Api) -> None:
         from tessera.audit import repository
+        from tessera.visibility import Visibility
 
         created = api.signup()
         email = created["user"]["email"]
         api.client.post("/v1/auth/login", json={"email": email, "password": "wrong-password"})
         api.login(email)
         with api.runtime.db.session_scope(write=False) as session:
-            events, _ = repository.page(session, firm_id=None, action=None, limit=50, offset=0)
+            events, _ = repository.page(
+                session, visibility=Visibility.everything(), action=None, limit=50, offset=0
+            )
         actions = [e.action for e in events if e.target_id == created["user"]["id"]]
         assert "auth.login_failed" in actions
         assert "auth.login" in actions

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tessera import rawsql
 from tessera.models import AuditChain, AuditEvent, User
+from tessera.visibility import Visibility
 
 CHAIN_ID = 1
 
@@ -91,12 +92,10 @@ def append(session: Session, entry: NewAuditEntry) -> None:
 
 
 def page(
-    session: Session, *, firm_id: str | None, action: str | None, limit: int, offset: int
+    session: Session, *, visibility: Visibility, action: str | None, limit: int, offset: int
 ) -> tuple[list[AuditEvent], int]:
-    """A page of entries, newest first, with the total."""
-    query = sa.select(AuditEvent)
-    if firm_id is not None:
-        query = query.where(AuditEvent.firm_id == firm_id)
+    """A page of the entries whose firm is in view, newest first, with the total."""
+    query = sa.select(AuditEvent).where(*visibility.where(AuditEvent.firm_id))
     if action is not None:
         query = query.where(AuditEvent.action == action)
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0

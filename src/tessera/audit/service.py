@@ -165,7 +165,7 @@ def list_events(
         raise Forbidden("Only firm admins can read the audit log.")
     items, total = repository.page(
         session,
-        firm_id=principal.visible_firm(),
+        visibility=principal.firm_visibility,
         action=action,
         limit=page.limit,
         offset=page.offset,
