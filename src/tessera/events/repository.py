@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tessera import rawsql
 from tessera.models import Event
+from tessera.visibility import Visibility
 
 _INSERT_EVENT = rawsql.Statement.of(
     "INSERT INTO events (id, firm_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)"
@@ -34,12 +35,11 @@ def insert(
     )
 
 
-def get(session: Session, event_id: str, *, firm_id: str | None) -> Event | None:
-    """One event, if it belongs to ``firm_id`` (None: any firm)."""
-    query = sa.select(Event).where(Event.id == event_id)
-    if firm_id is not None:
-        query = query.where(Event.firm_id == firm_id)
-    return session.scalar(query)
+def get(session: Session, event_id: str, *, visibility: Visibility) -> Event | None:
+    """One event, if its firm is in view."""
+    return session.scalar(
+        sa.select(Event).where(Event.id == event_id, *visibility.where(Event.firm_id))
+    )
 
 
 def list_by_type(session: Session, *, firm_id: str, type: str) -> list[Event]:
