@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.models import ApiClient
+from tessera.visibility import Visibility
 
 
 def add(session: Session, client: ApiClient) -> ApiClient:
@@ -14,12 +15,11 @@ def add(session: Session, client: ApiClient) -> ApiClient:
     return client
 
 
-def get(session: Session, client_id: str, *, firm_id: str | None = None) -> ApiClient | None:
-    """One client, if it belongs to ``firm_id`` (None: any firm)."""
-    query = sa.select(ApiClient).where(ApiClient.id == client_id)
-    if firm_id is not None:
-        query = query.where(ApiClient.firm_id == firm_id)
-    return session.scalar(query)
+def get(session: Session, client_id: str, *, visibility: Visibility) -> ApiClient | None:
+    """One client, if its firm is in view."""
+    return session.scalar(
+        sa.select(ApiClient).where(ApiClient.id == client_id, *visibility.where(ApiClient.firm_id))
+    )
 
 
 def page(session: Session, *, firm_id: str, limit: int, offset: int) -> tuple[list[ApiClient], int]:

@@ -31,6 +31,7 @@ from tessera.kit.pagination import Page, PageParams
 from tessera.kit.throttle import AttemptThrottle
 from tessera.models import ApiClient
 from tessera.principal import Principal, Scope, parse_scopes
+from tessera.visibility import Visibility
 
 CLIENT_CREDENTIALS = "client_credentials"
 
@@ -147,7 +148,7 @@ def disable_client(
     platform admin.
     """
     firm = _firm_for_manager(session, principal, firm_id)
-    client = repository.get(session, client_id, firm_id=firm)
+    client = repository.get(session, client_id, visibility=Visibility.firm(firm))
     if client is None:
         raise NotFound("Client not found.")
     principal.require_covers_scopes(parse_scopes(client.scopes))
@@ -216,7 +217,8 @@ def issue_token(
     if not client_id or not client_secret:
         raise InvalidClient()
     throttle.reserve(subject=client_id, address=address)
-    client = repository.get(session, client_id)
+    # Authenticating the client itself: no caller yet, so no tenant to narrow to.
+    client = repository.get(session, client_id, visibility=Visibility.everything())
     if (
         client is None
         or not secrets_match(client_secret, client.secret_hash)
