@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tessera.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from tessera.visibility import Visibility
 
 # Written out literally (not as bound parameters) so that the planners can match the partial
 # indexes declared with the same condition.
@@ -45,15 +46,15 @@ def get_endpoint(
     session: Session,
     endpoint_id: str,
     *,
-    firm_id: str | None,
+    visibility: Visibility,
     lock: bool = False,
     keep: bool = False,
 ) -> WebhookEndpoint | None:
-    """One endpoint, if it belongs to ``firm_id`` (None: any firm); ``lock`` for an update,
+    """One endpoint, if its firm is in view; ``lock`` for an update,
     ``keep`` to stop it being deleted before the transaction ends (``FOR KEY SHARE``)."""
-    query = sa.select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
-    if firm_id is not None:
-        query = query.where(WebhookEndpoint.firm_id == firm_id)
+    query = sa.select(WebhookEndpoint).where(
+        WebhookEndpoint.id == endpoint_id, *visibility.where(WebhookEndpoint.firm_id)
+    )
     if lock:
         # NO KEY UPDATE, like the UPDATE that follows: it does not wait for a fan-out's KEY SHARE.
         query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
@@ -63,12 +64,10 @@ def get_endpoint(
 
 
 def page_endpoints(
-    session: Session, *, firm_id: str | None, limit: int, offset: int
+    session: Session, *, visibility: Visibility, limit: int, offset: int
 ) -> tuple[list[WebhookEndpoint], int]:
-    """A page of endpoints, newest first, with the total."""
-    query = sa.select(WebhookEndpoint)
-    if firm_id is not None:
-        query = query.where(WebhookEndpoint.firm_id == firm_id)
+    """A page of the endpoints whose firm is in view, newest first, with the total."""
+    query = sa.select(WebhookEndpoint).where(*visibility.where(WebhookEndpoint.firm_id))
     rows = session.scalars(
         query.order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc())
         .limit(limit)
@@ -142,21 +141,18 @@ def attempts_of(session: Session, delivery_ids: Collection[str]) -> dict[str, li
 # --- events --------------------------------------------------------------------------------
 
 
-def get_event(session: Session, event_id: str, *, firm_id: str | None) -> Event | None:
-    """One event, if it belongs to ``firm_id`` (None: any firm)."""
-    query = sa.select(Event).where(Event.id == event_id)
-    if firm_id is not None:
-        query = query.where(Event.firm_id == firm_id)
-    return session.scalar(query)
+def get_event(session: Session, event_id: str, *, visibility: Visibility) -> Event | None:
+    """One event, if its firm is in view."""
+    return session.scalar(
+        sa.select(Event).where(Event.id == event_id, *visibility.where(Event.firm_id))
+    )
 
 
 def page_events(
-    session: Session, *, firm_id: str | None, type: str | None, limit: int, offset: int
+    session: Session, *, visibility: Visibility, type: str | None, limit: int, offset: int
 ) -> tuple[list[Event], int]:
-    """A page of events, newest first, with the total."""
-    query = sa.select(Event)
-    if firm_id is not None:
-        query = query.where(Event.firm_id == firm_id)
+    """A page of the events whose firm is in view, newest first, with the total."""
+    query = sa.select(Event).where(*visibility.where(Event.firm_id))
     if type is not None:
         query = query.where(Event.type == type)
     rows = session.scalars(

@@ -27,6 +27,7 @@ from tessera.models import (
     WebhookEndpoint,
 )
 from tessera.principal import Principal, Scope
+from tessera.visibility import Visibility
 from tessera.webhooks import repository, rules
 from tessera.webhooks.signature import new_secret
 
@@ -115,7 +116,7 @@ def create_endpoint(
 def get_endpoint(session: Session, *, principal: Principal, endpoint_id: str) -> WebhookEndpoint:
     """One endpoint of the caller's firm; 404 otherwise."""
     principal.require(Scope.WEBHOOKS_MANAGE)
-    endpoint = repository.get_endpoint(session, endpoint_id, firm_id=principal.visible_firm())
+    endpoint = repository.get_endpoint(session, endpoint_id, visibility=principal.firm_visibility)
     if endpoint is None:
         raise NotFound("Webhook endpoint not found.")
     return endpoint
@@ -127,7 +128,7 @@ def list_endpoints(
     """The caller's firm's endpoints, newest first."""
     principal.require(Scope.WEBHOOKS_MANAGE)
     items, total = repository.page_endpoints(
-        session, firm_id=principal.visible_firm(), limit=page.limit, offset=page.offset
+        session, visibility=principal.firm_visibility, limit=page.limit, offset=page.offset
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -163,7 +164,9 @@ def rotate_secret(
     Rotating again within the window retires the oldest secret: at most two are ever in use.
     """
     visible = get_endpoint(session, principal=principal, endpoint_id=endpoint_id)
-    endpoint = repository.get_endpoint(session, visible.id, firm_id=visible.firm_id, lock=True)
+    endpoint = repository.get_endpoint(
+        session, visible.id, visibility=Visibility.firm(visible.firm_id), lock=True
+    )
     if endpoint is None:  # pragma: no cover - deleted between the two reads
         raise NotFound("Webhook endpoint not found.")
     secret = new_secret()
@@ -227,7 +230,7 @@ def list_deliveries(
 def get_event(session: Session, *, principal: Principal, event_id: str) -> Event:
     """One event of the caller's firm; 404 otherwise."""
     principal.require(Scope.WEBHOOKS_MANAGE)
-    event = repository.get_event(session, event_id, firm_id=principal.visible_firm())
+    event = repository.get_event(session, event_id, visibility=principal.firm_visibility)
     if event is None:
         raise NotFound("Event not found.")
     return event
@@ -239,7 +242,11 @@ def list_events(
     """The caller's firm's events, newest first."""
     principal.require(Scope.WEBHOOKS_MANAGE)
     items, total = repository.page_events(
-        session, firm_id=principal.visible_firm(), type=type, limit=page.limit, offset=page.offset
+        session,
+        visibility=principal.firm_visibility,
+        type=type,
+        limit=page.limit,
+        offset=page.offset,
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -258,7 +265,9 @@ def redeliver(
     """
     event = get_event(session, principal=principal, event_id=event_id)
     if endpoint_id is not None:
-        endpoint = repository.get_endpoint(session, endpoint_id, firm_id=event.firm_id, keep=True)
+        endpoint = repository.get_endpoint(
+            session, endpoint_id, visibility=Visibility.firm(event.firm_id), keep=True
+        )
         if endpoint is None:
             raise NotFound("Webhook endpoint not found.")
         targets = [endpoint]
