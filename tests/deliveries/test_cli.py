@@ -12,6 +12,7 @@ from tessera.config import Settings
 from tessera.deliveries import service
 from tessera.models import DEFAULT_FIRM_ID, DeliveryImport, DeliveryPartner
 from tessera.runtime import Runtime
+from tessera.visibility import Visibility
 from tests.support.deliveries import SAMPLE_NAMES, SAMPLES
 from tests.support.processes import cli_env, run_cli
 
@@ -122,7 +123,7 @@ class TestPartnersCommand:
                 session, firm_id=DEFAULT_FIRM_ID, reference="UK1001"
             )
             status = service.repository.status_by_card(
-                session, firm_id=DEFAULT_FIRM_ID, card_id="UK1001"
+                session, visibility=Visibility.firm(DEFAULT_FIRM_ID), card_id="UK1001"
             )
         assert partner is not None
         assert (partner.name, partner.phone_region) == ("uk couriers", "GB")

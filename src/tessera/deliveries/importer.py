@@ -43,6 +43,7 @@ from tessera.models import DeliveryImport
 from tessera.observability import get_logger
 from tessera.principal import Principal, Scope
 from tessera.runtime import Runtime
+from tessera.visibility import Visibility
 
 log = get_logger(__name__)
 
@@ -284,7 +285,7 @@ def _commit_batch(runtime: Runtime, import_id: str, batch: PreparedBatch) -> Non
 
 
 def _job(session: Session, import_id: str, *, lock: bool = False) -> DeliveryImport:
-    job = repository.get_import(session, import_id, firm_id=None, lock=lock)
+    job = repository.get_import(session, import_id, visibility=Visibility.everything(), lock=lock)
     if job is None:
         raise NotFound("Import not found.")
     return job

@@ -25,6 +25,7 @@ from tessera.models import (
     DeliveryImportWarning,
     DeliveryPartner,
 )
+from tessera.visibility import Visibility
 
 _EVENTS = cast(sa.Table, CardDeliveryEvent.__table__)
 _STATUSES = cast(sa.Table, CardDeliveryStatus.__table__)
@@ -75,24 +76,22 @@ def add_import(session: Session, job: DeliveryImport) -> DeliveryImport:
 
 
 def get_import(
-    session: Session, import_id: str, *, firm_id: str | None, lock: bool = False
+    session: Session, import_id: str, *, visibility: Visibility, lock: bool = False
 ) -> DeliveryImport | None:
-    """One import, if it belongs to ``firm_id`` (None: any firm)."""
-    query = sa.select(DeliveryImport).where(DeliveryImport.id == import_id)
-    if firm_id is not None:
-        query = query.where(DeliveryImport.firm_id == firm_id)
+    """One import, if its firm is in view."""
+    query = sa.select(DeliveryImport).where(
+        DeliveryImport.id == import_id, *visibility.where(DeliveryImport.firm_id)
+    )
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalar(query)
 
 
 def page_imports(
-    session: Session, *, firm_id: str | None, limit: int, offset: int
+    session: Session, *, visibility: Visibility, limit: int, offset: int
 ) -> tuple[list[DeliveryImport], int]:
-    """A page of imports, newest first, with the total."""
-    query = sa.select(DeliveryImport)
-    if firm_id is not None:
-        query = query.where(DeliveryImport.firm_id == firm_id)
+    """A page of the imports whose firm is in view, newest first, with the total."""
+    query = sa.select(DeliveryImport).where(*visibility.where(DeliveryImport.firm_id))
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(DeliveryImport.created_at.desc(), DeliveryImport.id.desc())
@@ -598,22 +597,22 @@ def _write_statuses_postgresql(
 
 
 def status_by_card(
-    session: Session, *, firm_id: str | None, card_id: str
+    session: Session, *, visibility: Visibility, card_id: str
 ) -> list[CardDeliveryStatus]:
-    """The status of one card id, in one firm or (None) in every firm."""
-    query = sa.select(CardDeliveryStatus).where(CardDeliveryStatus.card_id == card_id)
-    if firm_id is not None:
-        query = query.where(CardDeliveryStatus.firm_id == firm_id)
+    """The status of one card id in each firm in view."""
+    query = sa.select(CardDeliveryStatus).where(
+        CardDeliveryStatus.card_id == card_id, *visibility.where(CardDeliveryStatus.firm_id)
+    )
     return list(session.scalars(query.order_by(CardDeliveryStatus.firm_id)))
 
 
 def statuses_by_phone(
-    session: Session, *, firm_id: str | None, phone: str
+    session: Session, *, visibility: Visibility, phone: str
 ) -> list[CardDeliveryStatus]:
-    """The statuses of every card whose latest event carries this phone, by card id."""
-    query = sa.select(CardDeliveryStatus).where(CardDeliveryStatus.phone == phone)
-    if firm_id is not None:
-        query = query.where(CardDeliveryStatus.firm_id == firm_id)
+    """The statuses of every card in view whose latest event carries this phone, by card id."""
+    query = sa.select(CardDeliveryStatus).where(
+        CardDeliveryStatus.phone == phone, *visibility.where(CardDeliveryStatus.firm_id)
+    )
     return list(
         session.scalars(query.order_by(CardDeliveryStatus.card_id, CardDeliveryStatus.firm_id))
     )

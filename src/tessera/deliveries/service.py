@@ -506,7 +506,7 @@ def _require_staff_reader(principal: Principal) -> None:
 def get_import(session: Session, *, principal: Principal, import_id: str) -> ImportReport:
     """One import report of the caller's firm; 404 otherwise."""
     _require_staff_reader(principal)
-    job = repository.get_import(session, import_id, firm_id=principal.visible_firm())
+    job = repository.get_import(session, import_id, visibility=principal.firm_visibility)
     if job is None:
         raise NotFound("Import not found.")
     return report_of(session, job)
@@ -516,7 +516,7 @@ def list_imports(session: Session, *, principal: Principal, page: PageParams) ->
     """The caller's firm's imports, newest first."""
     _require_staff_reader(principal)
     items, total = repository.page_imports(
-        session, firm_id=principal.visible_firm(), limit=page.limit, offset=page.offset
+        session, visibility=principal.firm_visibility, limit=page.limit, offset=page.offset
     )
     return Page(
         items=[report_of(session, job) for job in items],
@@ -531,7 +531,7 @@ def list_import_errors(
 ) -> Page[tuple[int, str]]:
     """Every rejected line of an import, by line number, a page at a time."""
     _require_staff_reader(principal)
-    job = repository.get_import(session, import_id, firm_id=principal.visible_firm())
+    job = repository.get_import(session, import_id, visibility=principal.firm_visibility)
     if job is None:
         raise NotFound("Import not found.")
     items = repository.page_rejections(session, job.id, limit=page.limit, offset=page.offset)
@@ -543,7 +543,7 @@ def list_import_warnings(
 ) -> Page[tuple[int, str]]:
     """Every line of an import imported with a warning, by line number, a page at a time."""
     _require_staff_reader(principal)
-    job = repository.get_import(session, import_id, firm_id=principal.visible_firm())
+    job = repository.get_import(session, import_id, visibility=principal.firm_visibility)
     if job is None:
         raise NotFound("Import not found.")
     items = repository.page_warnings(session, job.id, limit=page.limit, offset=page.offset)
@@ -668,21 +668,22 @@ def card_status(
     wanted_card, wanted_phone = _lookup_keys(
         session, principal, card_id=card_id, phone=phone, phone_field=phone_field
     )
-    firm_id = principal.visible_firm()
+    visibility = principal.visibility
+    # Statuses carry no holder: a customer's are those whose card reference is theirs.
+    firms = visibility.firm_wide()
     found: list[CardDeliveryStatus] = []
     if wanted_card is not None:
-        found = repository.status_by_card(session, firm_id=firm_id, card_id=wanted_card)
+        found = repository.status_by_card(session, visibility=firms, card_id=wanted_card)
         if wanted_phone is not None:
             found = [s for s in found if s.phone == wanted_phone]
     elif wanted_phone is not None:
-        found = repository.statuses_by_phone(session, firm_id=firm_id, phone=wanted_phone)
-    if principal.is_customer:
-        holder_id = principal.holder_id
+        found = repository.statuses_by_phone(session, visibility=firms, phone=wanted_phone)
+    holder_id = visibility.holder_id
+    if holder_id is not None:
         found = [
             s
             for s in found
-            if holder_id is not None
-            and cards.holder_has_reference(
+            if cards.holder_has_reference(
                 session, firm_id=s.firm_id, holder_id=holder_id, reference=s.card_id
             )
         ]

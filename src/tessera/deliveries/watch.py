@@ -56,6 +56,7 @@ from tessera.deliveries.parsing import DeliveryKind
 from tessera.deliveries.schemas import ImportRead
 from tessera.observability import get_logger
 from tessera.runtime import Runtime
+from tessera.visibility import Visibility
 
 log = get_logger(__name__)
 
@@ -331,7 +332,9 @@ class Watcher:
         os.replace(path, destination)
         if result.report is not None:
             with self.runtime.db.session_scope() as session:
-                job = repository.get_import(session, result.report.job.id, firm_id=None)
+                job = repository.get_import(
+                    session, result.report.job.id, visibility=Visibility.everything()
+                )
                 if job is not None:
                     service.mark_archived(session, job=job, now=self.runtime.now())
         log.info("delivery_watch_archived", file=path.name, destination=str(destination))
