@@ -1,8 +1,9 @@
 """Who is calling: a user (customer, staff, platform admin) or a firm's machine client.
 
 Every service that reads or changes tenant data takes the principal and asks it two questions:
-may it do this at all (its scopes), and which rows may it see (its firm, and for a customer, its
-own account holder).
+may it do this at all (its scopes), and which rows may it see: ``visibility`` (its firm, and for
+a customer, its own account holder; nothing for a customer without one) or, for objects of the
+firm as a whole, ``firm_visibility`` (see ``tessera.visibility``).
 
 User management (deleting a user, granting or revoking a staff role, disabling a machine client)
 follows one rule, ``require_manages``, on every route that does it:
@@ -153,14 +154,6 @@ class Principal:
         if beyond:
             raise Forbidden("This client holds scopes you do not.", details={"scopes": beyond})
 
-    def visible_firm(self) -> str | None:
-        """The firm whose rows this principal may see; None means every firm."""
-        return None if self.is_platform_admin else self.firm_id
-
-    def visible_holder(self) -> str | None:
-        """For a customer, the one account holder whose rows they may see; else None."""
-        return self.holder_id if self.is_customer else None
-
     @property
     def visibility(self) -> Visibility:
         """The tenant rows this principal may see (``tessera.visibility``)."""
@@ -174,10 +167,6 @@ class Principal:
     def firm_visibility(self) -> Visibility:
         """The firm-wide objects in view: every firm for a platform admin, else its own."""
         return Visibility.everything() if self.is_platform_admin else Visibility.firm(self.firm_id)
-
-    def can_see(self, *, firm_id: str, holder_id: str | None) -> bool:
-        """Whether a row owned by ``firm_id`` and ``holder_id`` is visible to this principal."""
-        return self.visibility.sees(firm_id=firm_id, holder_id=holder_id)
 
 
 def parse_scopes(text: str) -> frozenset[Scope]:
