@@ -202,7 +202,4 @@ class TestTheBenchTableInTheReadme:
         readme = f"intro\n{QUOTE_START}\nold table\n{QUOTE_END}\nrest\n"
         results = "# title\n\nwhen\n\n## Embedded\n\n| a |\n"
         quoted = quote_in_readme(readme, results)
-        assert (
-            quoted
-            == f"intro\n{QUOTE_START}\nwhen\n\n### Embedded\n\n| a |\n{QUOTE_END}\nrest\n"
-        )
+        assert quoted == f"intro\n{QUOTE_START}\nwhen\n\n### Embedded\n\n| a |\n{QUOTE_END}\nrest\n"
