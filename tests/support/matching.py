@@ -36,3 +36,23 @@ TIMESTAMP: Final = Matches(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z")
 def an_id(prefix: str) -> Matches:
     """Any id of the kind ``prefix`` names (``an_id("txn")`` for a ledger transaction)."""
     return Matches(rf"{re.escape(prefix)}_{_ULID}")
+
+
+def account_created_event(*, firm: str, account: str, holder_id: object) -> dict[str, object]:
+    """The whole ``account.created`` event of a new checking account in USD, as the outbox,
+    ``GET /v1/events`` and a webhook delivery carry it."""
+    return {
+        "id": an_id("evt"),
+        "type": "account.created",
+        "created_at": TIMESTAMP,
+        "firm": firm,
+        "data": {
+            "id": account,
+            "holder_id": holder_id,
+            "type": "checking",
+            "currency": "USD",
+            "balance": 0,
+            "status": "active",
+            "created_at": TIMESTAMP,
+        },
+    }

@@ -25,7 +25,7 @@ from tessera.webhooks.dispatch import (
 from tessera.webhooks.transport import Outcome
 from tests.support.api import Api, Caller
 from tests.support.logs import LogView
-from tests.support.matching import TIMESTAMP, an_id
+from tests.support.matching import account_created_event
 from tests.support.ports import free_port
 from tests.support.webhooks import (
     MovableClock,
@@ -62,21 +62,9 @@ class TestSignedDelivery:
         assert receiver_accepts(header, request.body, endpoint["secret"], now=time.time())
         assert not receiver_accepts(header, request.body, "whsec_wrong", now=time.time())
         body = request.json()
-        assert body == {
-            "id": an_id("evt"),
-            "type": "account.created",
-            "created_at": TIMESTAMP,
-            "firm": admin.firm_id,
-            "data": {
-                "id": account,
-                "holder_id": customer.holder_id,
-                "type": "checking",
-                "currency": "USD",
-                "balance": 0,
-                "status": "active",
-                "created_at": TIMESTAMP,
-            },
-        }
+        assert body == account_created_event(
+            firm=admin.firm_id, account=account, holder_id=customer.holder_id
+        )
         assert request.headers["Tessera-Event-Id"] == body["id"]
         assert body == admin.get(f"/v1/events/{body['id']}").json()
         (delivery,) = deliveries(admin, endpoint["id"])

@@ -12,7 +12,7 @@ from tessera.models import AuditEvent, Role, WebhookEndpoint
 from tessera.runtime import Runtime
 from tessera.webhooks.service import MAX_ENDPOINTS_PER_FIRM, signing_secrets
 from tests.support.api import Api, Caller
-from tests.support.matching import TIMESTAMP, an_id
+from tests.support.matching import account_created_event
 from tests.support.webhooks import create_endpoint
 
 URL = "https://hooks.example.com/tessera"
@@ -205,21 +205,9 @@ class TestEvents:
         only = admin.get("/v1/events", params={"type": "account.created"}).json()
         assert only["total"] == 1
         event = only["items"][0]
-        assert event == {
-            "id": an_id("evt"),
-            "type": "account.created",
-            "created_at": TIMESTAMP,
-            "firm": admin.firm_id,
-            "data": {
-                "id": account,
-                "holder_id": customer.holder_id,
-                "type": "checking",
-                "currency": "USD",
-                "balance": 0,
-                "status": "active",
-                "created_at": TIMESTAMP,
-            },
-        }
+        assert event == account_created_event(
+            firm=admin.firm_id, account=account, holder_id=customer.holder_id
+        )
         assert admin.get(f"/v1/events/{event['id']}").json() == event
         assert admin.get("/v1/events", params={"type": "nope"}).status_code == 422
         assert customer.get("/v1/events").status_code == 403

@@ -22,7 +22,7 @@ from tessera.events.types import EventType
 from tessera.models import DEFAULT_FIRM_ID, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tessera.runtime import Runtime
 from tests.support.api import Api, Caller
-from tests.support.matching import TIMESTAMP, an_id
+from tests.support.matching import account_created_event
 from tests.support.settings import TEST_JWT_SECRET, TEST_MASTER_KEY, make_settings
 from tests.support.webhooks import Receiver, create_endpoint, wait_until
 from tests.webhooks.counting_receiver import CountingReceiver
@@ -162,21 +162,7 @@ class TestEmbeddedWorker:
         account = customer.open_account()
         wait_until(lambda: len(receiver.received) == 1, timeout=15)
         assert receiver.bodies() == [
-            {
-                "id": an_id("evt"),
-                "type": "account.created",
-                "created_at": TIMESTAMP,
-                "firm": admin.firm_id,
-                "data": {
-                    "id": account,
-                    "holder_id": customer.holder_id,
-                    "type": "checking",
-                    "currency": "USD",
-                    "balance": 0,
-                    "status": "active",
-                    "created_at": TIMESTAMP,
-                },
-            }
+            account_created_event(firm=admin.firm_id, account=account, holder_id=customer.holder_id)
         ]
 
         def delivered() -> bool:
