@@ -53,9 +53,14 @@ def platform_admin(live_service: LiveService) -> str:
     return email
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(live_service: LiveService) -> Iterator[Browser]:
-    """Debian's Chromium, headless (needs the service so that a skip skips the browser too)."""
+    """Debian's Chromium, headless (needs the service so that a skip skips the browser too).
+
+    One per module, not per session: Playwright's sync API keeps an event loop running on this
+    thread until it stops, and a test that runs after the browser tests on the same xdist worker
+    could not call ``asyncio.run`` while it did.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
     with sync_playwright() as playwright:

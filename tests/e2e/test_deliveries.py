@@ -179,12 +179,13 @@ class TestDeliveryLookup:
 
 
 def broken_pickup_file(tmp_path: Path) -> Path:
-    """A pickup file whose middle row has a phone a spreadsheet turned into 9.71535E+11."""
+    """A pickup file whose middle row lost its card id (a phone a spreadsheet turned into
+    9.71535E+11 is imported with a warning, so it cannot be the broken row)."""
     path = tmp_path / "pickups-with-a-broken-row.csv"
     path.write_text(
         "ID,Card ID,User Mobile,Timestamp\n"
         "901,ZYW9001,585949014,12-11-2023 11:59 PM\n"
-        "902,ZYW9002,9.71535E+11,12-11-2023 11:30 PM\n"
+        "902,,585949014,12-11-2023 11:30 PM\n"
         "903,ZYW9003,534534534,13-11-2023 9:15 AM\n",
         encoding="utf-8",
     )
@@ -287,7 +288,7 @@ class TestCourierFiles:
         expect(rejected.get_by_role("columnheader")).to_have_text(["Line", "Why it was rejected"])
         expect(rejected.locator("tbody tr")).to_have_count(1)
         expect(rejected.get_by_role("rowheader")).to_have_text("3")  # the header is line 1
-        expect(rejected.locator("tbody td")).to_contain_text("scientific notation")
+        expect(rejected.locator("tbody td")).to_contain_text("The card id is empty.")
         check_accessibility(page, "courier files: report with rejected rows")
 
         upload.set_input_files(DELIVERED_FILE)

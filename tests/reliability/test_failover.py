@@ -17,7 +17,6 @@ minus the moment of the kill) and what the clients saw.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import threading
 import time
@@ -42,10 +41,10 @@ from tessera.writer import Writer
 from tests.support.api import PASSWORD, Api
 from tests.support.logs import LogView
 from tests.support.postgres import (
-    Cluster,
     ReplicatedPair,
     find_pg_bin,
     free_port,
+    start_cluster,
     start_replicated_pair,
 )
 from tests.support.server import TESSERA, live_server, run_cli, server_env, stop_process
@@ -301,22 +300,39 @@ class TestLostConnection:
 
 
 class TestReadOnlyServer:
+    @needs_postgres
     def test_a_write_on_a_server_that_turned_read_only_is_a_503_and_drops_the_connection(
-        self,
-        api: Api,
-        runtime: Runtime,
-        backend: str,
-        request: pytest.FixtureRequest,
+        self, tmp_path: Path
     ) -> None:
         """A primary fenced in place (``default_transaction_read_only``) keeps its connections.
 
         Its pooled connections still answer a pre-ping, so the writes on them must be told to
         retry (503, not the 500 of an unexpected InternalError), and the connections discarded:
-        the next checkout reconnects, and libpq picks the host that accepts writes.
+        the next checkout reconnects, and libpq picks the host that accepts writes. The cluster
+        is the test's own: fencing the suite's would fence every test running beside it.
         """
-        if backend != "postgresql" or os.environ.get("TESSERA_TEST_POSTGRES_URL"):
-            pytest.skip("needs the suite's own PostgreSQL cluster, to make it read-only")
-        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        from fastapi.testclient import TestClient
+
+        from tessera import migrations
+
+        cluster = start_cluster()
+        admin_dsn = f"host=127.0.0.1 port={cluster.port} user=postgres dbname=postgres"
+        try:
+            with psycopg.connect(admin_dsn, autocommit=True) as admin:
+                admin.execute("CREATE DATABASE tessera")
+            url = cluster.url("tessera")
+            migrations.upgrade(url)
+            runtime = build_runtime(make_settings(url, tmp_path))
+            try:
+                with TestClient(create_app(runtime=runtime)) as client:
+                    self._fence_and_write(Api(client, runtime), runtime, admin_dsn)
+            finally:
+                runtime.db.dispose()
+        finally:
+            cluster.stop()
+
+    @staticmethod
+    def _fence_and_write(api: Api, runtime: Runtime, admin_dsn: str) -> None:
         customer = api.customer()
         account = customer.open_account()
         invalidated: list[BaseException | None] = []
@@ -324,9 +340,7 @@ class TestReadOnlyServer:
             runtime.db.engine, "invalidate", lambda _c, _r, exc: invalidated.append(exc)
         )
         deposit = {"account_id": account, "type": "deposit", "amount": 500, "currency": "USD"}
-        with psycopg.connect(
-            f"host=127.0.0.1 port={cluster.port} user=postgres dbname=postgres", autocommit=True
-        ) as admin:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
             admin.execute("ALTER SYSTEM SET default_transaction_read_only = on")
             admin.execute("SELECT pg_reload_conf()")
             try:
