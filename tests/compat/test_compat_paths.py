@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import httpx2 as httpx
 import pytest
 
-from tests.support.api import Api
+from tests.support.api import Api, Caller
 from tests.support.cards import AMEX, CVV, MASTERCARD, VISA, card_data_in, register
 from tests.support.firms import create_tenant
 from tests.support.logs import LogView
@@ -146,6 +147,19 @@ class TestRegistrationSystemPaths:
         assert response.json()["error"]["code"] == "not_found"
 
 
+def _store_legacy_card(admin: Caller, number: str, cvv: object) -> httpx.Response:
+    """``POST /api/v1/credit-card`` as the seed's clients send it, with ``cvv`` as given."""
+    return admin.post(
+        "/api/v1/credit-card",
+        json={
+            "exp_date": "2029-05-10",
+            "holder_name": "Ada Lovelace",
+            "card_number": number,
+            "cvv": cvv,
+        },
+    )
+
+
 class TestCreditCardCvvAsANumber:
     """The seed's clients send ``cvv`` as a JSON number (its ``cvv INTEGER`` column)."""
 
@@ -154,15 +168,7 @@ class TestCreditCardCvvAsANumber:
     ) -> None:
         tenant = create_tenant(api)
         for number, cvv in ((VISA, 737), (AMEX, 7373)):
-            response = tenant.admin.post(
-                "/api/v1/credit-card",
-                json={
-                    "exp_date": "2029-05-10",
-                    "holder_name": "Ada Lovelace",
-                    "card_number": number,
-                    "cvv": cvv,
-                },
-            )
+            response = _store_legacy_card(tenant.admin, number, cvv)
             assert response.status_code == 201, response.text
             assert str(cvv) not in response.text
         assert card_data_in("\n".join(logs.lines), numbers=(VISA, AMEX), cvvs=("737", "7373")) == []
@@ -175,15 +181,7 @@ class TestCreditCardCvvAsANumber:
         self, api: Api, number: str, cvv: int
     ) -> None:
         tenant = create_tenant(api)
-        response = tenant.admin.post(
-            "/api/v1/credit-card",
-            json={
-                "exp_date": "2029-05-10",
-                "holder_name": "Ada Lovelace",
-                "card_number": number,
-                "cvv": cvv,
-            },
-        )
+        response = _store_legacy_card(tenant.admin, number, cvv)
         assert response.status_code == 422, response.text
         assert response.json()["error"]["code"] in {"invalid_cvv", "validation_error"}
         assert card_data_in(response.text, cvvs=(str(abs(cvv)),)) == []
@@ -191,14 +189,6 @@ class TestCreditCardCvvAsANumber:
     @pytest.mark.parametrize("cvv", [True, 737.0, [737]])
     def test_other_json_types_stay_refused(self, api: Api, cvv: object) -> None:
         tenant = create_tenant(api)
-        response = tenant.admin.post(
-            "/api/v1/credit-card",
-            json={
-                "exp_date": "2029-05-10",
-                "holder_name": "Ada Lovelace",
-                "card_number": VISA,
-                "cvv": cvv,
-            },
-        )
+        response = _store_legacy_card(tenant.admin, VISA, cvv)
         assert response.status_code == 422
         assert response.json()["error"]["details"]["fields"][0]["field"] == "cvv"
