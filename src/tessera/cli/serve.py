@@ -75,6 +75,12 @@ def run_embedded(
     uvicorn.run(
         APP_FACTORY,
         factory=True,
+        # The standard asyncio loop, not uvloop: under CPU contention uvloop left requests of
+        # 100-200 of 256 connections unread in the kernel for seconds (5 s at the tail, p99
+        # 3.9 s) while the app itself answered each within 0.9 s, so no deadline in the app
+        # could see or shed them. asyncio kept max latency within 1.3 s of the same load at
+        # the same throughput (bench/README.md, "The event loop").
+        loop="asyncio",
         host=host,
         port=port,
         workers=workers,
@@ -108,7 +114,7 @@ def run_production(
     settings: Settings, *, host: str, port: int, workers: int, tls: TlsFiles | None
 ) -> None:
     """Granian with ``workers`` processes until SIGTERM or SIGINT, then exit 0."""
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
     from granian.log import LogLevels
     from granian.server import Server
 
@@ -116,6 +122,10 @@ def run_production(
         APP_FACTORY,
         factory=True,
         interface=Interfaces.ASGI,
+        # Granian's I/O is its own; the loop only runs the app. asyncio measured 212-335
+        # transfers/s at 256 connections under contention, uvloop ("auto") 137-224 with a
+        # longer tail (bench/README.md, "The event loop").
+        loop=Loops.asyncio,
         address=host,
         port=port,
         workers=workers,
