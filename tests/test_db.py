@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
+from tessera import db as db_module
+from tessera.config import Settings
 from tessera.db import Database, end_read_transaction
 from tessera.models import DEFAULT_FIRM_ID, Firm
 from tessera.runtime import Runtime
@@ -86,3 +89,62 @@ class TestPing:
         with pytest.raises(sa.exc.OperationalError):
             db.ping()
         db.dispose()
+
+
+@pytest.mark.postgres_only  # SQLite has no connection for a server to drop
+class TestConnectionsThatDied:
+    """A pooled connection is pinged on checkout only after it sat idle (db._ping_after_idle)."""
+
+    def _pid(self, database: Database) -> int:
+        with database.engine.connect() as conn:
+            pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            conn.rollback()
+        return int(pid)
+
+    def _terminate(self, database: Database, pid: int) -> None:
+        """End backend ``pid`` and wait until the server has let it go."""
+        with database.engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            conn.rollback()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                alive = conn.execute(
+                    sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+                ).scalar_one()
+                conn.rollback()
+                if not alive:
+                    return
+                time.sleep(0.01)
+        raise AssertionError(f"backend {pid} outlived pg_terminate_backend")
+
+    def test_an_idle_connection_the_server_dropped_is_replaced_before_use(
+        self, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.2)
+        victim = Database(settings.database_url, pool_size=1)
+        killer = Database(settings.database_url, pool_size=1)
+        try:
+            dead = self._pid(victim)
+            self._terminate(killer, dead)
+            time.sleep(0.3)
+            # Without the ping this checkout would hand out the dead connection and fail.
+            assert self._pid(victim) != dead
+        finally:
+            victim.dispose()
+            killer.dispose()
+
+    def test_a_connection_in_steady_use_is_not_pinged(self, settings: Settings) -> None:
+        database = Database(settings.database_url, pool_size=1)
+        killer = Database(settings.database_url, pool_size=1)
+        try:
+            self._pid(killer)  # connected already, so the kill below takes milliseconds
+            dead = self._pid(database)
+            self._terminate(killer, dead)
+            # Checked out again at once: no ping, so its statement meets the dead connection,
+            # fails as a disconnect (answered 503 by the app), and the pool reconnects.
+            with pytest.raises(sa.exc.OperationalError):
+                self._pid(database)
+            assert self._pid(database) != dead
+        finally:
+            database.dispose()
+            killer.dispose()

@@ -14,6 +14,7 @@ Services ``flush()`` and never commit; whoever opened the session commits it.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -73,12 +75,9 @@ class Database:
                 "check_same_thread": False,
                 "timeout": busy_timeout_ms / 1000,
             }
-        else:
-            # A connection the server dropped (a crash, a failover) is found on checkout and
-            # replaced; with a multi-host DATABASE_URL the new one goes to the current primary.
-            kwargs["pool_pre_ping"] = True
         self.engine: Engine = sa.create_engine(url, **kwargs)
         if not self.is_sqlite:
+            _ping_after_idle(self.engine, PING_AFTER_IDLE_SECONDS)
             event.listen(self.engine, "handle_error", _read_only_is_a_disconnect)
         self._write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         if self.is_sqlite:
@@ -154,6 +153,38 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+# A pooled connection idle for longer than this is pinged on checkout (see _ping_after_idle).
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_after_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a connection on checkout only when it has sat in the pool for ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip per checkout, ~11 % of
+    the API workers' samples on PostgreSQL transfers (bench/README.md). A connection in steady
+    use has just proved itself; one that sat idle (through a crash or a failover) is pinged and,
+    when dead, replaced before anyone uses it (with a multi-host DATABASE_URL the new one goes to
+    the current primary). A connection that dies while in use fails its statement, which is
+    answered 503 and invalidates the pool's older connections, as a failed pre-ping does.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return  # just connected, or back from use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out another (a new one if need be).
+            raise DisconnectionError() from exc
 
 
 def _read_only_is_a_disconnect(context: ExceptionContext) -> None:
