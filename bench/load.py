@@ -324,6 +324,8 @@ def ping_server(mode: str) -> Iterator[Server]:
             "--no-access-log",
             "--log-level",
             "warning",
+            "--loop",
+            "asyncio",  # as `tessera serve` runs it (bench/README.md, "The event loop")
         ]
     else:
         # The production server, as `tessera serve --prod` runs it (bench/servers.py chose it).
@@ -335,6 +337,7 @@ def ping_server(mode: str) -> Iterator[Server]:
             f"--port={port}",
             "--workers=2",
             "--log-level=warning",
+            "--loop=asyncio",
         ]
     process = subprocess.Popen(
         command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
