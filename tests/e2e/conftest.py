@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,27 +31,54 @@ from tests.e2e.service import (
 from tests.support.browser import BrowserLog
 
 
-@pytest.fixture(scope="session")
-def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
-    """`tessera serve` on a free port with a fresh SQLite database."""
+@contextmanager
+def _running_service(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[LiveService]:
+    """`tessera serve` (with its in-process worker) on a free port with a fresh SQLite database
+    in a new directory ``name``; stopped by its PID at the end."""
     if not (WEB_DIST / "index.html").is_file():
         message = "web/dist is missing: build the web app with `make web` (make test does)"
         if os.environ.get("TESSERA_REQUIRE_WEB"):
             pytest.fail(message)
         pytest.skip(message)
-    service = start_service(tmp_path_factory.mktemp("e2e-service"))
+    service = start_service(tmp_path_factory.mktemp(name))
     try:
         yield service
     finally:
         stop_service(service)
 
 
+def _platform_admin(service: LiveService) -> str:
+    email = unique_email("admin")
+    service.cli("admin", "create", "--email", email, "--password", ADMIN_PASSWORD)
+    return email
+
+
+@pytest.fixture(scope="session")
+def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
+    """The service the browser tests share (one per pytest process)."""
+    with _running_service(tmp_path_factory, "e2e-service") as service:
+        yield service
+
+
 @pytest.fixture(scope="session")
 def platform_admin(live_service: LiveService) -> str:
     """The email of a platform admin made with `tessera admin create` (password ADMIN_PASSWORD)."""
-    email = unique_email("admin")
-    live_service.cli("admin", "create", "--email", email, "--password", ADMIN_PASSWORD)
-    return email
+    return _platform_admin(live_service)
+
+
+@pytest.fixture
+def own_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
+    """A service of this test's own: its own database, server process and webhook worker, for a
+    test that waits on the worker and must not queue behind what the other tests left in the
+    shared one (a few seconds to start)."""
+    with _running_service(tmp_path_factory, "e2e-own-service") as service:
+        yield service
+
+
+@pytest.fixture
+def own_platform_admin(own_service: LiveService) -> str:
+    """A platform admin of ``own_service`` (password ADMIN_PASSWORD)."""
+    return _platform_admin(own_service)
 
 
 @pytest.fixture(scope="module")
