@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -177,17 +177,29 @@ def has_undispatched_events(session: Session) -> bool:
     return session.scalar(sa.select(Event.id).where(_UNDISPATCHED).limit(1)) is not None
 
 
-def lock_undispatched_events(session: Session, *, limit: int) -> list[Event]:
-    """The oldest events not yet dispatched, locked; rows other workers hold are skipped."""
-    return list(
-        session.scalars(
-            sa.select(Event)
-            .where(_UNDISPATCHED)
-            .order_by(Event.created_at, Event.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+class UndispatchedEvent(NamedTuple):
+    """What the fan-out needs of an event: not its payload."""
+
+    id: str
+    firm_id: str
+    type: str
+    created_at: datetime
+
+
+def lock_undispatched_events(session: Session, *, limit: int) -> list[UndispatchedEvent]:
+    """The oldest events not yet dispatched, locked; rows other workers hold are skipped.
+
+    Four columns, not ORM objects: loading each event whole (its JSON payload parsed, an
+    identity-map entry made) was 7 % of the embedded process's CPU under transfer load.
+    """
+    rows = session.execute(
+        sa.select(Event.id, Event.firm_id, Event.type, Event.created_at)
+        .where(_UNDISPATCHED)
+        .order_by(Event.created_at, Event.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
+    return [UndispatchedEvent(*row) for row in rows]
 
 
 def endpoints_of_firms(session: Session, firm_ids: Collection[str]) -> list[WebhookEndpoint]:
