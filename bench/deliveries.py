@@ -8,8 +8,9 @@ ID,User contact,Timestamp,Comment``, CRLF, no final newline, phones written ``58
 Each run is a fresh process on a fresh database, so peak RSS is that run's alone (``RSS``: the
 importing process; ``reader``: the child that parses large files; ``both``: their sum, sampled):
 
-- ``import``: ``tessera.deliveries.importer.import_local_file``, what ``tessera deliveries
-  import`` runs: events, card statuses, one status-changed outbox event per card, the report.
+- ``import``: ``tessera.deliveries.imports.orchestrator.import_local_file``, what
+  ``tessera deliveries import`` runs: events, card statuses, one status-changed outbox event
+  per card, the report.
 - ``reference``: the same rows, only split by ``csv.reader``, inserted as five text columns
   with a bare ``executemany`` (SQLite) or ``COPY`` (PostgreSQL), in one transaction.
 
@@ -117,7 +118,7 @@ class TotalRss:
 
 def run_import(url: str, file: Path, var_dir: Path) -> dict[str, Any]:
     from tessera.config import AppEnv, Settings, resolve_secrets
-    from tessera.deliveries.importer import import_local_file
+    from tessera.deliveries.imports.orchestrator import import_local_file
     from tessera.models import DEFAULT_FIRM_ID
     from tessera.runtime import build_runtime
 

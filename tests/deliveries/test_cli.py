@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tessera.config import Settings
-from tessera.deliveries import service
+from tessera.deliveries.status import queries, service
 from tessera.models import DEFAULT_FIRM_ID, DeliveryImport, DeliveryPartner
 from tessera.runtime import Runtime
 from tessera.visibility import Visibility
@@ -122,7 +122,7 @@ class TestPartnersCommand:
             view = service.delivery_for_reference(
                 session, firm_id=DEFAULT_FIRM_ID, reference="UK1001"
             )
-            status = service.repository.status_by_card(
+            status = queries.status_by_card(
                 session, visibility=Visibility.firm(DEFAULT_FIRM_ID), card_id="UK1001"
             )
         assert partner is not None

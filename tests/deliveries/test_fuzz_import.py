@@ -28,8 +28,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tessera.deliveries.importer import import_local_file
-from tessera.deliveries.parsing import (
+from tessera.deliveries.imports.orchestrator import import_local_file
+from tessera.deliveries.imports.parsing import (
     DeliveryFileError,
     DeliveryKind,
     ParsedRow,

@@ -12,10 +12,12 @@ import sqlalchemy as sa
 
 from tessera.audit.service import CLI
 from tessera.config import Settings
-from tessera.deliveries import importer, parsing, service
-from tessera.deliveries.batches import prepared_batches
-from tessera.deliveries.reader_process import from_wire, to_wire
-from tessera.deliveries.service import NewImport, ReadingRules
+from tessera.deliveries.domain import ImportSource, ImportStatus
+from tessera.deliveries.imports import jobs, orchestrator, parsing, reports
+from tessera.deliveries.imports.batches import prepared_batches
+from tessera.deliveries.imports.jobs import NewImport
+from tessera.deliveries.imports.reader_process import from_wire, to_wire
+from tessera.deliveries.partners import ReadingRules
 from tessera.models import DEFAULT_FIRM_ID, CardDeliveryEvent, CardDeliveryStatus, DeliveryImport
 from tessera.runtime import Runtime
 from tests.support.deliveries import BreaksAfter, csv_bytes
@@ -77,7 +79,7 @@ class TestChildProcessReader:
         self, runtime: Runtime, tmp_path: Path
     ) -> None:
         path = write_file(tmp_path / "big - Pickup.csv", pickup_lines(1000))
-        result = importer.import_local_file(
+        result = orchestrator.import_local_file(
             runtime, path, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None
         )
         assert result.report is not None
@@ -93,7 +95,7 @@ class TestChildProcessReader:
         runtime.settings = runtime.settings.model_copy(
             update={"delivery_parallel_parse_min_bytes": 10**9}
         )
-        again = importer.import_local_file(
+        again = orchestrator.import_local_file(
             runtime, path, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None
         )
         assert again.report is not None
@@ -104,19 +106,19 @@ class TestChildProcessReader:
         self, runtime: Runtime, tmp_path: Path
     ) -> None:
         path = write_file(tmp_path / "x - Pickup.csv", pickup_lines(10))
-        result = importer.import_local_file(
+        result = orchestrator.import_local_file(
             runtime, path, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None
         )
         assert result.report is not None
         # The file changes under our feet before a re-run: its header is gone.
         path.write_bytes(b"\xff\xfe" + "garbage".encode("utf-16-le"))
         with runtime.db.session_scope() as session:
-            job = service.create_import(
+            job = jobs.create_import(
                 session,
                 NewImport(
                     firm_id=DEFAULT_FIRM_ID,
                     kind="pickup",
-                    source="cli",
+                    source=ImportSource.CLI,
                     source_path=str(path),
                     file_name=path.name,
                     file_hash="0" * 64,
@@ -124,12 +126,12 @@ class TestChildProcessReader:
                     rules=ReadingRules(None, "AE", "Asia/Dubai"),
                     created_by=None,
                 ),
-                status="processing",
+                status=ImportStatus.PROCESSING,
                 actor=CLI,
                 now=runtime.now(),
             )
             import_id = job.id
-        importer.run_import(
+        orchestrator.run_import(
             runtime, import_id=import_id, open_stream=lambda: path.open("rb"), path=path
         )
         failed = job_of(runtime, import_id)
@@ -150,14 +152,14 @@ class TestResume:
     ) -> None:
         path = write_file(tmp_path / "crash - Pickup.csv", pickup_lines(600))
         with path.open("rb") as stream:
-            digest, size = importer.file_digest(stream)
+            digest, size = orchestrator.file_digest(stream)
         with runtime.db.session_scope() as session:
-            import_id = service.create_import(
+            import_id = jobs.create_import(
                 session,
                 NewImport(
                     firm_id=DEFAULT_FIRM_ID,
                     kind="pickup",
-                    source="cli",
+                    source=ImportSource.CLI,
                     source_path=str(path),
                     file_name=path.name,
                     file_hash=digest,
@@ -165,12 +167,12 @@ class TestResume:
                     rules=ReadingRules(None, "AE", "Asia/Dubai"),
                     created_by=None,
                 ),
-                status="processing",
+                status=ImportStatus.PROCESSING,
                 actor=CLI,
                 now=runtime.now(),
             ).id
         with pytest.raises(OSError, match="died"):
-            importer.run_import(
+            orchestrator.run_import(
                 runtime,
                 import_id=import_id,
                 open_stream=lambda: BreaksAfter(path, size // 2),  # type: ignore[arg-type,return-value]
@@ -181,8 +183,8 @@ class TestResume:
         # Within the lease the import may still be alive elsewhere: a new import starts.
         # After it, `tessera deliveries import` of the same file picks the dead one up.
         real_clock = runtime.clock
-        runtime.clock = lambda: real_clock() + timedelta(seconds=importer.LEASE_SECONDS + 1)
-        result = importer.import_local_file(
+        runtime.clock = lambda: real_clock() + timedelta(seconds=orchestrator.LEASE_SECONDS + 1)
+        result = orchestrator.import_local_file(
             runtime, path, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None
         )
         assert result.resumed
@@ -213,7 +215,7 @@ class TestMemory:
             path = write_file(tmp_path / f"m{rows} - Pickup.csv", pickup_lines(rows, start=start))
             tracemalloc.start()
             try:
-                result = importer.import_local_file(
+                result = orchestrator.import_local_file(
                     runtime, path, firm_id=DEFAULT_FIRM_ID, partner=None, kind=None
                 )
                 _, peak = tracemalloc.get_traced_memory()
@@ -241,14 +243,14 @@ class TestDuplicateOf:
                     firm_id=DEFAULT_FIRM_ID,
                     partner=None,
                     kind="pickup",
-                    source="api",
+                    source=ImportSource.API.value,
                     source_path=None,
                     file_name="same - Pickup.csv",
                     file_hash="ab" * 32,
                     file_size=10,
                     phone_region="AE",
                     timezone="Asia/Dubai",
-                    status="completed",
+                    status=ImportStatus.COMPLETED.value,
                     rows_total=0,
                     rows_imported=0,
                     rows_duplicate=0,
@@ -262,7 +264,7 @@ class TestDuplicateOf:
 
     def duplicate_of(self, runtime: Runtime, import_id: str) -> str | None:
         with runtime.db.session_scope(write=False) as session:
-            return service.report_of(session, job_of(runtime, import_id)).duplicate_of
+            return reports.report_of(session, job_of(runtime, import_id)).duplicate_of
 
     def test_ids_that_sort_against_creation_order_do_not_matter(self, runtime: Runtime) -> None:
         # The first import has the id that sorts last, the re-imports ids that sort earlier.

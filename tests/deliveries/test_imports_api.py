@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from tessera.config import Settings
-from tessera.deliveries import service
-from tessera.deliveries.importer import LEASE_SECONDS
+from tessera.deliveries.imports.orchestrator import LEASE_SECONDS
+from tessera.deliveries.status import service
 from tessera.models import DEFAULT_FIRM_ID, DeliveryImport, Role
 from tessera.runtime import Runtime
 from tests.support.api import Api, Caller

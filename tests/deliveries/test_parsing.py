@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tessera.deliveries.batches import sqlite_time_of_iso
-from tessera.deliveries.parsing import (
+from tessera.deliveries.imports.batches import sqlite_time_of_iso
+from tessera.deliveries.imports.bulk_writer import sqlite_datetime
+from tessera.deliveries.imports.parsing import (
     DeliveryFile,
     DeliveryKind,
     ParsedRow,
@@ -28,7 +29,6 @@ from tessera.deliveries.parsing import (
     read_delivery_file,
     read_timestamp,
 )
-from tessera.deliveries.repository import sqlite_datetime
 from tests.support.deliveries import SAMPLES
 
 if TYPE_CHECKING:

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tessera.deliveries.parsing import ParsedRow, read_delivery_file
+from tessera.compat.card_status import compat_status_label
+from tessera.deliveries.imports.parsing import ParsedRow, read_delivery_file
 from tessera.deliveries.rules import (
     CardStatus,
     DeliveryEvent,
     StatusEvent,
     StatusSummary,
     advance_status,
-    compat_status_label,
     fold_status,
     merge_summaries,
     summarize,

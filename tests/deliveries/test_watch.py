@@ -13,9 +13,12 @@ import sqlalchemy as sa
 
 from tessera.audit.service import CLI
 from tessera.config import Settings
-from tessera.deliveries import importer, service
-from tessera.deliveries.service import NewImport, ReadingRules
-from tessera.deliveries.watch import FolderLocked, UnsafeFolder, Watcher
+from tessera.deliveries.domain import ImportSource, ImportStatus
+from tessera.deliveries.imports import jobs, orchestrator
+from tessera.deliveries.imports.jobs import NewImport
+from tessera.deliveries.imports.watch import FolderLocked, UnsafeFolder, Watcher
+from tessera.deliveries.partners import ReadingRules
+from tessera.deliveries.status import service
 from tessera.models import DEFAULT_FIRM_ID, CardDeliveryEvent, DeliveryImport
 from tessera.runtime import Runtime
 from tests.support.deliveries import SAMPLE_NAMES, SAMPLES, BreaksAfter, csv_bytes
@@ -125,13 +128,13 @@ class TestWatcherRestarts:
         path = inbox / name
         shutil.copy(SAMPLES / name, path)
         # The watcher died after step 1 (import) and before step 3 (move).
-        first = importer.import_local_file(
+        first = orchestrator.import_local_file(
             runtime,
             path,
             firm_id=DEFAULT_FIRM_ID,
             partner=None,
             kind=None,
-            source="watch",
+            source=ImportSource.WATCH,
             actor=CLI,
         )
         assert first.report is not None
@@ -157,14 +160,14 @@ class TestWatcherRestarts:
         path = inbox / "big - Pickup.csv"
         path.write_bytes(csv_bytes(*lines))
         with path.open("rb") as stream:
-            digest, size = importer.file_digest(stream)
+            digest, size = orchestrator.file_digest(stream)
         with runtime.db.session_scope() as session:
-            job = service.create_import(
+            job = jobs.create_import(
                 session,
                 NewImport(
                     firm_id=DEFAULT_FIRM_ID,
                     kind="pickup",
-                    source="watch",
+                    source=ImportSource.WATCH,
                     source_path=str(path.resolve()),
                     file_name=path.name,
                     file_hash=digest,
@@ -172,14 +175,14 @@ class TestWatcherRestarts:
                     rules=ReadingRules(None, "AE", "Asia/Dubai"),
                     created_by=None,
                 ),
-                status="processing",
+                status=ImportStatus.PROCESSING,
                 actor=CLI,
                 now=runtime.now(),
             )
             import_id = job.id
         # The process dies part-way through the file: some batches are committed.
         with pytest.raises(OSError, match="died"):
-            importer.run_import(
+            orchestrator.run_import(
                 runtime,
                 import_id=import_id,
                 open_stream=lambda: BreaksAfter(path, size // 2),  # type: ignore[arg-type,return-value]
@@ -211,13 +214,13 @@ class TestWatcherRestarts:
         name = SAMPLE_NAMES["returned"]
         path = inbox / name
         shutil.copy(SAMPLES / name, path)
-        result = importer.import_local_file(
+        result = orchestrator.import_local_file(
             runtime,
             path,
             firm_id=DEFAULT_FIRM_ID,
             partner=None,
             kind=None,
-            source="watch",
+            source=ImportSource.WATCH,
             actor=CLI,
         )
         assert result.report is not None

@@ -26,8 +26,8 @@ from tessera.audit import service as audit
 from tessera.cards import repository
 from tessera.cards.domain import CardStatus, CardType
 from tessera.cards.rules import month_end, validate_holder_name
-from tessera.deliveries import service as deliveries
-from tessera.deliveries.service import CurrentDelivery
+from tessera.deliveries.status import service as deliveries
+from tessera.deliveries.status.service import CurrentDelivery
 from tessera.errors import Forbidden, InvalidStatusTransition, NotFound, ValidationFailed
 from tessera.events.service import record_event
 from tessera.events.types import EventType

@@ -24,8 +24,8 @@ from tessera.cli.common import cli_runtime, fail, fail_from, out
 from tessera.models import DEFAULT_FIRM_SLUG
 
 if TYPE_CHECKING:
-    from tessera.deliveries.importer import LocalImport
-    from tessera.deliveries.parsing import DeliveryKind
+    from tessera.deliveries.imports.orchestrator import LocalImport
+    from tessera.deliveries.imports.parsing import DeliveryKind
     from tessera.runtime import Runtime
 
 app = typer.Typer(help="Courier delivery files: import, watch, partners.", no_args_is_help=True)
@@ -48,7 +48,7 @@ KindOption = Annotated[
 
 
 def _kind(value: str | None) -> DeliveryKind | None:
-    from tessera.deliveries.parsing import DeliveryKind
+    from tessera.deliveries.imports.parsing import DeliveryKind
 
     if value is None:
         return None
@@ -112,7 +112,7 @@ def import_files(
     ] = False,
 ) -> None:
     """Import courier CSV files, with a progress bar and a summary table."""
-    from tessera.deliveries.importer import import_local_file
+    from tessera.deliveries.imports.orchestrator import import_local_file
 
     files = expand_paths(paths)
     if not files:
@@ -248,7 +248,7 @@ def watch(
     once: Annotated[bool, typer.Option(help="Process what is there, then exit.")] = False,
 ) -> None:
     """Import new files as they arrive; move each to processed/ or failed/ with its report."""
-    from tessera.deliveries.watch import FolderLocked, UnsafeFolder, Watcher
+    from tessera.deliveries.imports.watch import FolderLocked, UnsafeFolder, Watcher
 
     if not folder.is_dir():
         fail(f"{folder} is not a folder", 2)
@@ -304,14 +304,14 @@ def set_partner(
     firm: FirmOption = DEFAULT_FIRM_SLUG,
 ) -> None:
     """Create or change a partner's phone region and time zone."""
-    from tessera.deliveries import service
+    from tessera.deliveries import partners
     from tessera.errors import TesseraError
 
     with cli_runtime() as runtime:
         into = _firm(runtime, firm)
         try:
             with runtime.db.session_scope() as session:
-                partner = service.set_partner(
+                partner = partners.set_partner(
                     session,
                     firm_id=into.id,
                     name=name,
@@ -329,14 +329,14 @@ def set_partner(
 @partners_app.command("list")
 def list_partners(firm: FirmOption = DEFAULT_FIRM_SLUG) -> None:
     """List the firm's partners."""
-    from tessera.deliveries import service
+    from tessera.deliveries import partners
 
     with cli_runtime() as runtime:
         into = _firm(runtime, firm)
         with runtime.db.session_scope(write=False) as session:
             rows = [
                 (p.name, p.phone_region, p.timezone)
-                for p in service.list_partners(session, firm_id=into.id)
+                for p in partners.list_partners(session, firm_id=into.id)
             ]
     table = Table(title=f"Delivery partners of {into}")
     for column in ("partner", "phone region", "time zone"):

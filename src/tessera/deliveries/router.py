@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from tessera.deliveries import importer, service
-from tessera.deliveries.parsing import DeliveryKind
+from tessera.deliveries.imports import orchestrator, reports
+from tessera.deliveries.imports.parsing import DeliveryKind
 from tessera.deliveries.schemas import (
     CardStatusList,
     CardStatusRead,
@@ -17,6 +17,7 @@ from tessera.deliveries.schemas import (
     ImportRead,
     ImportWarningRead,
 )
+from tessera.deliveries.status import service as delivery_status
 from tessera.deps import (
     CurrentPrincipal,
     PageDep,
@@ -61,7 +62,6 @@ def require_multipart(request: Request) -> None:
 )
 def create_import(
     file: Annotated[UploadFile, File(description="The courier's CSV file (UTF-8).")],
-    session: SessionDep,
     runtime: RuntimeDep,
     principal: Annotated[Principal, Depends(require_scope(Scope.DELIVERIES_WRITE))],
     _multipart: Annotated[None, Depends(require_multipart)],
@@ -79,8 +79,7 @@ def create_import(
     ] = None,
 ) -> JSONResponse:
     """Import a courier CSV file: 201 with the report, or 202 `queued` for a large file."""
-    submitted = importer.submit_upload(
-        session,
+    submitted = orchestrator.submit_upload(
         runtime,
         principal=principal,
         upload=file.file,
@@ -99,14 +98,14 @@ def list_imports(
     session: SessionDep, principal: CurrentPrincipal, page: PageDep
 ) -> PageRead[ImportRead]:
     """List the firm's import reports, newest first."""
-    result = service.list_imports(session, principal=principal, page=page)
+    result = reports.list_imports(session, principal=principal, page=page)
     return PageRead[ImportRead].of(result, ImportRead.of)
 
 
 @router.get("/v1/deliveries/imports/{import_id}", response_model=ImportRead)
 def get_import(import_id: str, session: SessionDep, principal: CurrentPrincipal) -> ImportRead:
     """Get one import report (poll it until `status` is `completed` or `failed`)."""
-    return ImportRead.of(service.get_import(session, principal=principal, import_id=import_id))
+    return ImportRead.of(reports.get_import(session, principal=principal, import_id=import_id))
 
 
 @router.get("/v1/deliveries/imports/{import_id}/errors", response_model=PageRead[ImportErrorRead])
@@ -114,11 +113,11 @@ def list_import_errors(
     import_id: str, session: SessionDep, principal: CurrentPrincipal, page: PageDep
 ) -> PageRead[ImportErrorRead]:
     """Every rejected line of an import, by line number (the report shows the first 100)."""
-    result = service.list_import_errors(
+    result = reports.list_import_errors(
         session, principal=principal, import_id=import_id, page=page
     )
     return PageRead[ImportErrorRead].of(
-        result, lambda error: ImportErrorRead(row=error[0], message=error[1])
+        result, lambda error: ImportErrorRead(row=error.row, message=error.message)
     )
 
 
@@ -129,11 +128,11 @@ def list_import_warnings(
     import_id: str, session: SessionDep, principal: CurrentPrincipal, page: PageDep
 ) -> PageRead[ImportWarningRead]:
     """Every line imported with a warning, by line number (the report shows the first 100)."""
-    result = service.list_import_warnings(
+    result = reports.list_import_warnings(
         session, principal=principal, import_id=import_id, page=page
     )
     return PageRead[ImportWarningRead].of(
-        result, lambda warning: ImportWarningRead(row=warning[0], message=warning[1])
+        result, lambda warning: ImportWarningRead(row=warning.row, message=warning.message)
     )
 
 
@@ -157,7 +156,7 @@ def get_card_status(
     ] = None,
 ) -> CardStatusRead | CardStatusList:
     """A card's delivery status and history; `{items}` when a phone has several cards."""
-    views = service.card_status(session, principal=principal, card_id=card_id, phone=phone)
+    views = delivery_status.card_status(session, principal=principal, card_id=card_id, phone=phone)
     if len(views) == 1:
         return CardStatusRead.of(views[0])
     return CardStatusList(items=[CardStatusRead.of(v) for v in views])

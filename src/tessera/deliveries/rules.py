@@ -33,7 +33,6 @@ __all__ = [
     "StatusEvent",
     "StatusSummary",
     "advance_status",
-    "compat_status_label",
     "fold_status",
     "is_card_id",
     "merge_summaries",
@@ -57,13 +56,6 @@ _LIFECYCLE_RANK: dict[str, int] = {
     DeliveryEvent.DELIVERY_EXCEPTION: 1,
     DeliveryEvent.DELIVERED: 2,
     DeliveryEvent.RETURNED: 3,
-}
-
-_COMPAT_LABELS: dict[str, str] = {
-    DeliveryEvent.PICKED_UP: "Picked Up",
-    DeliveryEvent.DELIVERY_EXCEPTION: "Delivery Exception",
-    DeliveryEvent.DELIVERED: "Delivered",
-    DeliveryEvent.RETURNED: "Returned",
 }
 
 
@@ -224,14 +216,6 @@ def merge_summaries(earlier: StatusSummary | None, later: StatusSummary) -> Stat
         latest_event=newest.latest_event,
         latest_at=newest.latest_at,
     )
-
-
-def compat_status_label(status: str) -> str:
-    """The status as the legacy ``/get_card_status`` endpoint spells it (``Picked Up``...)."""
-    try:
-        return _COMPAT_LABELS[status]
-    except KeyError:
-        raise ValueError(f"Unknown delivery status {status!r}.") from None
 
 
 def _in_utc(event: StatusEvent) -> StatusEvent:

@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel
 
-from tessera.deliveries.parsing import DeliveryKind
+from tessera.deliveries.domain import ImportSource, ImportStatus
+from tessera.deliveries.imports.parsing import DeliveryKind
+from tessera.deliveries.imports.reports import ImportReport
 from tessera.deliveries.rules import DeliveryEvent
-from tessera.deliveries.service import CardStatusView, ImportReport, LegacyCardStatus
-
-
-class ImportStatus(StrEnum):
-    """Where an import stands (``models.delivery_import.IMPORT_STATUSES``)."""
-
-    QUEUED = "queued"
-    PROCESSING = "processing"
-    COMPLETED = "completed"
-    FAILED = "failed"
-
-
-class ImportSource(StrEnum):
-    """How the file arrived (``models.delivery_import.IMPORT_SOURCES``)."""
-
-    API = "api"
-    CLI = "cli"
-    WATCH = "watch"
+from tessera.deliveries.status.service import CardStatusView
 
 
 class ImportErrorRead(BaseModel):
@@ -140,21 +124,3 @@ class CardStatusList(BaseModel):
     """Several cards share the phone that was looked up."""
 
     items: list[CardStatusRead]
-
-
-class LegacyCardStatusRead(BaseModel):
-    """The source document's answer: status spelt ``Picked Up``, ``Delivered``..."""
-
-    card_id: str
-    user_phone: str
-    status: str
-    last_updated: datetime
-
-    @classmethod
-    def of(cls, status: LegacyCardStatus) -> LegacyCardStatusRead:
-        return cls(
-            card_id=status.card_id,
-            user_phone=status.user_phone,
-            status=status.status,
-            last_updated=status.last_updated,
-        )

@@ -24,8 +24,8 @@ from tessera.cards import service as cards
 from tessera.cards.domain import CardType
 from tessera.certificates import issuance
 from tessera.certificates import service as certificates
-from tessera.deliveries import service as deliveries
-from tessera.deliveries.importer import file_digest, import_local_file
+from tessera.deliveries.imports import reports as deliveries
+from tessera.deliveries.imports.orchestrator import file_digest, import_local_file
 from tessera.errors import NotFound
 from tessera.firms import repository as firm_rows
 from tessera.firms import service as firms

@@ -23,7 +23,7 @@ from tessera.certificates.authority import CaKeyUnavailable, PkiNotInitialised
 from tessera.certificates.names import IpSanNotAllowed, NameOwnedByAnotherFirm
 from tessera.certificates.service import CertificateRevoked
 from tessera.clients.service import InvalidClient, OAuthError
-from tessera.deliveries.service import (
+from tessera.deliveries.imports.file_errors import (
     EmptyDeliveryFile,
     UndeterminedFileKind,
     UnreadableDeliveryFile,

@@ -25,7 +25,7 @@ def rotate_vault_keys(runtime: Runtime) -> int:
 
 def process_delivery_imports(runtime: Runtime) -> int:
     """Run one queued (or abandoned) uploaded courier file import."""
-    from tessera.deliveries.importer import process_next_upload
+    from tessera.deliveries.imports.orchestrator import process_next_upload
 
     return process_next_upload(runtime)
 

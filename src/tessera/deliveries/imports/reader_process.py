@@ -7,8 +7,8 @@ and sent back in batches through a pipe, as plain tuples: a named tuple pickles 
 class, which took a tenth of the child's time for a batch's card folds. The pipe's buffer bounds
 what is in flight, so memory stays flat. Uploads are parsed in-process.
 
-The child is ``python -m tessera.deliveries.reader_process`` started with ``subprocess`` rather
-than ``multiprocessing``, whose spawn mode re-runs the parent's main module.
+The child is ``python -m tessera.deliveries.imports.reader_process`` started with
+``subprocess`` rather than ``multiprocessing``, whose spawn mode re-runs the parent's main module.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from tessera.deliveries import parsing
-from tessera.deliveries.batches import CardFold, PreparedBatch, prepared_batches
-from tessera.deliveries.parsing import DeliveryKind
+from tessera.deliveries.imports import parsing
+from tessera.deliveries.imports.batches import CardFold, EventRow, PreparedBatch, prepared_batches
+from tessera.deliveries.imports.parsing import DeliveryKind
 from tessera.deliveries.rules import StatusSummary
 
 
@@ -39,7 +39,7 @@ def _send(out: IO[bytes], message: tuple[Any, ...]) -> None:
 def to_wire(batch: PreparedBatch) -> tuple[Any, ...]:
     """``batch`` as built-in types only, which pickle several times faster than named tuples."""
     return (
-        batch.events,
+        [tuple(e) for e in batch.events],
         [(c.card_id, tuple(c.summary), c.phone, c.rows, c.new_change) for c in batch.cards],
         batch.rejected,
         batch.lines,
@@ -54,7 +54,7 @@ def from_wire(wire: tuple[Any, ...]) -> PreparedBatch:
     events, cards, rejected, lines, last_line, sqlite_times, warnings = wire
     new = tuple.__new__  # what ``_make`` does, without a call per field
     return PreparedBatch(
-        events=events,
+        events=[new(EventRow, event) for event in events],
         cards=[
             new(CardFold, (card_id, new(StatusSummary, summary), phone, rows, change))
             for card_id, summary, phone, rows, change in cards
@@ -123,7 +123,7 @@ def parse_in_child(
         [
             sys.executable,
             "-m",
-            "tessera.deliveries.reader_process",
+            "tessera.deliveries.imports.reader_process",
             str(path),
             kind.value,
             region,

@@ -4,7 +4,7 @@ Everything about a batch that does not need the database is done here, where the
 parsed (in a child process for large files, see ``reader_process``): dropping repeated lines,
 shaping the insert parameters, and folding each card's events in the batch into a summary.
 The writer then only inserts, learns which events were new, and merges the summaries into the
-stored statuses (``service.apply_batch``).
+stored statuses (``apply.apply_batch``).
 """
 
 from __future__ import annotations
@@ -17,12 +17,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from tessera.deliveries.parsing import ParsedRow, RowError
+from tessera.deliveries.imports.parsing import ParsedRow, RowError
 from tessera.deliveries.rules import StatusSummary, summarize
 from tessera.kit.ids import new_id
 
 MAX_COMMENT = 500
 MAX_RECORD_ID = 64
+
+
+class EventRow(NamedTuple):
+    """One delivery event to insert, its fields in the columns' order (``bulk_writer``)."""
+
+    firm_id: str
+    card_id: str
+    phone: str
+    event: str
+    occurred_at: datetime | str  # as SQLite stores it when the batch has ``sqlite_times``
+    comment: str | None
+    record_id: str | None
+    import_id: str
+    row: int  # the line of the file it was read from
 
 
 class CardFold(NamedTuple):
@@ -41,11 +55,11 @@ class CardFold(NamedTuple):
 class PreparedBatch:
     """What one batch stores.
 
-    ``events`` are insert parameters in ``repository.EVENT_COLUMNS`` order, one per distinct
-    event, with ``occurred_at`` already as SQLite stores it when ``sqlite_times`` is set.
+    ``events`` are the insert parameters, one per distinct event, with ``occurred_at`` already
+    as SQLite stores it when ``sqlite_times`` is set.
     """
 
-    events: list[tuple[Any, ...]]
+    events: list[EventRow]
     cards: list[CardFold]
     rejected: list[tuple[int, str]]
     lines: int  # data lines read: parsed, repeated and rejected
@@ -56,7 +70,7 @@ class PreparedBatch:
 
 
 def sqlite_time_of_iso(iso: str) -> str:
-    """A UTC instant as ``UTCDateTime`` stores it on SQLite (``repository.sqlite_datetime``),
+    """A UTC instant as ``UTCDateTime`` stores it on SQLite (``bulk_writer.sqlite_datetime``),
     from its ``isoformat()``: slicing is cheaper than formatting again, and this runs for every
     row of an import."""
     # 2023-11-13T09:34:56+00:00 or 2023-11-13T09:34:56.123456+00:00
@@ -82,19 +96,19 @@ def prepare_batch(
     import_id: str,
     sqlite_times: bool,
 ) -> PreparedBatch:
-    """Shape a batch of parsed rows for ``service.apply_batch``."""
+    """Shape a batch of parsed rows for ``apply.apply_batch``."""
     distinct: dict[str, ParsedRow] = {}
     warnings: list[tuple[int, str]] = []
     for row in parsed:
         distinct.setdefault(row.natural_key, row)
         if row.warning is not None:
             warnings.append((row.row, row.warning[:500]))
-    events: list[tuple[Any, ...]] = []
+    events: list[EventRow] = []
     by_card: dict[str, list[ParsedRow]] = {}
     for row in distinct.values():
         at = row.occurred_at
         events.append(
-            (
+            EventRow(
                 firm_id,
                 row.card_id,
                 row.phone,

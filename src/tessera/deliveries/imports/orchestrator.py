@@ -3,7 +3,7 @@
 An import of a million rows cannot be one transaction: on SQLite it would hold the only write
 lock for a minute, and anywhere it would hold a million rows of undo. So rows are parsed outside
 any transaction, ``batch_rows`` at a time, and each batch is stored and committed on its own
-(``service.apply_batch``) together with the import's counts and resume line. The API, the worker,
+(``apply.apply_batch``) together with the import's counts and resume line. The API, the worker,
 ``tessera deliveries import`` and ``tessera deliveries watch`` all come through here.
 
 Leases: a processing import renews ``heartbeat_at`` with every batch. One whose heartbeat is older
@@ -29,15 +29,20 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session
 
 from tessera.audit.service import CLI, Actor
-from tessera.db import Database, end_read_transaction
-from tessera.deliveries import reader_process, repository, service
-from tessera.deliveries.batches import PreparedBatch, prepared_batches
-from tessera.deliveries.parsing import (
+from tessera.db import Database
+from tessera.deliveries import partners
+from tessera.deliveries.domain import ImportSource, ImportStatus
+from tessera.deliveries.imports import apply, jobs, queries, reader_process, reports
+from tessera.deliveries.imports.batches import PreparedBatch, prepared_batches
+from tessera.deliveries.imports.file_errors import file_error
+from tessera.deliveries.imports.jobs import NewImport
+from tessera.deliveries.imports.parsing import (
     DeliveryFileError,
     DeliveryKind,
     read_delivery_file,
 )
-from tessera.deliveries.service import ImportReport, NewImport, ReadingRules
+from tessera.deliveries.imports.reports import ImportReport
+from tessera.deliveries.partners import ReadingRules
 from tessera.errors import NotFound, TesseraError, ValidationFailed
 from tessera.models import DeliveryImport
 from tessera.observability import get_logger
@@ -93,7 +98,7 @@ class _StoredUpload(io.RawIOBase):
     def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
         while not self._pending and not self._done:
             with self._db.session_scope(write=False) as session:
-                data = repository.read_chunk(session, import_id=self._import_id, seq=self._seq)
+                data = queries.read_chunk(session, import_id=self._import_id, seq=self._seq)
             self._seq += 1
             if data is None:
                 self._done = True
@@ -202,7 +207,7 @@ def run_import(
                     progress(position[0], done)
     except DeliveryFileError as exc:
         with db.session_scope() as session:
-            service.fail_import(
+            jobs.fail_import(
                 session,
                 job=_job(session, import_id, lock=True),
                 message=str(exc),
@@ -210,7 +215,7 @@ def run_import(
             )
         return
     with db.session_scope() as session:
-        service.complete_import(session, job=_job(session, import_id, lock=True), now=runtime.now())
+        jobs.complete_import(session, job=_job(session, import_id, lock=True), now=runtime.now())
     if progress is not None:
         progress(position[0], done)
 
@@ -281,11 +286,11 @@ def _read_ahead(
 def _commit_batch(runtime: Runtime, import_id: str, batch: PreparedBatch) -> None:
     with runtime.db.session_scope() as session:
         job = _job(session, import_id)
-        service.apply_batch(session, job=job, batch=batch, now=runtime.now())
+        apply.apply_batch(session, job=job, batch=batch, now=runtime.now())
 
 
 def _job(session: Session, import_id: str, *, lock: bool = False) -> DeliveryImport:
-    job = repository.get_import(session, import_id, visibility=Visibility.everything(), lock=lock)
+    job = queries.get_import(session, import_id, visibility=Visibility.everything(), lock=lock)
     if job is None:
         raise NotFound("Import not found.")
     return job
@@ -294,7 +299,7 @@ def _job(session: Session, import_id: str, *, lock: bool = False) -> DeliveryImp
 def report(runtime: Runtime, import_id: str) -> ImportReport:
     """The current report of an import."""
     with runtime.db.session_scope(write=False) as session:
-        return service.report_of(session, _job(session, import_id))
+        return reports.report_of(session, _job(session, import_id))
 
 
 # --- the API --------------------------------------------------------------------------------------
@@ -309,7 +314,6 @@ class Submitted:
 
 
 def submit_upload(
-    session: Session,
     runtime: Runtime,
     *,
     principal: Principal,
@@ -321,23 +325,24 @@ def submit_upload(
     """Import an uploaded courier file: at once when small, else queued for the worker.
 
     The upload is kept in the database until its import ends, so a queued import or one whose
-    process died can be finished by any worker. The request's own transaction is ended first:
-    the import commits batch by batch in sessions of its own.
+    process died can be finished by any worker. Nothing here holds a transaction while the file
+    is read: the rules are read in a read-only session of their own, and the import commits
+    batch by batch in sessions of its own.
     """
     principal.require(Scope.DELIVERIES_WRITE)
-    rules = service.reading_rules(session, firm_id=principal.firm_id, partner=partner)
-    end_read_transaction(session)
+    with runtime.db.session_scope(write=False) as reading:
+        rules = partners.reading_rules(reading, firm_id=principal.firm_id, partner=partner)
     try:
         file_kind = detect_file_kind(upload, file_name=file_name, kind=kind, rules=rules)
     except DeliveryFileError as exc:
-        raise service.file_error(exc) from exc
+        raise file_error(exc) from exc
     upload.seek(0)
     digest, size = file_digest(upload)
     queued = size > runtime.settings.delivery_sync_max_bytes
     new = NewImport(
         firm_id=principal.firm_id,
         kind=file_kind.value,
-        source="api",
+        source=ImportSource.API,
         source_path=None,
         file_name=file_name,
         file_hash=digest,
@@ -346,10 +351,10 @@ def submit_upload(
         created_by=principal.id,
     )
     with runtime.db.session_scope() as write:
-        job = service.create_import(
+        job = jobs.create_import(
             write,
             new,
-            status="queued" if queued else "processing",
+            status=ImportStatus.QUEUED if queued else ImportStatus.PROCESSING,
             actor=principal,
             now=runtime.now(),
         )
@@ -357,9 +362,7 @@ def submit_upload(
         upload.seek(0)
         seq = 0
         while data := upload.read(CHUNK_BYTES):
-            repository.add_chunk(
-                write, import_id=import_id, firm_id=job.firm_id, seq=seq, data=data
-            )
+            queries.add_chunk(write, import_id=import_id, firm_id=job.firm_id, seq=seq, data=data)
             seq += 1
     if not queued:
         upload.seek(0)
@@ -391,17 +394,17 @@ def process_next_upload(runtime: Runtime) -> int:
     """Claim one queued (or abandoned) uploaded import and run it; 1 if there was one."""
     now = runtime.now()
     with runtime.db.session_scope() as session:
-        job = repository.claim_stored_import(
+        job = queries.claim_stored_import(
             session, stale_before=now - timedelta(seconds=LEASE_SECONDS)
         )
         if job is None:
             return 0
-        if not repository.has_chunks(session, job.id):
-            service.fail_import(
+        if not queries.has_chunks(session, job.id):
+            jobs.fail_import(
                 session, job=job, message="The uploaded file is no longer stored.", now=now
             )
             return 1
-        service.start_import(session, job, now=now)
+        jobs.start_import(session, job, now=now)
         import_id = job.id
     log.info("delivery_import_claimed", import_id=import_id)
     run_import(
@@ -428,7 +431,7 @@ class LocalImport:
 def firm_id_for_slug(runtime: Runtime, slug: str) -> str:
     """The id of the firm with this slug; NotFound otherwise."""
     with runtime.db.session_scope(write=False) as session:
-        return service.firm_id_for_slug(session, slug)
+        return partners.firm_id_for_slug(session, slug)
 
 
 def import_local_file(
@@ -438,14 +441,14 @@ def import_local_file(
     firm_id: str,
     partner: str | None,
     kind: DeliveryKind | None,
-    source: str = "cli",
+    source: ImportSource = ImportSource.CLI,
     actor: Actor = CLI,
     progress: ProgressCallback | None = None,
     read_from: Path | None = None,
 ) -> LocalImport:
     """Import a file from disk, resuming an abandoned import of the same content if there is one.
 
-    The watcher (``source="watch"``) matches on the file's path too, and resumes its own
+    The watcher (``source=ImportSource.WATCH``) matches on the file's path too, and resumes its own
     imports at once (it holds the folder's lock, so any import of it in progress is a dead one's).
     It also passes ``read_from``, a path that reaches the very file it checked and opened
     (``/proc/<pid>/fd/<n>``), so that the bytes read are that file's whatever is renamed into
@@ -457,14 +460,14 @@ def import_local_file(
     with source_file.open("rb") as stream:
         digest, size = file_digest(stream)
     now = runtime.now()
-    watching = source == "watch"
+    watching = source == ImportSource.WATCH
     with runtime.db.session_scope() as session:
         try:
-            rules = service.reading_rules(session, firm_id=firm_id, partner=partner)
+            rules = partners.reading_rules(session, firm_id=firm_id, partner=partner)
         except ValidationFailed as exc:
             return LocalImport(path, None, exc)
         stale_before = now if watching else now - timedelta(seconds=LEASE_SECONDS)
-        job = repository.find_resumable_import(
+        job = queries.find_resumable_import(
             session,
             firm_id=firm_id,
             source=source,
@@ -473,7 +476,7 @@ def import_local_file(
             stale_before=stale_before + timedelta(microseconds=1),
         )
         if job is not None:
-            service.start_import(session, job, now=now)
+            jobs.start_import(session, job, now=now)
             resumed_id: str | None = job.id
         else:
             resumed_id = None
@@ -492,7 +495,7 @@ def import_local_file(
         with source_file.open("rb") as stream:
             file_kind = detect_file_kind(stream, file_name=path.name, kind=kind, rules=rules)
     except DeliveryFileError as exc:
-        return LocalImport(path, None, service.file_error(exc))
+        return LocalImport(path, None, file_error(exc))
     new = NewImport(
         firm_id=firm_id,
         kind=file_kind.value,
@@ -505,8 +508,8 @@ def import_local_file(
         created_by=None,
     )
     with runtime.db.session_scope() as session:
-        import_id = service.create_import(
-            session, new, status="processing", actor=actor, now=runtime.now()
+        import_id = jobs.create_import(
+            session, new, status=ImportStatus.PROCESSING, actor=actor, now=runtime.now()
         ).id
     run_import(
         runtime,

@@ -50,9 +50,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from tessera.audit.service import CLI
-from tessera.deliveries import repository, service
-from tessera.deliveries.importer import LocalImport, file_digest, import_local_file
-from tessera.deliveries.parsing import DeliveryKind
+from tessera.deliveries.domain import FINISHED, ImportSource, ImportStatus
+from tessera.deliveries.imports import jobs, queries, reports
+from tessera.deliveries.imports.orchestrator import LocalImport, file_digest, import_local_file
+from tessera.deliveries.imports.parsing import DeliveryKind
 from tessera.deliveries.schemas import ImportRead
 from tessera.observability import get_logger
 from tessera.runtime import Runtime
@@ -193,11 +194,11 @@ class Watcher:
         prefix = str(self.folder) + os.sep
         marked = 0
         with self.runtime.db.session_scope() as session:
-            for job in repository.unarchived_watch_imports(
+            for job in queries.unarchived_watch_imports(
                 session, firm_id=self.firm_id, folder_prefix=prefix
             ):
                 if job.source_path and not os.path.lexists(job.source_path):
-                    service.mark_archived(session, job=job, now=self.runtime.now())
+                    jobs.mark_archived(session, job=job, now=self.runtime.now())
                     marked += 1
         return marked
 
@@ -286,12 +287,12 @@ class Watcher:
         with source.open("rb") as stream:
             digest, _ = file_digest(stream)
         with self.runtime.db.session_scope(write=False) as session:
-            done = repository.find_unarchived_watch_import(
+            done = queries.find_unarchived_watch_import(
                 session, firm_id=self.firm_id, source_path=str(path), file_hash=digest
             )
             finished = (
-                service.report_of(session, done)
-                if done is not None and done.status in {"completed", "failed"}
+                reports.report_of(session, done)
+                if done is not None and done.status in FINISHED
                 else None
             )
         if finished is not None:
@@ -303,7 +304,7 @@ class Watcher:
             firm_id=self.firm_id,
             partner=self.partner,
             kind=self.kind,
-            source="watch",
+            source=ImportSource.WATCH,
             actor=CLI,
             read_from=source,
         )
@@ -319,7 +320,7 @@ class Watcher:
     # --- archiving ------------------------------------------------------------------------------
 
     def _archive(self, result: LocalImport, digest: str) -> Path:
-        imported = result.report is not None and result.report.job.status == "completed"
+        imported = result.report is not None and result.report.job.status == ImportStatus.COMPLETED
         folder = self.processed if imported else self.failed
         path = result.path
         destination = folder / path.name
@@ -332,11 +333,11 @@ class Watcher:
         os.replace(path, destination)
         if result.report is not None:
             with self.runtime.db.session_scope() as session:
-                job = repository.get_import(
+                job = queries.get_import(
                     session, result.report.job.id, visibility=Visibility.everything()
                 )
                 if job is not None:
-                    service.mark_archived(session, job=job, now=self.runtime.now())
+                    jobs.mark_archived(session, job=job, now=self.runtime.now())
         log.info("delivery_watch_archived", file=path.name, destination=str(destination))
         return destination
 
@@ -353,7 +354,7 @@ class Watcher:
                 error = result.error
                 body: dict[str, Any] = {
                     "file_name": result.path.name,
-                    "status": "failed",
+                    "status": ImportStatus.FAILED.value,
                     "error": {
                         "code": error.code if error else "refused",
                         "message": error.message if error else "The file was refused.",
@@ -379,9 +380,7 @@ class Watcher:
         import_id = result.report.job.id
         while True:
             with self.runtime.db.session_scope(write=False) as session:
-                page = repository.page_rejections(
-                    session, import_id, limit=_ERROR_PAGE, offset=offset
-                )
+                page = queries.page_rejections(session, import_id, limit=_ERROR_PAGE, offset=offset)
             for row, message in page:
                 out.write(
                     ("\n    " if first else ",\n    ")

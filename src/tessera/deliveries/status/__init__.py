@@ -1,0 +1,1 @@
+"""Card delivery status: each card's current status and history, as couriers' files reported it."""
