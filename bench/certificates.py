@@ -350,8 +350,8 @@ def main() -> int:
             runtime.keyring.active_version(session)
             authority.ensure_authority(session, runtime.keyring, now=runtime.now())
             user = create_staff_user(
-                session, runtime, email=email, password=PASSWORD,
-                firm_id=DEFAULT_FIRM_ID, role=Role.FIRM_ADMIN,
+                session, runtime.passwords, email=email, password=PASSWORD,
+                firm_id=DEFAULT_FIRM_ID, role=Role.FIRM_ADMIN, now=runtime.now(),
             )  # fmt: skip
             principal = Principal(
                 kind="user", id=user.id, firm_id=DEFAULT_FIRM_ID, role=Role.FIRM_ADMIN,

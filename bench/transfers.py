@@ -20,21 +20,23 @@ from pathlib import Path
 
 import httpx2 as httpx
 from tests.support.api import PASSWORD
-from tests.support.server import live_server, run_cli, server_env
+from tests.support.processes import run_cli, serve
+from tests.support.settings import make_settings
 
 from bench.common import postgres_database, print_table, sqlite_database
 from tessera import migrations
+from tessera.config import Settings
 
 
-def _prepare(base_url: str, env: dict[str, str], accounts: int) -> tuple[str, list[str]]:
+def _prepare(base_url: str, settings: Settings, accounts: int) -> tuple[str, list[str]]:
     run_cli(
+        settings,
         "admin",
         "create",
         "--email",
         "bench@example.com",
         "--password",
         "bench admin password",
-        env=env,
     )
     with httpx.Client(base_url=base_url, timeout=30) as http:
         http.post(
@@ -154,9 +156,9 @@ def main() -> None:
     for name, database in (("sqlite", sqlite_database), ("postgresql", postgres_database)):
         with database() as url, tempfile.TemporaryDirectory() as var:
             migrations.upgrade(url)
-            env = server_env(url, Path(var))
-            with live_server(url, Path(var)) as server:
-                token, accounts = _prepare(server.base_url, env, args.accounts)
+            settings = make_settings(url, Path(var))
+            with serve(settings) as server:
+                token, accounts = _prepare(server.base_url, settings, args.accounts)
                 count, latencies, errors = _load(
                     server.base_url, token, accounts, args.clients, args.seconds
                 )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from tessera import db as db_module
 from tessera.config import Settings
-from tessera.db import Database, end_read_transaction
+from tessera.db import Database
 from tessera.models import DEFAULT_FIRM_ID, Firm
 from tessera.runtime import Runtime
 
@@ -55,17 +55,6 @@ class TestSqlite:
         finally:
             writer.rollback()
             writer.close()
-
-
-class TestEndReadTransaction:
-    def test_refuses_pending_changes(self, runtime: Runtime) -> None:
-        with runtime.db.session_scope() as session:
-            firm = session.get(Firm, DEFAULT_FIRM_ID)
-            assert firm is not None
-            firm.name = "changed"
-            with pytest.raises(RuntimeError, match="unflushed"):
-                end_read_transaction(session)
-            session.rollback()
 
 
 class TestUtcColumns:

@@ -16,8 +16,9 @@ import pytest
 
 from tests.support.api import PASSWORD
 from tests.support.postgres import free_port
+from tests.support.processes import TESSERA, cli_env, serve, stop_process
 from tests.support.redis import redis_server
-from tests.support.server import TESSERA, live_server, server_env, stop_process
+from tests.support.settings import make_settings
 
 ROOT = Path(__file__).parents[1]
 STARTUP = 120.0  # per process, on a busy shared machine
@@ -48,15 +49,15 @@ def test_two_apis_behind_haproxy_share_a_login_limit_through_redis(
         }
         apis = []
         for name in ("api1", "api2"):
-            var_dir = tmp_path / name
-            var_dir.mkdir()
+            settings = make_settings(database_url, tmp_path / name)
             apis.append(
                 stack.enter_context(
-                    live_server(
-                        database_url,
-                        var_dir,
-                        args=["--prod", "--workers", "1"],
-                        env=env,
+                    serve(
+                        settings,
+                        "--prod",
+                        "--workers",
+                        "1",
+                        env=cli_env(settings, **env),
                         startup_timeout=STARTUP,
                     )
                 )
@@ -65,7 +66,7 @@ def test_two_apis_behind_haproxy_share_a_login_limit_through_redis(
         stack.callback(worker_log.close)
         worker = subprocess.Popen(
             [TESSERA, "worker"],
-            env=server_env(database_url, tmp_path / "api1", **env),
+            env=cli_env(make_settings(database_url, tmp_path / "api1"), **env),
             stdout=worker_log,
             stderr=subprocess.STDOUT,
         )
@@ -110,7 +111,7 @@ def test_two_apis_behind_haproxy_share_a_login_limit_through_redis(
         assert served["api1"] >= 5, served
         assert served["api2"] >= 5, served
         for api in apis:  # each process's own access log saw its share
-            assert '"route": "/v1/health"' in api.log_text()
+            assert '"route": "/v1/health"' in api.output()
 
         # The worker runs once, beside the APIs (which never start one of their own).
         assert worker.poll() is None

@@ -100,11 +100,12 @@ class World:
         with self.api.runtime.db.session_scope() as session:
             user = create_staff_user(
                 session,
-                self.api.runtime,
+                self.api.runtime.passwords,
                 email=email,
                 password=PASSWORD,
                 firm_id=firm_id,
                 role=Role(role),
+                now=self.api.runtime.now(),
             )
             return Target(role, firm_id, slug, user.id, email)
 

@@ -13,14 +13,15 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.postgres import free_port
-from tests.support.server import TESSERA, server_env
+from tests.support.processes import TESSERA, cli_env
+from tests.support.settings import make_settings
 
 ROOT = Path(__file__).parents[1]
 SCRIPT = ROOT / "scripts" / "run-prod.sh"
 
 
 def test_refuses_sqlite(tmp_path: Path) -> None:
-    env = server_env(f"sqlite:///{tmp_path}/t.db", tmp_path, TESSERA=TESSERA)
+    env = cli_env(make_settings(f"sqlite:///{tmp_path}/t.db", tmp_path), TESSERA=TESSERA)
     result = subprocess.run(
         [str(SCRIPT)], env=env, capture_output=True, text=True, timeout=30, check=False
     )
@@ -41,7 +42,9 @@ def test_migrates_then_serves_with_one_worker_and_stops_on_sigterm(
         conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
     port = free_port()
-    env = server_env(database_url, tmp_path, TESSERA=TESSERA, PORT=str(port), WEB_CONCURRENCY="1")
+    env = cli_env(
+        make_settings(database_url, tmp_path), TESSERA=TESSERA, PORT=str(port), WEB_CONCURRENCY="1"
+    )
     log_path = tmp_path / "run-prod.log"
     with log_path.open("wb") as log:
         script = subprocess.Popen(

@@ -144,6 +144,11 @@ class Database:
         finally:
             session.close()
 
+    def read_scope(self) -> AbstractContextManager[Session]:
+        """A ``SessionScope`` that only reads: a short unit of work of its own, on a plain
+        ``BEGIN`` that never waits for SQLite's write lock."""
+        return self.session_scope(write=False)
+
     def ping(self) -> None:
         """Run ``SELECT 1``; raises when the database does not answer."""
         with self.engine.connect() as conn:
@@ -193,14 +198,3 @@ def _read_only_is_a_disconnect(context: ExceptionContext) -> None:
     # that accepts writes (target_session_attrs=read-write).
     if context.original_exception is not None and is_read_only_error(context.original_exception):
         context.is_disconnect = True
-
-
-def end_read_transaction(session: Session) -> None:
-    """End a transaction that has only read, so that a slow step next holds no database lock.
-
-    Used where a request must read, then do something slow (hash a password), then write:
-    holding SQLite's write lock through a 100 ms hash would stall every other writer.
-    """
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("end_read_transaction called with unflushed changes")
-    session.commit()

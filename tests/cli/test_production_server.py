@@ -6,7 +6,6 @@ import json
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx2 as httpx
 import psutil
@@ -15,7 +14,7 @@ import pytest
 from tessera.cli.serve import production_workers
 from tessera.config import Settings
 from tests.support.api import PASSWORD
-from tests.support.server import live_server, stop_process
+from tests.support.processes import cli_env, serve, stop_process
 
 # The production server takes longer to start on a busy machine: a master and its workers.
 STARTUP = 120.0
@@ -45,21 +44,19 @@ class TestWorkerCount:
 @pytest.mark.slow
 class TestProductionServer:
     def test_workers_log_json_access_lines_and_never_run_the_worker(
-        self, database_url: str, tmp_path: Path
+        self, settings: Settings
     ) -> None:
         # RUN_WORKER_IN_PROCESS=true as a careless operator might leave it: with --prod the
         # workers still must not each start a background worker (`tessera worker` does that).
-        env = {"WEB_CONCURRENCY": "2", "RUN_WORKER_IN_PROCESS": "true"}
-        with live_server(
-            database_url, tmp_path, args=["--prod"], env=env, startup_timeout=STARTUP
-        ) as server:
+        env = cli_env(settings, WEB_CONCURRENCY="2", RUN_WORKER_IN_PROCESS="true")
+        with serve(settings, "--prod", env=env, startup_timeout=STARTUP) as server:
             workers = psutil.Process(server.process.pid).children()
             assert len(workers) == 2, workers
             for _ in range(6):
                 assert httpx.get(f"{server.base_url}/v1/health").status_code == 200
             assert httpx.get(f"{server.base_url}/v1/nowhere").status_code == 404
             assert stop_process(server.process) == 0
-            output = server.log_text()
+            output = server.output()
 
         lines = [json.loads(line) for line in output.splitlines() if line.strip()]
         access = [line for line in lines if line["event"] == "request"]
@@ -75,26 +72,20 @@ class TestProductionServer:
         assert "worker_started" not in events
         assert events.count("stopped") == 2
 
-    def test_sigterm_lets_the_request_in_flight_finish(
-        self, database_url: str, tmp_path: Path
-    ) -> None:
+    def test_sigterm_lets_the_request_in_flight_finish(self, settings: Settings) -> None:
         # A signup hashes its password with argon2 at a real cost: a slow request with nothing
         # staged. One hashing slot and no queue: while the signup hashes, another login is
         # answered 503 at once, which tells the test the signup is in flight.
-        env = {
-            "ARGON2_TIME_COST": "16",
-            "ARGON2_MEMORY_KIB": "65536",
-            "PASSWORD_HASH_CONCURRENCY": "1",
-            "PASSWORD_HASH_QUEUE": "0",
-            "SHUTDOWN_GRACE_SECONDS": "300",
-        }
-        with live_server(
-            database_url,
-            tmp_path,
-            args=["--prod", "--workers", "1"],
-            env=env,
-            startup_timeout=STARTUP,
-        ) as server:
+        env = cli_env(
+            settings,
+            ARGON2_TIME_COST="16",
+            ARGON2_MEMORY_KIB="65536",
+            PASSWORD_HASH_CONCURRENCY="1",
+            PASSWORD_HASH_QUEUE="0",
+            SHUTDOWN_GRACE_SECONDS="300",
+        )
+        prod = ("--prod", "--workers", "1")
+        with serve(settings, *prod, env=env, startup_timeout=STARTUP) as server:
             body = {
                 "email": "graceful@example.com",
                 "password": PASSWORD,
@@ -120,7 +111,7 @@ class TestProductionServer:
                 response = signup.result(timeout=300)
                 answered = time.monotonic()
             code = server.process.wait(60)
-            output = server.log_text()
+            output = server.output()
         assert response.status_code == 201, response.text
         assert answered > sent
         assert code == 0, output[-3000:]

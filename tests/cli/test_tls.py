@@ -13,21 +13,22 @@ import pytest
 from cryptography import x509
 from cryptography.x509.verification import PolicyBuilder, Store
 
-from tests.support.server import live_server, run_cli, server_env
+from tessera.config import Settings
+from tests.support.processes import run_cli, serve
 
 
-def _init(database_url: str, var_dir: Path, *names: str) -> Path:
+def _init(settings: Settings, *names: str) -> Path:
     flags = [part for name in names for part in ("--name", name)]
-    result = run_cli("tls", "init", *flags, env=server_env(database_url, var_dir))
+    result = run_cli(settings, "tls", "init", *flags)
     assert result.returncode == 0, result.stderr
-    return var_dir / "tls"
+    return settings.var_dir / "tls"
 
 
 class TestTlsInit:
     def test_writes_a_key_only_the_owner_reads_and_a_chain_that_verifies(
-        self, database_url: str, tmp_path: Path
+        self, settings: Settings
     ) -> None:
-        tls = _init(database_url, tmp_path)
+        tls = _init(settings)
         assert stat.S_IMODE((tls / "server.key").stat().st_mode) == 0o600
         assert b"BEGIN PRIVATE KEY" in (tls / "server.key").read_bytes()  # PKCS#8, unencrypted
         leaf, intermediate = x509.load_pem_x509_certificates((tls / "server.crt").read_bytes())
@@ -45,24 +46,22 @@ class TestTlsInit:
         chain = verifier.verify(leaf, [intermediate])
         assert chain[-1] == root
 
-    def test_names_given_and_no_silent_replacement(self, database_url: str, tmp_path: Path) -> None:
-        tls = _init(database_url, tmp_path, "api.example.test", "10.0.0.5")
+    def test_names_given_and_no_silent_replacement(self, settings: Settings) -> None:
+        tls = _init(settings, "api.example.test", "10.0.0.5")
         first = (tls / "server.crt").read_bytes()
         leaf = x509.load_pem_x509_certificates(first)[0]
         names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         assert names.get_values_for_type(x509.DNSName) == ["api.example.test"]
         assert names.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("10.0.0.5")]
-        again = run_cli("tls", "init", env=server_env(database_url, tmp_path))
+        again = run_cli(settings, "tls", "init")
         assert again.returncode == 1
         assert "--force" in again.stderr
-        forced = run_cli("tls", "init", "--force", env=server_env(database_url, tmp_path))
+        forced = run_cli(settings, "tls", "init", "--force")
         assert forced.returncode == 0, forced.stderr
         assert (tls / "server.crt").read_bytes() != first
 
-    def test_serve_tls_without_a_certificate_says_what_to_run(
-        self, database_url: str, tmp_path: Path
-    ) -> None:
-        result = run_cli("serve", "--tls", env=server_env(database_url, tmp_path), timeout=60)
+    def test_serve_tls_without_a_certificate_says_what_to_run(self, settings: Settings) -> None:
+        result = run_cli(settings, "serve", "--tls", timeout=60)
         assert result.returncode == 1
         assert "tessera tls init" in result.stderr
 
@@ -72,12 +71,10 @@ class TestTlsInit:
     "args", [["--tls"], ["--prod", "--workers", "1", "--tls"]], ids=["embedded", "prod"]
 )
 def test_serves_https_that_only_a_client_with_the_ca_trusts(
-    args: list[str], database_url: str, tmp_path: Path
+    args: list[str], settings: Settings
 ) -> None:
-    tls = _init(database_url, tmp_path)
-    with live_server(
-        database_url, tmp_path, args=args, ca_file=tls / "ca.crt", startup_timeout=120
-    ) as server:
+    tls = _init(settings)
+    with serve(settings, *args, ca_file=tls / "ca.crt", startup_timeout=120) as server:
         assert server.base_url.startswith("https://127.0.0.1:")
         with httpx.Client(verify=ssl.create_default_context(cafile=tls / "ca.crt")) as trusting:
             health = trusting.get(f"{server.base_url}/v1/health")

@@ -19,14 +19,16 @@ import httpx2 as httpx
 import pytest
 import sqlalchemy as sa
 
+from tessera.config import Settings
 from tests.reliability.workload import (
+    RESTART_SECONDS,
     BooksCheck,
     TransferStream,
     assert_whole_transfers,
     open_bank,
-    start_server,
 )
-from tests.support.server import run_cli, server_env
+from tests.support.processes import cli_env, run_cli, start_server
+from tests.support.settings import make_settings
 
 CARDS = 3
 OTHER_MASTER_KEY = "b3RoZXItbWFzdGVyLWtleS0zMi1ieXRlcy1sb25nISE="  # 32 bytes, base64
@@ -67,15 +69,14 @@ def table_count(database_url: str) -> int:
 class TestBackupDrill:
     def test_a_backup_taken_under_load_restores_whole_and_verified(
         self,
-        database_url: str,
+        settings: Settings,
         empty_database_url: str,
         tmp_path: Path,
         backend: str,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        env = server_env(database_url, tmp_path)
         backup_file = tmp_path / "tessera.backup"
-        server = start_server(env, tmp_path)
+        server = start_server(settings, startup_timeout=RESTART_SECONDS, group=True)
         try:
             bank = open_bank(server.base_url, accounts=8)
             with httpx.Client(base_url=server.base_url, headers=bank.headers, timeout=30) as http:
@@ -88,7 +89,7 @@ class TestBackupDrill:
                 stream.wait_for_first(timeout=10)
                 time.sleep(0.5)
                 backup_started = time.monotonic()
-                made = run_cli("backup", str(backup_file), env=env, timeout=120)
+                made = run_cli(settings, "backup", str(backup_file), timeout=120)
                 backup_seconds = time.monotonic() - backup_started
                 time.sleep(0.3)  # transfers go on after the backup too
             finally:
@@ -101,10 +102,12 @@ class TestBackupDrill:
         before = [a for a in stream.acknowledged if a.at < backup_started]
         assert before, "no transfer was acknowledged before the backup"
 
-        restored_env = server_env(empty_database_url, tmp_path / "restored")
+        restored_settings = make_settings(empty_database_url, tmp_path / "restored")
+        restored_env = cli_env(restored_settings)
         (tmp_path / "restored").mkdir(exist_ok=True)
 
         wrong_key = run_cli(
+            restored_settings,
             "restore",
             str(backup_file),
             env={**restored_env, "TESSERA_MASTER_KEY": OTHER_MASTER_KEY},
@@ -114,7 +117,7 @@ class TestBackupDrill:
         assert len(wrong_key.stderr.strip().splitlines()) == 1, wrong_key.stderr
         assert table_count(empty_database_url) == 0, "a refused restore changed the database"
 
-        restored = run_cli("restore", str(backup_file), env=restored_env)
+        restored = run_cli(restored_settings, "restore", str(backup_file))
         assert restored.returncode == 0, restored.stderr
         *_books, vault = BooksCheck(
             restored_env, ("ledger", "verify"), ("audit", "verify"), ("keys", "verify")
@@ -128,7 +131,7 @@ class TestBackupDrill:
             assert row.amount == ack.body["amount"]
         after = [a for a in stream.acknowledged if a.answer["id"] not in transfers]
 
-        again = run_cli("restore", str(backup_file), env=restored_env)
+        again = run_cli(restored_settings, "restore", str(backup_file))
         assert again.returncode == 1
         assert "is not empty" in again.stderr
         assert len(again.stderr.strip().splitlines()) == 1, again.stderr
@@ -143,10 +146,10 @@ class TestBackupDrill:
 
 
 class TestRefusals:
-    def test_backup_never_overwrites_a_file(self, database_url: str, tmp_path: Path) -> None:
+    def test_backup_never_overwrites_a_file(self, settings: Settings, tmp_path: Path) -> None:
         existing = tmp_path / "old.backup"
         existing.write_bytes(b"an older backup")
-        result = run_cli("backup", str(existing), env=server_env(database_url, tmp_path))
+        result = run_cli(settings, "backup", str(existing))
         assert result.returncode == 1
         assert "already exists" in result.stderr
         assert existing.read_bytes() == b"an older backup"
@@ -157,7 +160,7 @@ class TestRefusals:
         stray = tmp_path / "notes.txt"
         stray.write_text("not a backup")
         (tmp_path / "restored").mkdir(exist_ok=True)
-        result = run_cli("restore", str(stray), env=server_env(empty_database_url, tmp_path))
+        result = run_cli(make_settings(empty_database_url, tmp_path), "restore", str(stray))
         assert result.returncode == 1
         assert "is not a" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -15,23 +15,23 @@ import os
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 import pytest
 
+from tessera.config import Settings
 from tests.reliability.workload import (
     FUNDS,
+    RESTART_SECONDS,
     Acknowledged,
     Bank,
     BooksCheck,
     TransferStream,
     assert_whole_transfers,
     open_bank,
-    start_server,
 )
-from tests.support.server import server_env
+from tests.support.processes import cli_env, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -81,8 +81,7 @@ def assert_replays_move_nothing(
 class TestKillNineUnderLoad:
     def test_every_acknowledged_transfer_survives_and_none_is_half_applied(
         self,
-        database_url: str,
-        tmp_path: Path,
+        settings: Settings,
         backend: str,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
@@ -90,9 +89,9 @@ class TestKillNineUnderLoad:
         rng = random.Random(seed)
         with capsys.disabled():
             print(f"\n[{backend}] crash test seed {seed} (TESSERA_CRASH_SEED={seed} replays it)")
-        env = server_env(database_url, tmp_path)
+        env = cli_env(settings)
         started = time.monotonic()
-        server = start_server(env, tmp_path)
+        server = start_server(settings, startup_timeout=RESTART_SECONDS, group=True)
         try:
             bank = open_bank(server.base_url, accounts=ACCOUNTS)
             acknowledged: list[Acknowledged] = []
@@ -105,17 +104,17 @@ class TestKillNineUnderLoad:
                 stream.wait_for_first(timeout=10)
                 kill_after = rng.uniform(0.0, 1.5)
                 time.sleep(kill_after)
-                server.kill_group()
+                server.kill()
                 killed_at = time.monotonic()
                 stream.stop()
                 acknowledged.extend(stream.acknowledged)
 
                 # Straight after the crash, before anything could repair it: the rows on disk.
-                transfers = assert_whole_transfers(database_url)
+                transfers = assert_whole_transfers(settings.database_url)
                 assert_kept(transfers, acknowledged)
                 books = BooksCheck(env)
                 phases = [time.monotonic()]
-                server = start_server(env, tmp_path)
+                server = start_server(settings, startup_timeout=RESTART_SECONDS, group=True)
                 phases.append(time.monotonic())
                 assert_replays_move_nothing(server.base_url, bank, stream.acknowledged)
                 assert sum(bank.balances(server.base_url).values()) == FUNDS * ACCOUNTS

@@ -47,7 +47,7 @@ from tests.support.postgres import (
     start_cluster,
     start_replicated_pair,
 )
-from tests.support.server import TESSERA, live_server, run_cli, server_env, stop_process
+from tests.support.processes import TESSERA, cli_env, run_cli, serve, stop_process
 from tests.support.settings import make_settings, selected_backends
 
 needs_postgres = pytest.mark.skipif(
@@ -369,12 +369,13 @@ class TestFailover:
         self, pair: ReplicatedPair, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
         url = pair.url("tessera", connect_timeout="2")
-        env = server_env(url, tmp_path)
-        migrated = run_cli("migrate", env=env)
+        settings = make_settings(url, tmp_path)
+        env = cli_env(settings)
+        migrated = run_cli(settings, "migrate")
         assert migrated.returncode == 0, migrated.stderr
         admin_email = "drill-admin@example.com"
         created = run_cli(
-            "admin", "create", "--email", admin_email, "--password", PASSWORD, env=env
+            settings, "admin", "create", "--email", admin_email, "--password", PASSWORD
         )
         assert created.returncode == 0, created.stderr
 
@@ -385,8 +386,8 @@ class TestFailover:
             )
         try:
             with (
-                live_server(url, tmp_path, startup_timeout=STARTUP_SECONDS) as first,
-                live_server(url, tmp_path, startup_timeout=STARTUP_SECONDS) as second,
+                serve(settings, startup_timeout=STARTUP_SECONDS) as first,
+                serve(settings, startup_timeout=STARTUP_SECONDS) as second,
             ):
                 servers = [first, second]
                 token, accounts = _prepare(first.base_url, admin_email)
@@ -417,7 +418,7 @@ class TestFailover:
                 assert not any(t.is_alive() for t in threads), "a client is still waiting"
                 # Nobody restarted the API processes: they found the new primary themselves.
                 assert all(s.process.poll() is None for s in servers)
-                logs = "\n".join(s.log_text() for s in servers)
+                logs = "\n".join(s.output() for s in servers)
             assert worker.poll() is None, worker_log.read_text()[-3000:]
         finally:
             stop_process(worker)
@@ -472,7 +473,7 @@ class TestFailover:
             balances = conn.execute("SELECT sum(balance) FROM accounts").fetchone()
             assert balances == (ACCOUNTS * FUNDS,)
 
-        verified = run_cli("ledger", "verify", env=env)
+        verified = run_cli(settings, "ledger", "verify")
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert "ledger ok" in verified.stdout
 

@@ -1,88 +1,31 @@
 """What the reliability tests share: a server that can be killed, and a stream of transfers.
 
-The server is ``tessera serve`` in a process group of its own, so ``kill -9`` of the group takes
-every process it started with it, as a crash of the machine's service would. The stream is many
+The server is ``tessera serve`` in a process group of its own (``start_server(..., group=True)``
+of tests.support.processes), so ``kill -9`` of the group takes every process it started with it,
+as a crash of the machine's service would; it has ``RESTART_SECONDS`` to answer. The stream is many
 threads sending transfers, each with its own ``Idempotency-Key``, recording what was sent and
 what was acknowledged (a 201), so that a test can hold the service to every acknowledgement.
 """
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 import sqlalchemy as sa
 
 from tests.support.api import PASSWORD
-from tests.support.postgres import free_port
-from tests.support.server import TESSERA
+from tests.support.processes import TESSERA
 
 FUNDS = 10**9
-
-
-@dataclass
-class KillableServer:
-    """``tessera serve`` leading its own process group."""
-
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def kill_group(self) -> None:
-        """``kill -9`` the whole process group and reap the leader."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        """SIGTERM the group, then SIGKILL whatever is left."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill_group()
-
-    def log_tail(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
-
-
-def start_server(env: Mapping[str, str], var_dir: Path, *, timeout: float = 30) -> KillableServer:
-    """Start ``tessera serve`` on a free port of 127.0.0.1 and wait until it answers."""
-    port = free_port()
-    log_path = var_dir / f"server-{port}-{time.monotonic_ns()}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [TESSERA, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=dict(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, for kill -9 of the group
-        )
-    server = KillableServer(f"http://127.0.0.1:{port}", process, log_path)
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited at start-up:\n{server.log_tail()}")
-        try:
-            if httpx.get(f"{server.base_url}/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            server.kill_group()
-            raise RuntimeError(f"server did not answer in time:\n{server.log_tail()}")
-        time.sleep(0.05)
+RESTART_SECONDS = 30.0  # for a (re)started server to answer its health check
 
 
 @dataclass

@@ -136,7 +136,13 @@ class Api:
         email = self.unique_email(role.value.replace("_", "-"))
         with self.runtime.db.session_scope() as session:
             user = create_staff_user(
-                session, self.runtime, email=email, password=PASSWORD, firm_id=firm_id, role=role
+                session,
+                self.runtime.passwords,
+                email=email,
+                password=PASSWORD,
+                firm_id=firm_id,
+                role=role,
+                now=self.runtime.now(),
             )
             user_id = user.id
         tokens = self.login(email)

@@ -5,17 +5,22 @@ The rest of the test process's environment is kept (coverage measures the subpro
 it), except any variable the service reads as a setting: a developer's ``DATABASE_URL`` or the
 Makefile's ``PORT`` never reaches a test's process. Each runs in the test's ``var_dir``, so no
 ``.env`` file is read either.
+
+This is the one way tests start a server: ``serve`` (a ``with`` block) or ``start_server`` (a
+server the test stops, kills and restarts itself), with ``tessera serve``'s own ARGS (``--prod``,
+``--tls``), over HTTPS when given the CA, and optionally leading a process group of its own.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,15 +88,27 @@ def run_cli(
 
 @dataclass
 class Server:
-    """A running `tessera serve` and the file its output goes to."""
+    """A running `tessera serve` and the file its output goes to. ``group``: the server leads a
+    process group of its own, and is stopped (or killed) with every process it started."""
 
     base_url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    group: bool = False
 
     def output(self) -> str:
         """Everything the server wrote so far (stdout and stderr)."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM (the group), wait, then SIGKILL; returns the exit code."""
+        return stop_process(self.process, timeout, group=self.group)
+
+    def kill(self) -> None:
+        """``kill -9`` the server (its whole group, if it leads one) and reap it: a crash."""
+        if self.process.poll() is None:
+            _signal(self.process, signal.SIGKILL, group=self.group)
+        self.process.wait(10)
 
 
 @contextmanager
@@ -100,30 +117,55 @@ def serve(
     *args: str,
     env: Mapping[str, str] | None = None,
     startup_timeout: float = STARTUP_SECONDS,
+    ca_file: Path | None = None,
+    group: bool = False,
 ) -> Iterator[Server]:
-    """Start `tessera serve ARGS` on a free port of 127.0.0.1 and wait for its health check;
-    stop it by its PID afterwards (SIGTERM, then SIGKILL). ``env`` defaults to
-    ``cli_env(settings)``."""
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    environment = dict(env) if env is not None else cli_env(settings)
-    for _ in range(PORT_ATTEMPTS):
-        server = _start_server(settings.var_dir, args, environment, startup_timeout)
-        if server is not None:
-            break
-    else:
-        raise RuntimeError(f"no free port after {PORT_ATTEMPTS} attempts")
+    """``start_server`` for a ``with`` block: the server is stopped by its PID at the end."""
+    server = start_server(
+        settings, *args, env=env, startup_timeout=startup_timeout, ca_file=ca_file, group=group
+    )
     try:
         yield server
     finally:
-        stop_process(server.process)
+        server.stop()
 
 
-def _start_server(
-    var_dir: Path, args: tuple[str, ...], env: dict[str, str], startup_timeout: float
+def start_server(
+    settings: Settings,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    startup_timeout: float = STARTUP_SECONDS,
+    ca_file: Path | None = None,
+    group: bool = False,
+) -> Server:
+    """Start `tessera serve ARGS` on a free port of 127.0.0.1 and wait for its health check
+    (within ``startup_timeout`` seconds); the caller stops it (``Server.stop``).
+
+    ``env`` defaults to ``cli_env(settings)``. With ``ca_file`` the server is reached over
+    HTTPS (ARGS hold ``--tls``), verified against that CA. With ``group`` it leads a process
+    group of its own (``Server.kill`` is then a crash of everything it started). The output
+    goes to a new file of ``settings.var_dir``.
+    """
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    environment = dict(env) if env is not None else cli_env(settings)
+    for _ in range(PORT_ATTEMPTS):
+        server = _start(settings.var_dir, args, environment, startup_timeout, ca_file, group)
+        if server is not None:
+            return server
+    raise RuntimeError(f"no free port after {PORT_ATTEMPTS} attempts")
+
+
+def _start(
+    var_dir: Path,
+    args: tuple[str, ...],
+    env: dict[str, str],
+    startup_timeout: float,
+    ca_file: Path | None,
+    group: bool,
 ) -> Server | None:
     """A healthy server, or None when another process took its port first."""
     port = free_port()
-    log_path = var_dir / f"server-{port}.log"
+    log_path = var_dir / f"server-{port}-{time.monotonic_ns()}.log"  # a restart has its own
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [TESSERA, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
@@ -131,8 +173,11 @@ def _start_server(
             cwd=var_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=group,
         )
-    server = Server(base_url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    scheme = "https" if ca_file else "http"
+    server = Server(f"{scheme}://127.0.0.1:{port}", process, log_path, group)
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file) if ca_file else True
     deadline = time.monotonic() + startup_timeout
     try:
         while True:
@@ -141,7 +186,8 @@ def _start_server(
                     return None
                 raise RuntimeError(f"the server exited at start-up:\n{server.output()[-4000:]}")
             try:
-                healthy = httpx.get(f"{server.base_url}/v1/health", timeout=1).status_code == 200
+                health = httpx.get(f"{server.base_url}/v1/health", timeout=1, verify=verify)
+                healthy = health.status_code == 200
             except httpx.TransportError:
                 healthy = False
             if healthy and listens_on(process.pid, port):  # not another run's server
@@ -150,7 +196,7 @@ def _start_server(
                 raise RuntimeError(f"the server did not answer in time:\n{server.output()[-4000:]}")
             time.sleep(0.05)
     except BaseException:
-        stop_process(process)
+        server.stop()
         raise
 
 
@@ -168,13 +214,24 @@ def listens_on(pid: int, port: int) -> bool:
         return False
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
-    """SIGTERM, wait, then SIGKILL; returns the exit code."""
+def stop_process(
+    process: subprocess.Popen[bytes], timeout: float = 20.0, *, group: bool = False
+) -> int:
+    """SIGTERM, wait, then SIGKILL; returns the exit code. With ``group`` the signals go to
+    the process group that ``process`` leads (``start_new_session=True``)."""
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+        _signal(process, signal.SIGTERM, group=group)
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal(process, signal.SIGKILL, group=group)
             process.wait(5)
     return int(process.returncode)
+
+
+def _signal(process: subprocess.Popen[bytes], signum: signal.Signals, *, group: bool) -> None:
+    if group:
+        with suppress(ProcessLookupError):  # the group is already gone
+            os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)

@@ -287,7 +287,11 @@ class TestUserDeleted:
             api.runtime,
             EventType.USER_DELETED,
             lambda session: auth.delete_user(
-                session, api.runtime, principal=principal_of(customer), user_id=customer.user_id
+                session,
+                api.runtime.keyring,
+                principal=principal_of(customer),
+                user_id=customer.user_id,
+                now=api.runtime.now(),
             ),
         )
         with api.runtime.db.session_scope(write=False) as session:

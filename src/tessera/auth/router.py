@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from tessera.auth import browser, cookies, service
 from tessera.auth.schemas import (
@@ -30,6 +30,14 @@ from tessera.observability import Metrics, client_ip
 router = APIRouter(tags=["auth"], route_class=TransactionalRoute)
 
 T = TypeVar("T")
+
+
+async def get_token_maker(runtime: RuntimeDep) -> service.TokenMaker:
+    """What the auth service makes a login session's tokens with."""
+    return service.TokenMaker(runtime.access_tokens, runtime.settings.refresh_token_ttl_seconds)
+
+
+TokenMakerDep = Annotated[service.TokenMaker, Depends(get_token_maker)]
 
 
 async def _counted_login(metrics: Metrics, attempt: Awaitable[T]) -> T:
@@ -67,8 +75,10 @@ def _token_pair(tokens: service.IssuedTokens) -> TokenPair:
 def signup(body: SignupRequest, session: SessionDep, runtime: RuntimeDep) -> SignupResponse:
     """Create a customer and their account holder profile (log in next to get tokens)."""
     user, holder = service.signup(
+        runtime.db.read_scope,
         session,
-        runtime,
+        runtime.passwords,
+        now=runtime.now(),
         email=body.email,
         password=body.password,
         first_name=body.first_name,
@@ -87,6 +97,7 @@ async def login(
     response: Response,
     session: SessionDep,
     runtime: RuntimeDep,
+    tokens: TokenMakerDep,
 ) -> TokenPair:
     """Exchange email and password for an access token and a refresh token.
 
@@ -94,18 +105,34 @@ async def login(
     cookie for `/v1/auth/refresh` instead of being in the answer."""
     # async: the password check waits for the hashing pool without holding a worker thread.
     if not cookies.wants_cookie(request):
-        tokens = await _counted_login(
+        issued = await _counted_login(
             runtime.metrics,
             service.login(
-                session, runtime, email=body.email, password=body.password, address=client_ip()
+                runtime.db.read_scope,
+                session,
+                runtime.passwords,
+                runtime.throttles.login,
+                tokens,
+                clock=runtime.now,
+                email=body.email,
+                password=body.password,
+                address=client_ip(),
             ),
         )
-        return _token_pair(tokens)
+        return _token_pair(issued)
     cookies.check_same_site(request, runtime.settings)
     signed_in = await _counted_login(
         runtime.metrics,
         browser.sign_in(
-            session, runtime, email=body.email, password=body.password, address=client_ip()
+            runtime.db.read_scope,
+            session,
+            runtime.passwords,
+            runtime.throttles.login,
+            tokens,
+            clock=runtime.now,
+            email=body.email,
+            password=body.password,
+            address=client_ip(),
         ),
     )
     cookies.set_refresh_cookie(
@@ -121,9 +148,13 @@ async def login(
 
 
 @router.post("/v1/auth/refresh", response_model=TokenPair)
-def refresh(body: RefreshRequest, session: SessionDep, runtime: RuntimeDep) -> TokenPair:
+def refresh(
+    body: RefreshRequest, session: SessionDep, runtime: RuntimeDep, tokens: TokenMakerDep
+) -> TokenPair:
     """Rotate a refresh token for a new pair; a reused token revokes its whole family."""
-    return _token_pair(service.refresh(session, runtime, refresh_token=body.refresh_token))
+    return _token_pair(
+        service.refresh(session, tokens, refresh_token=body.refresh_token, now=runtime.now())
+    )
 
 
 @router.post("/v1/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -131,7 +162,9 @@ def logout(
     body: RefreshRequest, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
     """Revoke the refresh-token family of this login."""
-    service.logout(session, runtime, principal=principal, refresh_token=body.refresh_token)
+    service.logout(
+        session, principal=principal, refresh_token=body.refresh_token, now=runtime.now()
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -152,7 +185,9 @@ def delete_user(
     user_id: str, session: SessionDep, runtime: RuntimeDep, principal: CurrentPrincipal
 ) -> Response:
     """Remove a user's login and erase their personal data; ledger rows stay."""
-    service.delete_user(session, runtime, principal=principal, user_id=user_id)
+    service.delete_user(
+        session, runtime.keyring, principal=principal, user_id=user_id, now=runtime.now()
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -167,6 +202,7 @@ def renew_browser_sessions(
     response: Response,
     session: SessionDep,
     runtime: RuntimeDep,
+    tokens: TokenMakerDep,
     body: BrowserRenewal | None = None,
 ) -> BrowserSessions:
     """The web app's refresh: rotate the refresh cookies of its signed-in users (or one user's)
@@ -179,7 +215,7 @@ def renew_browser_sessions(
         held = {user: token for user, token in held.items() if user == wanted}
         if not held:
             return BrowserSessions(sessions=[], ended=[wanted])
-    renewal = browser.renew(session, runtime, refresh_tokens=held)
+    renewal = browser.renew(session, tokens, refresh_tokens=held, clock=runtime.now)
     for ended in renewal.ended:
         cookies.clear_refresh_cookie(response, runtime.settings, user_id=ended)
     for renewed in renewal.renewed:
@@ -217,7 +253,7 @@ def end_browser_session(
     cookies.check_same_site(request, runtime.settings)
     refresh_token = cookies.refresh_tokens(request).get(user_id)
     if refresh_token is not None:
-        browser.sign_out(session, runtime, refresh_token=refresh_token)
+        browser.sign_out(session, refresh_token=refresh_token, now=runtime.now())
     answer = Response(status_code=status.HTTP_204_NO_CONTENT)
     cookies.clear_refresh_cookie(answer, runtime.settings, user_id=user_id)
     return answer

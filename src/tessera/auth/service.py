@@ -1,18 +1,27 @@
-"""Signup, login, refresh-token rotation, logout and erasure of a user's personal data."""
+"""Signup, login, refresh-token rotation, logout and erasure of a user's personal data.
+
+Each function takes the collaborators it uses (the password hasher, the login throttle, the
+token makers, the clock) rather than the whole runtime. A password hash (tens of milliseconds,
+more when the hashing pool is queued) never runs inside the request's transaction: signup and
+login check what they must in ``checks``, a short unit of work of its own that only reads
+(``Database.read_scope``), hash holding no transaction, and only then write in ``session``,
+whose transaction (on SQLite, ``BEGIN IMMEDIATE`` and the write lock) starts at that first write.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import anyio.to_thread
 from sqlalchemy.orm import Session
 
 from tessera.audit import service as audit
 from tessera.auth import repository
-from tessera.crypto.passwords import HashingBusy
-from tessera.crypto.tokens import hash_secret, new_opaque_secret
-from tessera.db import end_read_transaction
+from tessera.crypto.passwords import HashingBusy, PasswordHashing
+from tessera.crypto.tokens import AccessTokens, hash_secret, new_opaque_secret
+from tessera.db import SessionScope
 from tessera.errors import (
     Conflict,
     Forbidden,
@@ -26,7 +35,9 @@ from tessera.events.types import EventType
 from tessera.firms import service as firms
 from tessera.holders import repository as holders
 from tessera.kit.ids import new_id
+from tessera.kit.keyring import KeyRing
 from tessera.kit.phone import InvalidPhone, normalize_phone
+from tessera.kit.throttle import AttemptThrottle
 from tessera.models import (
     DEFAULT_FIRM_ID,
     AccountHolder,
@@ -36,7 +47,6 @@ from tessera.models import (
     User,
 )
 from tessera.principal import ROLE_SCOPES, Principal
-from tessera.runtime import Runtime
 
 
 class RefreshTokenReused(Unauthorized):
@@ -61,10 +71,21 @@ class IssuedTokens:
     refresh_token: str
 
 
+@dataclass(frozen=True, slots=True)
+class TokenMaker:
+    """What a login session's tokens are made with: the access-token signer and the lifetime
+    of a refresh token."""
+
+    access_tokens: AccessTokens
+    refresh_ttl_seconds: int
+
+
 def signup(
+    checks: SessionScope,
     session: Session,
-    runtime: Runtime,
+    passwords: PasswordHashing,
     *,
+    now: datetime,
     email: str,
     password: str,
     first_name: str,
@@ -73,22 +94,23 @@ def signup(
     phone: str | None,
     firm_slug: str | None,
 ) -> tuple[User, AccountHolder]:
-    """Create a customer and their holder profile; 409 ``email_taken`` if the email is in use."""
-    now = runtime.now()
+    """Create a customer and their holder profile; 409 ``email_taken`` if the email is in use.
+
+    Checked in ``checks``, hashed holding no transaction, written in ``session``."""
     if dob >= now.date():
         raise ValidationFailed.single("dob", "Date of birth must be in the past.", rule="past_date")
-    firm = firms.firm_for_signup(session, firm_slug)
-    normalised_phone = None
-    if phone:
-        try:
-            normalised_phone = normalize_phone(phone, region=firm.phone_region)
-        except InvalidPhone as exc:
-            raise ValidationFailed.single("phone", "Not a valid phone number.") from exc
-    if repository.email_exists(session, email):
-        raise Conflict("An account with this email already exists.", code="email_taken")
-    # Hash before any write: the write lock is not held across the 100 ms hash.
-    end_read_transaction(session)
-    password_hash = runtime.passwords.hash(password)
+    with checks() as reading:
+        firm = firms.firm_for_signup(reading, firm_slug)
+        normalised_phone = None
+        if phone:
+            try:
+                normalised_phone = normalize_phone(phone, region=firm.phone_region)
+            except InvalidPhone as exc:
+                raise ValidationFailed.single("phone", "Not a valid phone number.") from exc
+        if repository.email_exists(reading, email):
+            raise Conflict("An account with this email already exists.", code="email_taken")
+    password_hash = passwords.hash(password)
+    # Another signup may have taken the email while this one hashed.
     if repository.email_exists(session, email):
         raise Conflict("An account with this email already exists.", code="email_taken")
     user = repository.add_user(
@@ -130,7 +152,14 @@ def signup(
 
 
 def create_staff_user(
-    session: Session, runtime: Runtime, *, email: str, password: str, firm_id: str, role: Role
+    session: Session,
+    passwords: PasswordHashing,
+    *,
+    email: str,
+    password: str,
+    firm_id: str,
+    role: Role,
+    now: datetime,
 ) -> User:
     """Create a user with a staff or platform role (CLI and firm admins)."""
     if repository.email_exists(session, email):
@@ -141,17 +170,18 @@ def create_staff_user(
             id=new_id("usr"),
             firm_id=firm_id,
             email=email.lower(),
-            password_hash=runtime.passwords.hash(password),
+            password_hash=passwords.hash(password),
             role=role.value,
-            created_at=runtime.now(),
+            created_at=now,
         ),
     )
     session.flush()
     return user
 
 
-def _issue(session: Session, runtime: Runtime, user: User, *, family_id: str) -> IssuedTokens:
-    now = runtime.now()
+def _issue(
+    session: Session, tokens: TokenMaker, user: User, *, family_id: str, now: datetime
+) -> IssuedTokens:
     refresh = new_opaque_secret("rt")
     repository.add_refresh_token(
         session,
@@ -162,21 +192,30 @@ def _issue(session: Session, runtime: Runtime, user: User, *, family_id: str) ->
             family_id=family_id,
             token_hash=hash_secret(refresh),
             created_at=now,
-            expires_at=now + timedelta(seconds=runtime.settings.refresh_token_ttl_seconds),
+            expires_at=now + timedelta(seconds=tokens.refresh_ttl_seconds),
         ),
     )
-    access = runtime.access_tokens.issue(
+    access = tokens.access_tokens.issue(
         subject=user.id, firm=user.firm_id, role=user.role, session_id=family_id, now=now
     )
     return IssuedTokens(
         access_token=access,
-        expires_in=runtime.access_tokens.ttl_seconds,
+        expires_in=tokens.access_tokens.ttl_seconds,
         refresh_token=refresh,
     )
 
 
 async def login(
-    session: Session, runtime: Runtime, *, email: str, password: str, address: str | None
+    checks: SessionScope,
+    session: Session,
+    passwords: PasswordHashing,
+    throttle: AttemptThrottle,
+    tokens: TokenMaker,
+    *,
+    clock: Callable[[], datetime],
+    email: str,
+    password: str,
+    address: str | None,
 ) -> IssuedTokens:
     """Check credentials and start a new login session (a refresh-token family).
 
@@ -184,44 +223,51 @@ async def login(
     (429 with Retry-After; see ``kit.throttle``). An unknown email gets the same 401 after the
     same work (a dummy hash) and is audited with the email it named, never the password.
     Async so that waiting for the hashing pool holds no thread and no database connection: the
-    database steps run on the threadpool around it.
+    user is read in ``checks`` on the threadpool before it, the outcome recorded in ``session``
+    on the threadpool after it.
     """
     email = email.strip().lower()
-    user = await anyio.to_thread.run_sync(_reserve_attempt, session, runtime, email, address)
+    user = await anyio.to_thread.run_sync(_reserve_attempt, checks, throttle, email, address)
     password_hash = user.password_hash if user is not None and user.status == "active" else None
     try:
-        correct = await runtime.passwords.verify_async(password_hash, password)
+        correct = await passwords.verify_async(password_hash, password)
     except HashingBusy:
-        await anyio.to_thread.run_sync(
-            lambda: runtime.throttles.login.unchecked(subject=email, address=address)
-        )
+        await anyio.to_thread.run_sync(lambda: throttle.unchecked(subject=email, address=address))
         raise
     return await anyio.to_thread.run_sync(
-        lambda: _finish_login(session, runtime, user, correct=correct, email=email, address=address)
+        lambda: _finish_login(
+            session,
+            throttle,
+            tokens,
+            user,
+            correct=correct,
+            email=email,
+            address=address,
+            now=clock(),
+        )
     )
 
 
 def _reserve_attempt(
-    session: Session, runtime: Runtime, email: str, address: str | None
+    checks: SessionScope, throttle: AttemptThrottle, email: str, address: str | None
 ) -> User | None:
-    runtime.throttles.login.reserve(subject=email, address=address)
-    user = repository.get_user_by_email(session, email)
-    # The hash comes next: it must hold no database connection (nor SQLite's write lock).
-    end_read_transaction(session)
-    return user
+    throttle.reserve(subject=email, address=address)
+    with checks() as reading:  # over before the hash: it holds no connection, no lock
+        return repository.get_user_by_email(reading, email)
 
 
 def _finish_login(
     session: Session,
-    runtime: Runtime,
+    throttle: AttemptThrottle,
+    tokens: TokenMaker,
     user: User | None,
     *,
     correct: bool,
     email: str,
     address: str | None,
+    now: datetime,
 ) -> IssuedTokens:
     """Record the outcome of a checked password: a login, or an audited failure."""
-    now = runtime.now()
     if user is None or not correct:
         if user is not None:
             audit.record(
@@ -247,12 +293,12 @@ def _finish_login(
                 now=now,
             )
         raise LoginFailed()
-    runtime.throttles.login.succeeded(subject=email, address=address)
+    throttle.succeeded(subject=email, address=address)
     family_id = new_id("fam")
     repository.add_login_session(
         session, LoginSession(id=family_id, firm_id=user.firm_id, user_id=user.id, created_at=now)
     )
-    tokens = _issue(session, runtime, user, family_id=family_id)
+    issued = _issue(session, tokens, user, family_id=family_id, now=now)
     audit.record(
         session,
         firm_id=user.firm_id,
@@ -263,12 +309,13 @@ def _finish_login(
         data={"session_id": family_id},
         now=now,
     )
-    return tokens
+    return issued
 
 
-def refresh(session: Session, runtime: Runtime, *, refresh_token: str) -> IssuedTokens:
+def refresh(
+    session: Session, tokens: TokenMaker, *, refresh_token: str, now: datetime
+) -> IssuedTokens:
     """Rotate a refresh token. Reusing a rotated token revokes its whole family (401)."""
-    now = runtime.now()
     row = repository.get_refresh_token_for_update(session, hash_secret(refresh_token))
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise Unauthorized("The refresh token is not valid; sign in again.")
@@ -290,10 +337,10 @@ def refresh(session: Session, runtime: Runtime, *, refresh_token: str) -> Issued
         raise Unauthorized("The refresh token is not valid; sign in again.")
     row.rotated_at = now
     session.flush()
-    return _issue(session, runtime, user, family_id=row.family_id)
+    return _issue(session, tokens, user, family_id=row.family_id, now=now)
 
 
-def logout(session: Session, runtime: Runtime, *, principal: Principal, refresh_token: str) -> None:
+def logout(session: Session, *, principal: Principal, refresh_token: str, now: datetime) -> None:
     """End the caller's login session and the family of the caller's refresh token (a token of
     someone else is ignored); their access tokens stop working at once."""
     families = {principal.session_id} if principal.session_id else set()
@@ -301,7 +348,7 @@ def logout(session: Session, runtime: Runtime, *, principal: Principal, refresh_
     if row is not None and row.user_id == principal.id:
         families.add(row.family_id)
     for family_id in sorted(families):
-        repository.revoke_family(session, family_id, now=runtime.now())
+        repository.revoke_family(session, family_id, now=now)
 
 
 def principal_of_user(session: Session, user: User) -> Principal:
@@ -327,7 +374,9 @@ def me(session: Session, *, principal: Principal) -> tuple[User, AccountHolder |
     return found
 
 
-def delete_user(session: Session, runtime: Runtime, *, principal: Principal, user_id: str) -> None:
+def delete_user(
+    session: Session, keyring: KeyRing, *, principal: Principal, user_id: str, now: datetime
+) -> None:
     """Remove a user's login and erase their personal data; ledger rows stay.
 
     Anyone may delete themselves except a platform admin. Deleting someone else follows
@@ -349,7 +398,6 @@ def delete_user(session: Session, runtime: Runtime, *, principal: Principal, use
         principal.require_manages(user_id=user.id, firm_id=user.firm_id, role=Role(user.role))
     elif principal.is_platform_admin:
         raise Forbidden("A platform admin cannot delete their own login.")
-    now = runtime.now()
     holder = holders.get_by_user(session, user.id)
     if holder is not None:
         accounts.close_all_for_erasure(session, holder_id=holder.id, now=now)
@@ -360,7 +408,7 @@ def delete_user(session: Session, runtime: Runtime, *, principal: Principal, use
         holder.erased_at = now
     repository.revoke_all_for_user(session, user.id, now=now)
     certificates.revoke_for_departed_owner(
-        session, runtime.keyring, owner_id=user.id, actor=principal, now=now
+        session, keyring, owner_id=user.id, actor=principal, now=now
     )
     user.email = f"erased+{user.id.lower()}@erased.invalid"
     user.password_hash = None

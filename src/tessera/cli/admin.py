@@ -28,11 +28,12 @@ def create(
             with runtime.db.session_scope() as session:
                 user = create_staff_user(
                     session,
-                    runtime,
+                    runtime.passwords,
                     email=email,
                     password=password,
                     firm_id=DEFAULT_FIRM_ID,
                     role=Role.PLATFORM_ADMIN,
+                    now=runtime.now(),
                 )
                 user_id = user.id
         except TesseraError as exc:

@@ -38,11 +38,13 @@ def grant(
         fail("the password must have 8 to 128 characters (--password)")
     with cli_runtime() as runtime:
         try:
+            with runtime.db.read_scope() as reading:
+                found = firms.get_by_slug(reading, firm)
+            if found is None:
+                fail(f"no firm has the slug {firm!r} (check --firm)")
             with runtime.db.session_scope() as session:
-                found = firms.get_by_slug(session, firm)
-                if found is None:
-                    fail(f"no firm has the slug {firm!r} (check --firm)")
                 granted = set_staff_role(
+                    runtime.db.read_scope,
                     session,
                     runtime.passwords,
                     firm=found,

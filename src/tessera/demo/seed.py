@@ -138,11 +138,12 @@ def _platform_admin(runtime: Runtime, report: SeedReport) -> str:
         if user is None:
             user = auth.create_staff_user(
                 session,
-                runtime,
+                runtime.passwords,
                 email=email,
                 password=password,
                 firm_id=DEFAULT_FIRM_ID,
                 role=Role.PLATFORM_ADMIN,
+                now=runtime.now(),
             )
         return user.id
 
@@ -173,6 +174,7 @@ def _staff(
     _, email, password = login
     with runtime.db.session_scope() as session:
         granted = staff.set_staff_role(
+            runtime.db.read_scope,
             session,
             runtime.passwords,
             firm=firm,
@@ -192,8 +194,10 @@ def _customer(runtime: Runtime, firm: Firm, customer: Customer, report: SeedRepo
         report.count("users", made=user is None)
         if user is None:
             user, _holder = auth.signup(
+                runtime.db.read_scope,
                 session,
-                runtime,
+                runtime.passwords,
+                now=runtime.now(),
                 email=customer.email,
                 password=CUSTOMER_PASSWORD,
                 first_name=customer.first_name,

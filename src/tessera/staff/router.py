@@ -30,6 +30,7 @@ def grant_staff_role(
 ) -> Response:
     """Grant `firm_admin` or `firm_operator` to a user of the firm (201 when it creates them)."""
     granted = service.grant(
+        runtime.db.read_scope,
         session,
         runtime.passwords,
         principal=principal,

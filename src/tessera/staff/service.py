@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tessera.audit import service as audit
 from tessera.auth import repository as users
 from tessera.crypto.passwords import PasswordHashing
-from tessera.db import end_read_transaction
+from tessera.db import SessionScope
 from tessera.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tessera.firms.service import visible_firm
 from tessera.kit.ids import new_id
@@ -73,6 +73,7 @@ def _change_role(
 
 
 def set_staff_role(
+    checks: SessionScope,
     session: Session,
     passwords: PasswordHashing,
     *,
@@ -89,20 +90,23 @@ def set_staff_role(
     platform admins are managed with the CLI only. Creating a user needs ``password``. From the
     API (``actor`` a principal), the role granted and the user's current role must not be above
     the actor's own (``Principal.require_manages``, 403).
+
+    Whether the user exists is read in ``checks`` (a short unit of work of its own), so that the
+    hash of a new user's password holds no transaction; everything else happens in ``session``.
     """
     email = email.strip().lower()
     if isinstance(actor, Principal):
         actor.require_may_grant(Role(role.value))
-    user = users.get_user_by_email(session, email)
+    with checks() as reading:
+        known = users.get_user_by_email(reading, email) is not None
+    user = None if not known else users.get_user_by_email(session, email)
     if user is None:
         if not password:
             raise ValidationFailed.single(
                 "password", "No user has this email; give a password to create one."
             )
-        # Hash before any write: the write lock is not held across the slow hash.
-        end_read_transaction(session)
         password_hash = passwords.hash(password)
-        if users.email_exists(session, email):
+        if users.email_exists(session, email):  # taken while this request hashed
             raise _email_taken()
         user = users.add_user(
             session,
@@ -154,6 +158,7 @@ def set_staff_role(
 
 
 def grant(
+    checks: SessionScope,
     session: Session,
     passwords: PasswordHashing,
     *,
@@ -164,9 +169,12 @@ def grant(
     password: str | None,
     now: datetime,
 ) -> Granted:
-    """A firm admin (or platform admin) grants a staff role in the firm."""
-    firm = _firm_for_admin(session, principal, firm_id)
+    """A firm admin (or platform admin) grants a staff role in the firm (the firm is checked in
+    ``checks``, as ``set_staff_role`` checks the user)."""
+    with checks() as reading:
+        firm = _firm_for_admin(reading, principal, firm_id)
     return set_staff_role(
+        checks,
         session,
         passwords,
         firm=firm,
